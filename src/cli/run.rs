@@ -1,0 +1,58 @@
+//! `fleetsim run`: load, simulate, write the run folder, print the summary, check assertions.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use fleetsim::output::{self, manifest};
+use fleetsim::scenario::{Arrivals, Loaded};
+use fleetsim::serving::{self, RequestSource};
+use fleetsim::trace::requests::RequestTrace;
+
+use super::{Outcome, RunArgs, table};
+
+pub fn run(args: &RunArgs) -> Result<Outcome> {
+    let loaded = super::load(&args.scenario)?;
+    let s = &loaded.scenario;
+    let mut trace = match &s.serving.arrivals {
+        Arrivals::Trace { path, format, speedup } => Some(RequestTrace::open(path, *format, *speedup)?),
+        _ => None,
+    };
+    let started = Instant::now();
+    let mut outcome = serving::simulate(s, trace.as_mut().map(|t| t as &mut dyn RequestSource))?;
+    outcome.summary.engine.wall_s = started.elapsed().as_secs_f64();
+
+    let dir = output::create_run_dir(args.out.as_deref(), &s.name, s.seed)?;
+    output::write_atomic(&dir, "summary.json", &outcome.summary.to_json())?;
+    output::write_atomic(&dir, "timeseries.csv", &outcome.timeseries.to_csv())?;
+    output::write_atomic(&dir, "manifest.json", &manifest_of(&loaded, &args.scenario.set)?.to_json())?;
+
+    let checks = table::check_asserts(s, &outcome.summary);
+    if args.json {
+        print!("{}", String::from_utf8_lossy(&outcome.summary.to_json()));
+        eprintln!("wrote {}", dir.display());
+    } else {
+        print!("{}", table::render(s, &outcome.summary));
+        print!("{}", table::render_asserts(&checks));
+        println!("wrote {}", dir.display());
+    }
+    Ok(if checks.iter().all(|c| c.passed) { Outcome::Ok } else { Outcome::AssertFailed })
+}
+
+fn manifest_of(loaded: &Loaded, overrides: &[String]) -> Result<manifest::Manifest> {
+    let mut traces = Vec::new();
+    if let Arrivals::Trace { path, .. } = &loaded.scenario.serving.arrivals {
+        let sha256 = manifest::sha256_file(path).with_context(|| format!("cannot hash {}", path.display()))?;
+        traces.push(manifest::TraceDigest { path: path.display().to_string(), sha256 });
+    }
+    Ok(manifest::Manifest {
+        fleetsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: manifest::git_commit(),
+        scenario_path: loaded.path.display().to_string(),
+        scenario_sha256: manifest::sha256_hex(&loaded.bytes),
+        overrides: overrides.to_vec(),
+        traces,
+        seed: loaded.scenario.seed,
+        command_line: std::env::args().collect(),
+        created_utc: jiff::Timestamp::now().to_string(),
+    })
+}

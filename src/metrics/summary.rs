@@ -1,0 +1,175 @@
+//! `summary.json`: the run's figures under the keys SPEC.md fixes (seconds and US dollars).
+
+use serde::Serialize;
+
+use super::latency::LatencySummary;
+
+/// Everything a run reports.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Request counts.
+    pub requests: Requests,
+    /// Latency of requests that arrived after warmup.
+    pub latency_s: LatencySummary,
+    /// The latency objective.
+    pub sla: SlaSummary,
+    /// Cost.
+    pub cost_usd: Cost,
+    /// Throughput per dollar.
+    pub throughput: Throughput,
+    /// Fleet size and use.
+    pub fleet: FleetSummary,
+    /// Per pool.
+    pub pools: Vec<PoolSummary>,
+    /// Engine counters.
+    pub engine: Engine,
+}
+
+/// `requests.*`
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Requests {
+    /// Requests that arrived.
+    pub arrived: u64,
+    /// Requests completed (including cache hits).
+    pub completed: u64,
+    /// Requests re-queued after an interruption.
+    pub retried: u64,
+    /// Requests dropped.
+    pub dropped: u64,
+    /// Requests after warmup slower than the SLA latency.
+    pub sla_violations: u64,
+    /// Requests answered by the response cache.
+    pub cache_hits: u64,
+    /// Requests after warmup, those in the latency statistics.
+    pub measured: u64,
+    /// Requests still queued or in service at the end (0 once drained).
+    pub in_flight: u64,
+}
+
+/// `sla.*` (null when the scenario sets no SLA).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SlaSummary {
+    /// Latency target, seconds.
+    pub target_s: Option<f64>,
+    /// Quantile the target applies to.
+    pub quantile: Option<f64>,
+    /// Fraction of measured requests over the target.
+    pub violation_rate: Option<f64>,
+    /// Whether at most `1 − quantile` of requests were over the target.
+    pub met: Option<bool>,
+}
+
+/// `cost_usd.*`
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Cost {
+    /// Everything.
+    pub total: f64,
+    /// On-demand instances.
+    pub on_demand: f64,
+    /// Spot instances.
+    pub spot: f64,
+    /// Reserved capacity.
+    pub reserved: f64,
+    /// Total over completed requests, per million.
+    pub per_million_requests: f64,
+}
+
+/// `throughput.*`
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Throughput {
+    /// Completed requests per second of simulated time (start to the end of the drain).
+    pub rps: f64,
+    /// Completed requests per dollar.
+    pub requests_per_usd: f64,
+    /// Requests per second per dollar-per-hour of fleet spend: `rps / (cost per hour)`.
+    pub rps_per_usd_per_hour: f64,
+}
+
+/// `fleet.*`
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FleetSummary {
+    /// Instance running time, hours.
+    pub instance_hours: f64,
+    /// Spot interruptions.
+    pub interruptions: u64,
+    /// Time-averaged replicas.
+    pub mean_replicas: f64,
+    /// Most replicas at once.
+    pub max_replicas: u32,
+    /// Busy time over running time.
+    pub utilization: f64,
+}
+
+/// One pool.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PoolSummary {
+    /// Pool name.
+    pub name: String,
+    /// Instance type.
+    pub instance: String,
+    /// Market.
+    pub market: String,
+    /// Instances.
+    pub count: u32,
+    /// USD per instance-hour.
+    pub price_per_hour: f64,
+    /// Running time, hours.
+    pub instance_hours: f64,
+    /// Billed time, hours.
+    pub billed_hours: f64,
+    /// Cost, USD.
+    pub cost_usd: f64,
+    /// Busy time over running time.
+    pub utilization: f64,
+}
+
+/// `engine.*`
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Engine {
+    /// Events processed.
+    pub events: u64,
+    /// Wall-clock seconds the simulation took (the one non-deterministic figure).
+    pub wall_s: f64,
+    /// Run seed.
+    pub seed: u64,
+    /// Simulated time at the end of the run, after the queue drained, seconds.
+    pub end_s: f64,
+}
+
+/// Keys an `assert:` may name.
+pub const METRIC_KEYS: &[&str] = &[
+    "requests.arrived", "requests.completed", "requests.retried", "requests.dropped",
+    "requests.sla_violations", "requests.cache_hits", "requests.measured", "requests.in_flight",
+    "latency_s.mean", "latency_s.p50", "latency_s.p90", "latency_s.p95", "latency_s.p99", "latency_s.max",
+    "sla.target_s", "sla.quantile", "sla.violation_rate", "sla.met",
+    "cost_usd.total", "cost_usd.on_demand", "cost_usd.spot", "cost_usd.reserved", "cost_usd.per_million_requests",
+    "throughput.rps", "throughput.requests_per_usd", "throughput.rps_per_usd_per_hour",
+    "fleet.instance_hours", "fleet.interruptions", "fleet.mean_replicas", "fleet.max_replicas", "fleet.utilization",
+    "engine.events", "engine.end_s",
+];
+
+/// Whether `key` names a summary metric.
+pub fn is_known_metric(key: &str) -> bool {
+    METRIC_KEYS.contains(&key)
+}
+
+impl Summary {
+    /// The value of a dotted key as a number (`true` = 1), `None` if absent or null.
+    pub fn metric(&self, key: &str) -> Option<f64> {
+        let tree = serde_json::to_value(self).ok()?;
+        let leaf = key.split('.').try_fold(&tree, |node, k| node.get(k))?;
+        match leaf {
+            serde_json::Value::Bool(b) => Some(f64::from(u8::from(*b))),
+            other => other.as_f64(),
+        }
+    }
+
+    /// The pretty-printed JSON, ending with a newline.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+}

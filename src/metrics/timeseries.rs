@@ -1,0 +1,54 @@
+//! `timeseries.csv`: one row per interval with load, queue, replicas by pool and cost accrued.
+
+/// One row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// End of the interval, seconds.
+    pub time_s: f64,
+    /// Requests that arrived in the interval.
+    pub arrivals: u64,
+    /// Requests completed in the interval.
+    pub completions: u64,
+    /// Requests waiting at the end of the interval.
+    pub queue_len: u64,
+    /// Replicas busy at the end of the interval.
+    pub busy_replicas: u32,
+    /// Replicas per pool at the end of the interval.
+    pub replicas_by_pool: Vec<u32>,
+    /// Cost accrued since the start, USD.
+    pub cost_usd: f64,
+}
+
+/// The series with its pool names (for the header).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TimeSeries {
+    /// Pool names, in fleet order.
+    pub pool_names: Vec<String>,
+    /// Rows in time order.
+    pub rows: Vec<Row>,
+}
+
+impl TimeSeries {
+    /// The CSV text.
+    pub fn to_csv(&self) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["time_s".to_string(), "arrivals".into(), "completions".into(), "queue_len".into(), "busy_replicas".into()];
+        header.extend(self.pool_names.iter().map(|p| format!("replicas_{p}")));
+        header.push("cost_usd".into());
+        // Writing to a Vec cannot fail.
+        let _ = w.write_record(&header);
+        for r in &self.rows {
+            let mut rec = vec![
+                format!("{}", r.time_s),
+                r.arrivals.to_string(),
+                r.completions.to_string(),
+                r.queue_len.to_string(),
+                r.busy_replicas.to_string(),
+            ];
+            rec.extend(r.replicas_by_pool.iter().map(u32::to_string));
+            rec.push(format!("{:.6}", r.cost_usd));
+            let _ = w.write_record(&rec);
+        }
+        w.into_inner().unwrap_or_default()
+    }
+}

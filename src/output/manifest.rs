@@ -1,0 +1,87 @@
+//! `manifest.json`: the lineage of a run — fleetsim version and commit, scenario and trace
+//! SHA-256s, seed, command line and UTC time.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// A run's lineage.
+#[derive(Clone, Debug, Serialize)]
+pub struct Manifest {
+    /// fleetsim's version.
+    pub fleetsim_version: String,
+    /// The git commit fleetsim was built from, if known.
+    pub git_commit: Option<String>,
+    /// The scenario file as given.
+    pub scenario_path: String,
+    /// SHA-256 of the scenario file's bytes.
+    pub scenario_sha256: String,
+    /// `--set` overrides applied, in order.
+    pub overrides: Vec<String>,
+    /// Traces read, with their SHA-256s.
+    pub traces: Vec<TraceDigest>,
+    /// Run seed.
+    pub seed: u64,
+    /// The command line.
+    pub command_line: Vec<String>,
+    /// When the run was made (UTC, RFC 3339).
+    pub created_utc: String,
+}
+
+/// A trace file and its digest.
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceDigest {
+    /// Path as resolved.
+    pub path: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+}
+
+/// SHA-256 of `bytes` in hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// SHA-256 of a file, read in chunks.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(hex(&hasher.finalize()));
+        }
+        hasher.update(&buf[..n]);
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The git commit compiled in by `build.rs`, if any.
+pub fn git_commit() -> Option<String> {
+    Some(env!("FLEETSIM_GIT_COMMIT").to_string()).filter(|s| !s.is_empty())
+}
+
+impl Manifest {
+    /// Pretty JSON with a final newline.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_abc() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}

@@ -1,0 +1,118 @@
+//! Scenario files: reading, `--set` overrides and validation into a [`Scenario`].
+//!
+//! Two stages: the YAML is parsed into the raw structs of [`raw`] (shape and units, with the
+//! position of any error), then [`validate`] checks values and cross-references and builds the
+//! [`model`] the engine runs. Every error is a [`ScenarioError`] naming file, line, column and key.
+
+pub mod error;
+pub mod locate;
+pub mod model;
+pub mod overrides;
+pub mod raw;
+pub mod units;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use error::ScenarioError;
+pub use model::*;
+pub use overrides::Override;
+
+use locate::{LocationIndex, Position};
+use raw::RawScenario;
+
+/// A loaded scenario with what produced it (for the manifest).
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The validated scenario.
+    pub scenario: Scenario,
+    /// The raw scenario after overrides (what `validate` printed and the manifest records).
+    pub raw: RawScenario,
+    /// The file's bytes, for its SHA-256.
+    pub bytes: Vec<u8>,
+    /// The scenario file.
+    pub path: PathBuf,
+}
+
+/// Reads, parses, overrides and validates the scenario at `path`.
+pub fn load(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
+    let bytes = read_file(path)?;
+    let text = utf8_text(path, &bytes)?;
+    let index = LocationIndex::build(text);
+    let mut raw = parse(path, text, &index)?;
+    if !overrides.is_empty() {
+        raw = overrides::apply(path, &raw, overrides)?;
+    }
+    let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let scenario = validate::validate(&raw, &base_dir).map_err(|e| {
+        let from_override = overrides::blame(overrides, &e.key);
+        ScenarioError {
+            file: path.to_path_buf(),
+            position: if from_override.is_none() { index.find(&e.key) } else { None },
+            key: Some(e.key),
+            from_override,
+            message: e.message,
+        }
+    })?;
+    Ok(Loaded { scenario, raw, bytes, path: path.to_path_buf() })
+}
+
+/// Largest scenario file accepted (a scenario is a few kilobytes; this stops a wrong path to a
+/// huge file from filling memory).
+const MAX_SCENARIO_BYTES: u64 = 16 * 1024 * 1024;
+
+fn read_file(path: &Path) -> Result<Vec<u8>, ScenarioError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ScenarioError::file(path, format!("cannot read the scenario file: {e}")))?;
+    if meta.is_dir() {
+        return Err(ScenarioError::file(path, "is a directory, not a scenario file"));
+    }
+    if meta.len() > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError::file(path, format!("is {} bytes; scenario files are limited to 16 MiB", meta.len())));
+    }
+    std::fs::read(path).map_err(|e| ScenarioError::file(path, format!("cannot read the scenario file: {e}")))
+}
+
+fn utf8_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, ScenarioError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let before = &bytes[..e.valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        let column = (before.len() - before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)) as u32 + 1;
+        ScenarioError {
+            position: Some(Position { line, column }),
+            ..ScenarioError::file(path, "the file is not valid UTF-8 text")
+        }
+    })
+}
+
+fn parse(path: &Path, text: &str, index: &LocationIndex) -> Result<RawScenario, ScenarioError> {
+    let mut failed_key: Option<String> = None;
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! { max_aliases: 1_000, max_events: 1_000_000, max_depth: 100 },
+    };
+    let result = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            failed_key = Some(e.path().to_string()).filter(|p| p != ".");
+            e.into_inner()
+        })
+    });
+    result.map_err(|e| {
+        let position = e
+            .location()
+            .filter(|l| l.line() > 0)
+            .map(|l| Position { line: l.line() as u32, column: l.column() as u32 })
+            .or_else(|| failed_key.as_deref().and_then(|k| index.find(k)));
+        ScenarioError { position, key: failed_key, ..ScenarioError::file(path, clean_message(&e)) }
+    })
+}
+
+/// serde-saphyr's message without its snippet and `line L column C:` prefix (we print our own).
+fn clean_message(e: &serde_saphyr::Error) -> String {
+    let text = e.without_snippet().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    let text = match text.split_once(": ") {
+        Some((head, rest)) if head.starts_with("line ") && head.contains(" column ") => rest,
+        _ => text,
+    };
+    text.lines().next().unwrap_or("").to_string()
+}

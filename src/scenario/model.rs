@@ -1,0 +1,258 @@
+//! The validated scenario: every value here has been checked, so the engine never re-checks.
+
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+
+use crate::engine::Duration;
+use crate::trace::requests::RequestFormat;
+
+/// A scenario ready to simulate.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Name, used for the output folder.
+    pub name: String,
+    /// Free text for reports.
+    pub description: Option<String>,
+    /// Run seed.
+    pub seed: u64,
+    /// Arrivals stop here; the queue drains afterwards.
+    pub horizon: Duration,
+    /// Requests arriving earlier are left out of latency and SLA statistics.
+    pub warmup: Duration,
+    /// The serving workload, service model, batcher and router.
+    pub serving: Serving,
+    /// Pools of instances.
+    pub fleet: FleetSpec,
+    /// How instance time is billed.
+    pub billing: Billing,
+    /// Row spacing of `timeseries.csv`.
+    pub timeseries_interval: Duration,
+    /// Checks on the results.
+    pub asserts: Vec<Assertion>,
+}
+
+/// Requests through a batcher onto a fleet.
+#[derive(Clone, Debug)]
+pub struct Serving {
+    /// Arrival process.
+    pub arrivals: Arrivals,
+    /// Latency objective, if any.
+    pub sla: Option<Sla>,
+    /// Response cache in front of the fleet, if any.
+    pub cache: Option<Cache>,
+    /// Batch service times.
+    pub service: Service,
+    /// Batch formation.
+    pub batcher: Batcher,
+    /// How requests reach replicas.
+    pub router: Router,
+}
+
+/// Arrival processes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arrivals {
+    /// Poisson at `rate_per_s`.
+    Poisson {
+        /// Mean arrivals per second.
+        rate_per_s: f64,
+    },
+    /// One arrival every `1 / rate_per_s` seconds, the first at time 0.
+    Constant {
+        /// Arrivals per second.
+        rate_per_s: f64,
+    },
+    /// Non-homogeneous Poisson: `mean · (1 + amplitude · cos(2π (t − peak_at) / period))`.
+    Diurnal {
+        /// Mean arrivals per second over a period.
+        mean_per_s: f64,
+        /// Relative swing, from `peak_to_trough = (1 + a) / (1 − a)`.
+        amplitude: f64,
+        /// Cycle length.
+        period: Duration,
+        /// Time of the peak within a cycle.
+        peak_at: Duration,
+    },
+    /// Replay of a trace file.
+    Trace {
+        /// Resolved path of the trace.
+        path: PathBuf,
+        /// File format.
+        format: RequestFormat,
+        /// Time compression factor.
+        speedup: f64,
+    },
+}
+
+/// Latency objective.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sla {
+    /// Latency target.
+    pub latency: Duration,
+    /// Fraction of requests that must meet it.
+    pub quantile: f64,
+}
+
+/// Response cache in front of the fleet.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cache {
+    /// Probability a request is answered by the cache.
+    pub hit_rate: f64,
+    /// Latency of a hit.
+    pub latency: Duration,
+}
+
+/// Batch service times.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Service {
+    /// Mean time of a batch.
+    pub batch_time: BatchTime,
+    /// Spread around the mean.
+    pub distribution: ServiceDistribution,
+}
+
+/// Mean batch time as a function of the batch.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BatchTime {
+    /// `base + per_item·b + per_input_token·Σ tokens_in + per_output_token·max tokens_out`, in ns.
+    Linear {
+        /// Fixed part, ns.
+        base_ns: f64,
+        /// Per request, ns.
+        per_item_ns: f64,
+        /// Per input token summed over the batch, ns.
+        per_input_token_ns: f64,
+        /// Per output token of the longest generation, ns.
+        per_output_token_ns: f64,
+    },
+    /// `(batch size, ns)` points sorted by size, interpolated linearly (extrapolated from the
+    /// last two points beyond the largest size).
+    Table(Vec<(u32, f64)>),
+}
+
+/// Distribution of a batch's time around its mean.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ServiceDistribution {
+    /// Exactly the mean.
+    Deterministic,
+    /// Exponential.
+    Exponential,
+    /// Lognormal with this coefficient of variation.
+    Lognormal {
+        /// Standard deviation over mean.
+        cv: f64,
+    },
+}
+
+/// Batch formation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Batcher {
+    /// Largest batch.
+    pub max_batch_size: NonZeroU32,
+    /// Longest the oldest request waits for a fuller batch.
+    pub max_wait: Duration,
+}
+
+/// Routers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Router {
+    /// One FIFO queue shared by all replicas.
+    SharedQueue,
+    /// A queue per replica, dealt in turn.
+    RoundRobin,
+    /// A queue per replica, to the one with the fewest outstanding requests.
+    LeastOutstanding,
+}
+
+/// The fleet.
+#[derive(Clone, Debug)]
+pub struct FleetSpec {
+    /// Pools, in file order.
+    pub pools: Vec<PoolSpec>,
+}
+
+/// A pool of identical instances.
+#[derive(Clone, Debug)]
+pub struct PoolSpec {
+    /// Unique name.
+    pub name: String,
+    /// Instance type, resolved against the catalog.
+    pub instance: InstanceSpec,
+    /// Market.
+    pub market: Market,
+    /// Fixed number of instances.
+    pub count: u32,
+}
+
+/// A resolved instance type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceSpec {
+    /// Type name.
+    pub name: String,
+    /// GPU model (empty for CPU-only).
+    pub gpu: String,
+    /// GPUs per instance.
+    pub gpus: u32,
+    /// USD per hour on demand.
+    pub on_demand_price: f64,
+    /// Batch times are divided by this.
+    pub speed: f64,
+    /// Launch to ready.
+    pub boot: Duration,
+}
+
+/// Markets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Market {
+    /// Pay as you go.
+    OnDemand,
+}
+
+/// Billing rules.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Billing {
+    /// Billed time is rounded up to a multiple of this.
+    pub granularity: Duration,
+    /// Shortest billed time per instance.
+    pub minimum: Duration,
+}
+
+/// A check on a summary metric: `metric op value`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assertion {
+    /// Dotted summary key, e.g. `latency_s.p99`.
+    pub metric: String,
+    /// Comparison.
+    pub op: CmpOp,
+    /// Right-hand side.
+    pub value: f64,
+    /// The text as written.
+    pub text: String,
+}
+
+/// Comparisons in assertions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `==`
+    Eq,
+}
+
+impl CmpOp {
+    /// Whether `lhs op rhs` holds.
+    pub fn holds(self, lhs: f64, rhs: f64) -> bool {
+        match self {
+            CmpOp::Lt => lhs < rhs,
+            CmpOp::Le => lhs <= rhs,
+            CmpOp::Gt => lhs > rhs,
+            CmpOp::Ge => lhs >= rhs,
+            CmpOp::Eq => lhs == rhs,
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! `--set KEY=VALUE`: change any scenario key by its dotted path before validation.
+//!
+//! The raw scenario is turned into a JSON tree, each override replaces (or creates) the value at
+//! its path, and the tree is read back into the raw structs, so an override is checked exactly as
+//! the same value written in the file would be.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::ScenarioError;
+use super::raw::RawScenario;
+
+/// One `KEY=VALUE`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Override {
+    /// Dotted path, e.g. `batcher.max_batch_size`; `fleet.pools[0].count` or `fleet.pools.0.count`.
+    pub key: String,
+    /// The value as typed.
+    pub text: String,
+}
+
+impl Override {
+    /// Parses `KEY=VALUE`.
+    pub fn parse(arg: &str) -> Result<Override, String> {
+        let (key, text) = arg
+            .split_once('=')
+            .ok_or_else(|| format!("--set {arg:?}: expected KEY=VALUE, e.g. batcher.max_batch_size=32"))?;
+        let key = key.trim();
+        if key.is_empty() || key.split('.').any(str::is_empty) {
+            return Err(format!("--set {arg:?}: the key must be a dotted path such as batcher.max_wait"));
+        }
+        Ok(Override { key: key.to_string(), text: text.trim().to_string() })
+    }
+
+    /// The value as YAML would read it: `32` a number, `true` a boolean, `5ms` a string.
+    pub fn value(&self) -> Value {
+        serde_saphyr::from_str::<Value>(&self.text)
+            .ok()
+            .filter(|v| !v.is_null() || self.text == "null" || self.text == "~")
+            .unwrap_or_else(|| Value::String(self.text.clone()))
+    }
+
+    fn segments(&self) -> Vec<Segment> {
+        let mut out = Vec::new();
+        for part in self.key.split('.') {
+            let (name, rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+            out.push(match name.parse::<usize>() {
+                Ok(i) => Segment::Index(i),
+                Err(_) => Segment::Key(name.to_string()),
+            });
+            for idx in rest.split('[') {
+                if let Ok(i) = idx.trim_end_matches(']').parse::<usize>() {
+                    out.push(Segment::Index(i));
+                }
+            }
+        }
+        out
+    }
+
+    fn to_arg(&self) -> String {
+        format!("{}={}", self.key, self.text)
+    }
+
+    /// The key in the canonical `a.b[1].c` form used by error paths.
+    fn canonical_key(&self) -> String {
+        let mut s = String::new();
+        for seg in self.segments() {
+            match seg {
+                Segment::Key(k) if s.is_empty() => s.push_str(&k),
+                Segment::Key(k) => {
+                    s.push('.');
+                    s.push_str(&k);
+                }
+                Segment::Index(i) => s.push_str(&format!("[{i}]")),
+            }
+        }
+        s
+    }
+}
+
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// Applies `overrides` in order to `raw`.
+pub fn apply(file: &Path, raw: &RawScenario, overrides: &[Override]) -> Result<RawScenario, ScenarioError> {
+    let mut tree = serde_json::to_value(raw).map_err(|e| ScenarioError::file(file, e.to_string()))?;
+    for o in overrides {
+        set_path(&mut tree, &o.segments(), o.value()).map_err(|message| ScenarioError {
+            key: Some(o.key.clone()),
+            from_override: Some(o.to_arg()),
+            ..ScenarioError::file(file, message)
+        })?;
+    }
+    serde_path_to_error::deserialize::<_, RawScenario>(tree).map_err(|e| {
+        let key = e.path().to_string();
+        ScenarioError {
+            from_override: blame(overrides, &key).or_else(|| overrides.last().map(Override::to_arg)),
+            key: Some(key),
+            ..ScenarioError::file(file, e.into_inner().to_string())
+        }
+    })
+}
+
+/// The override (as `KEY=VALUE`) that set `key` or one of its ancestors, if any.
+pub fn blame(overrides: &[Override], key: &str) -> Option<String> {
+    overrides.iter().rev().find(|o| {
+        let k = o.canonical_key();
+        key == k || key.starts_with(&format!("{k}.")) || key.starts_with(&format!("{k}["))
+    })
+    .map(Override::to_arg)
+}
+
+fn set_path(tree: &mut Value, path: &[Segment], value: Value) -> Result<(), String> {
+    let Some((first, rest)) = path.split_first() else {
+        *tree = value;
+        return Ok(());
+    };
+    match first {
+        Segment::Key(k) => {
+            if tree.is_null() {
+                *tree = Value::Object(Default::default());
+            }
+            let Value::Object(map) = tree else {
+                return Err(format!("cannot set key {k:?} inside a value that is not a mapping"));
+            };
+            set_path(map.entry(k.clone()).or_insert(Value::Null), rest, value)
+        }
+        Segment::Index(i) => {
+            let Value::Array(items) = tree else {
+                return Err(format!("cannot index [{i}] into a value that is not a list"));
+            };
+            let n = items.len();
+            let item = items.get_mut(*i).ok_or_else(|| format!("index [{i}] is out of range: the list has {n} entries"))?;
+            set_path(item, rest, value)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_as_yaml_scalars() {
+        let v = |s: &str| Override::parse(&format!("a={s}")).unwrap().value();
+        assert_eq!(v("32"), Value::from(32));
+        assert_eq!(v("0.5"), Value::from(0.5));
+        assert_eq!(v("true"), Value::from(true));
+        assert_eq!(v("5ms"), Value::from("5ms"));
+        assert_eq!(v("120/s"), Value::from("120/s"));
+    }
+
+    #[test]
+    fn bad_arguments_are_refused() {
+        assert!(Override::parse("novalue").is_err());
+        assert!(Override::parse("a..b=1").is_err());
+        assert!(Override::parse("=1").is_err());
+    }
+
+    #[test]
+    fn index_forms_are_equivalent() {
+        let a = Override::parse("fleet.pools[1].count=3").unwrap();
+        let b = Override::parse("fleet.pools.1.count=3").unwrap();
+        assert_eq!(a.canonical_key(), "fleet.pools[1].count");
+        assert_eq!(b.canonical_key(), "fleet.pools[1].count");
+    }
+}

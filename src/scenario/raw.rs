@@ -1,0 +1,323 @@
+//! The scenario file as written: serde structs that mirror the YAML keys one for one.
+//!
+//! These types only describe shape and units; [`super::validate`] turns them into a
+//! [`super::Scenario`] whose values are known to make sense. Key names are the public contract of
+//! SPEC.md: add keys, never rename them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::units::{DurationValue, RateValue};
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Scenario name, used for the output folder.
+    pub name: String,
+    /// Free text shown in reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Run seed; every random stream derives from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Arrivals stop at the horizon; the queue drains afterwards.
+    pub horizon: DurationValue,
+    /// Requests arriving before this are left out of latency/SLA statistics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<DurationValue>,
+    /// Serving workload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<RawWorkload>,
+    /// Batch service times.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<RawService>,
+    /// Dynamic batcher.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batcher: Option<RawBatcher>,
+    /// How requests reach replicas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub router: Option<RawRouter>,
+    /// Pools of instances and instance-type overrides.
+    pub fleet: RawFleet,
+    /// Billing granularity and minimum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<RawBilling>,
+    /// Output options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<RawOutput>,
+    /// Checks on the results, e.g. `"latency_s.p99 <= 0.25"`; a failed one makes the exit code 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assert: Option<Vec<String>>,
+}
+
+/// `workload:`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    /// Exactly one arrival process.
+    pub arrivals: RawArrivals,
+    /// Latency objective.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla: Option<RawSla>,
+    /// Fraction of requests answered by a response cache without reaching the fleet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_hit_rate: Option<f64>,
+    /// Latency of a cache hit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_latency: Option<DurationValue>,
+}
+
+/// `workload.arrivals:` — exactly one of these keys.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawArrivals {
+    /// Poisson arrivals at a constant rate.
+    Poisson(RawRate),
+    /// Evenly spaced arrivals (deterministic), e.g. for hand-worked checks.
+    Constant(RawRate),
+    /// A sinusoidal day: non-homogeneous Poisson.
+    Diurnal(RawDiurnal),
+    /// Replay of a request trace.
+    Trace(RawRequestTrace),
+}
+
+/// `{ rate: 120/s }`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRate {
+    /// Mean arrival rate.
+    pub rate: RateValue,
+}
+
+/// `diurnal: { mean, peak_to_trough, period, peak_at }`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiurnal {
+    /// Mean rate over a period.
+    pub mean: RateValue,
+    /// Peak rate over trough rate (≥ 1).
+    pub peak_to_trough: f64,
+    /// Length of one cycle (default 24h).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<DurationValue>,
+    /// Time of the peak within the cycle (default 14h).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_at: Option<DurationValue>,
+}
+
+/// `trace: { path, format, speedup }`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequestTrace {
+    /// Path, relative to the scenario file's folder.
+    pub path: String,
+    /// `csv` or `azure-llm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<RawTraceFormat>,
+    /// Time compression: 2.0 replays twice as fast.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speedup: Option<f64>,
+}
+
+/// Request trace formats.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawTraceFormat {
+    /// `time[,tokens_in,tokens_out]`
+    Csv,
+    /// `TIMESTAMP,ContextTokens,GeneratedTokens`
+    AzureLlm,
+}
+
+/// `sla: { latency, quantile }`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSla {
+    /// Latency target.
+    pub latency: DurationValue,
+    /// Quantile the target applies to (default 0.99).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantile: Option<f64>,
+}
+
+/// `service:`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    /// Mean time of one batch.
+    pub batch_time: RawBatchTime,
+    /// Distribution around that mean (default deterministic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<RawDistribution>,
+}
+
+/// `batch_time:` — linear terms, or a table interpolated linearly.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBatchTime {
+    /// Fixed time per batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<DurationValue>,
+    /// Time per request in the batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_item: Option<DurationValue>,
+    /// Time per input (context) token, summed over the batch (prefill).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_input_token: Option<DurationValue>,
+    /// Time per output token of the longest generation in the batch (decode steps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_output_token: Option<DurationValue>,
+    /// Batch size → batch time, interpolated linearly between entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<BTreeMap<u32, DurationValue>>,
+}
+
+/// `distribution:`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawDistribution {
+    /// Exactly the mean.
+    Deterministic,
+    /// Exponential with the mean.
+    Exponential,
+    /// Lognormal with the mean and a coefficient of variation.
+    Lognormal(RawLognormal),
+}
+
+/// `{ lognormal: { cv: 0.3 } }`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLognormal {
+    /// Standard deviation over mean.
+    pub cv: f64,
+}
+
+/// `batcher: { max_batch_size, max_wait }`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBatcher {
+    /// Largest batch (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_batch_size: Option<u32>,
+    /// Longest the oldest request waits for a fuller batch (default 0: dispatch at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_wait: Option<DurationValue>,
+}
+
+/// `router:`
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRouter {
+    /// One FIFO queue for all replicas.
+    SharedQueue,
+    /// A queue per replica, requests dealt in turn.
+    RoundRobin,
+    /// A queue per replica, each request to the replica with the fewest outstanding.
+    LeastOutstanding,
+}
+
+/// `fleet:`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFleet {
+    /// Pools of identical instances.
+    pub pools: Vec<RawPool>,
+    /// Instance types added to, or overriding, the built-in catalog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_types: Option<Vec<RawInstanceType>>,
+}
+
+/// One pool.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPool {
+    /// Pool name, unique in the fleet.
+    pub name: String,
+    /// Instance type name (catalog or `instance_types`).
+    pub instance: String,
+    /// `on_demand` (default), `spot` or `reserved`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<RawMarket>,
+    /// Fixed number of instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// Autoscaled pools: lower bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<u32>,
+    /// Autoscaled pools: upper bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+    /// Spot: highest price paid per instance-hour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_price: Option<f64>,
+    /// Spot: zones the pool spreads over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<Vec<String>>,
+}
+
+/// Markets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawMarket {
+    /// Pay as you go.
+    OnDemand,
+    /// Interruptible, cheaper.
+    Spot,
+    /// Committed for the whole horizon.
+    Reserved,
+}
+
+/// An entry of `fleet.instance_types`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInstanceType {
+    /// Type name; if it is in the catalog, the fields given here override the catalog's.
+    pub name: String,
+    /// GPUs per instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpus: Option<u32>,
+    /// GPU model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<String>,
+    /// Memory per GPU, GiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_memory_gib: Option<f64>,
+    /// vCPUs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcpus: Option<u32>,
+    /// Host memory, GiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_gib: Option<f64>,
+    /// USD per instance-hour on demand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_demand_price: Option<f64>,
+    /// Relative speed: batch times are divided by it (default 1.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed: Option<f64>,
+    /// Time from launch to serving.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot: Option<DurationValue>,
+}
+
+/// `billing: { granularity, minimum }`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBilling {
+    /// Billing step (default 1s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granularity: Option<DurationValue>,
+    /// Minimum billed time per instance (default 60s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<DurationValue>,
+}
+
+/// `output: { timeseries_interval }`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutput {
+    /// Row spacing of `timeseries.csv` (default 1m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeseries_interval: Option<DurationValue>,
+}

@@ -1,0 +1,382 @@
+//! From raw to validated: value ranges, cross-references (instance types, pool names) and
+//! defaults. Each failure names the key it is about; [`super::load`] adds file, line and column.
+
+use std::collections::BTreeSet;
+use std::num::NonZeroU32;
+use std::path::Path;
+
+use super::model::*;
+use super::raw::*;
+use super::units::DurationValue;
+use crate::engine::Duration;
+use crate::fleet::catalog;
+use crate::trace::requests::RequestFormat;
+
+/// A validation failure: the dotted key and what is wrong with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    /// Dotted key path.
+    pub key: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+type Result<T> = std::result::Result<T, Invalid>;
+
+fn invalid<T>(key: impl Into<String>, message: impl Into<String>) -> Result<T> {
+    Err(Invalid { key: key.into(), message: message.into() })
+}
+
+/// Largest batch size accepted.
+pub const MAX_BATCH_SIZE: u32 = 1 << 20;
+/// Most rows `timeseries.csv` may have.
+pub const MAX_TIMESERIES_ROWS: u64 = 1_000_000;
+
+/// Default seed when the file gives none.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// Checks `raw` and builds the scenario. Relative trace paths resolve against `base_dir`.
+pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
+    if raw.name.trim().is_empty() {
+        return invalid("name", "must not be empty");
+    }
+    let horizon = raw.horizon.0;
+    if horizon == Duration::ZERO {
+        return invalid("horizon", "must be longer than 0, e.g. 1h");
+    }
+    let warmup = raw.warmup.map_or(Duration::ZERO, |w| w.0);
+    if warmup >= horizon {
+        return invalid("warmup", format!("{warmup} is not shorter than the horizon {horizon}"));
+    }
+    let timeseries_interval = timeseries_interval(raw, horizon)?;
+    Ok(Scenario {
+        name: raw.name.trim().to_string(),
+        description: raw.description.clone(),
+        seed: raw.seed.unwrap_or(DEFAULT_SEED),
+        horizon,
+        warmup,
+        serving: serving(raw, base_dir)?,
+        fleet: fleet(&raw.fleet)?,
+        billing: billing(raw.billing.as_ref())?,
+        timeseries_interval,
+        asserts: asserts(raw.assert.as_deref().unwrap_or_default())?,
+    })
+}
+
+fn timeseries_interval(raw: &RawScenario, horizon: Duration) -> Result<Duration> {
+    let interval = raw.output.as_ref().and_then(|o| o.timeseries_interval).map_or(Duration::from_secs(60), |d| d.0);
+    if interval == Duration::ZERO {
+        return invalid("output.timeseries_interval", "must be longer than 0");
+    }
+    if horizon.0 / interval.0 > MAX_TIMESERIES_ROWS {
+        return invalid(
+            "output.timeseries_interval",
+            format!("{interval} gives more than {MAX_TIMESERIES_ROWS} rows over the horizon {horizon}; use a longer interval"),
+        );
+    }
+    Ok(interval)
+}
+
+fn serving(raw: &RawScenario, base_dir: &Path) -> Result<Serving> {
+    let Some(workload) = &raw.workload else {
+        return invalid("workload", "missing: a serving scenario needs `workload`, `service` and `fleet`");
+    };
+    let Some(service) = &raw.service else {
+        return invalid("service", "missing: a serving scenario needs `service.batch_time`");
+    };
+    Ok(Serving {
+        arrivals: arrivals(&workload.arrivals, base_dir)?,
+        sla: sla(workload.sla.as_ref())?,
+        cache: cache(workload)?,
+        service: Service {
+            batch_time: batch_time(&service.batch_time)?,
+            distribution: distribution(service.distribution.as_ref())?,
+        },
+        batcher: batcher(raw.batcher.as_ref())?,
+        router: match raw.router.unwrap_or(RawRouter::SharedQueue) {
+            RawRouter::SharedQueue => Router::SharedQueue,
+            RawRouter::RoundRobin => Router::RoundRobin,
+            RawRouter::LeastOutstanding => Router::LeastOutstanding,
+        },
+    })
+}
+
+fn positive_rate(key: &str, per_s: f64) -> Result<f64> {
+    if per_s <= 0.0 {
+        return invalid(key, "must be greater than 0/s");
+    }
+    if per_s > 1e9 {
+        return invalid(key, "is above the limit of 1e9 requests per second");
+    }
+    Ok(per_s)
+}
+
+fn arrivals(raw: &RawArrivals, base_dir: &Path) -> Result<Arrivals> {
+    const K: &str = "workload.arrivals";
+    Ok(match raw {
+        RawArrivals::Poisson(r) => Arrivals::Poisson { rate_per_s: positive_rate(&format!("{K}.poisson.rate"), r.rate.per_s)? },
+        RawArrivals::Constant(r) => Arrivals::Constant { rate_per_s: positive_rate(&format!("{K}.constant.rate"), r.rate.per_s)? },
+        RawArrivals::Diurnal(d) => {
+            let mean_per_s = positive_rate(&format!("{K}.diurnal.mean"), d.mean.per_s)?;
+            let p = d.peak_to_trough;
+            if !(p.is_finite() && p >= 1.0) {
+                return invalid(format!("{K}.diurnal.peak_to_trough"), format!("must be a number ≥ 1 (peak rate over trough rate), found {p}"));
+            }
+            let period = d.period.map_or(Duration::from_secs(86_400), |v| v.0);
+            if period == Duration::ZERO {
+                return invalid(format!("{K}.diurnal.period"), "must be longer than 0, e.g. 24h");
+            }
+            let peak_at = d.peak_at.map_or(Duration::from_secs(14 * 3_600), |v| v.0);
+            Arrivals::Diurnal { mean_per_s, amplitude: (p - 1.0) / (p + 1.0), period, peak_at }
+        }
+        RawArrivals::Trace(t) => {
+            let speedup = t.speedup.unwrap_or(1.0);
+            if !(speedup.is_finite() && speedup > 0.0) {
+                return invalid(format!("{K}.trace.speedup"), format!("must be a number greater than 0, found {speedup}"));
+            }
+            if t.path.trim().is_empty() {
+                return invalid(format!("{K}.trace.path"), "must name a trace file");
+            }
+            let format = match t.format.unwrap_or(RawTraceFormat::Csv) {
+                RawTraceFormat::Csv => RequestFormat::Csv,
+                RawTraceFormat::AzureLlm => RequestFormat::AzureLlm,
+            };
+            Arrivals::Trace { path: base_dir.join(&t.path), format, speedup }
+        }
+    })
+}
+
+fn fraction(key: &str, v: f64, what: &str) -> Result<f64> {
+    if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+        return invalid(key, format!("must be {what} between 0 and 1, found {v}"));
+    }
+    Ok(v)
+}
+
+fn sla(raw: Option<&RawSla>) -> Result<Option<Sla>> {
+    let Some(raw) = raw else { return Ok(None) };
+    if raw.latency.0 == Duration::ZERO {
+        return invalid("workload.sla.latency", "must be longer than 0, e.g. 250ms");
+    }
+    let quantile = raw.quantile.unwrap_or(0.99);
+    if !(quantile.is_finite() && quantile > 0.0 && quantile < 1.0) {
+        return invalid("workload.sla.quantile", format!("must be strictly between 0 and 1 (e.g. 0.99), found {quantile}"));
+    }
+    Ok(Some(Sla { latency: raw.latency.0, quantile }))
+}
+
+fn cache(w: &RawWorkload) -> Result<Option<Cache>> {
+    let hit_rate = fraction("workload.cache_hit_rate", w.cache_hit_rate.unwrap_or(0.0), "a probability")?;
+    if hit_rate == 0.0 {
+        return Ok(None);
+    }
+    let latency = w.cache_latency.map_or(Duration::from_millis(1), |d| d.0);
+    Ok(Some(Cache { hit_rate, latency }))
+}
+
+fn ns(d: Option<DurationValue>) -> f64 {
+    d.map_or(0.0, |d| d.0.0 as f64)
+}
+
+fn batch_time(raw: &RawBatchTime) -> Result<BatchTime> {
+    const K: &str = "service.batch_time";
+    let linear = [raw.base, raw.per_item, raw.per_input_token, raw.per_output_token];
+    match &raw.table {
+        Some(_) if linear.iter().any(Option::is_some) => {
+            invalid(K, "give either `table` or the linear terms (base, per_item, per_input_token, per_output_token), not both")
+        }
+        Some(table) => {
+            if table.is_empty() {
+                return invalid(format!("{K}.table"), "must have at least one `batch size: time` entry");
+            }
+            let mut points = Vec::with_capacity(table.len());
+            for (&size, time) in table {
+                if size == 0 {
+                    return invalid(format!("{K}.table.0"), "batch sizes start at 1");
+                }
+                if time.0 == Duration::ZERO {
+                    return invalid(format!("{K}.table.{size}"), "batch time must be longer than 0");
+                }
+                points.push((size, time.0.0 as f64));
+            }
+            Ok(BatchTime::Table(points))
+        }
+        None => {
+            let bt = BatchTime::Linear {
+                base_ns: ns(raw.base),
+                per_item_ns: ns(raw.per_item),
+                per_input_token_ns: ns(raw.per_input_token),
+                per_output_token_ns: ns(raw.per_output_token),
+            };
+            if linear.iter().all(|d| d.is_none_or(|d| d.0 == Duration::ZERO)) {
+                return invalid(K, "needs a positive `base` or `per_item` (e.g. { base: 8ms, per_item: 1.2ms }) or a `table`");
+            }
+            Ok(bt)
+        }
+    }
+}
+
+fn distribution(raw: Option<&RawDistribution>) -> Result<ServiceDistribution> {
+    Ok(match raw {
+        None | Some(RawDistribution::Deterministic) => ServiceDistribution::Deterministic,
+        Some(RawDistribution::Exponential) => ServiceDistribution::Exponential,
+        Some(RawDistribution::Lognormal(l)) => {
+            if !(l.cv.is_finite() && l.cv > 0.0 && l.cv <= 100.0) {
+                return invalid("service.distribution.lognormal.cv", format!("must be a number in (0, 100], found {}", l.cv));
+            }
+            ServiceDistribution::Lognormal { cv: l.cv }
+        }
+    })
+}
+
+fn batcher(raw: Option<&RawBatcher>) -> Result<Batcher> {
+    let size = raw.and_then(|b| b.max_batch_size).unwrap_or(1);
+    let Some(max_batch_size) = NonZeroU32::new(size).filter(|s| s.get() <= MAX_BATCH_SIZE) else {
+        return invalid("batcher.max_batch_size", format!("must be between 1 and {MAX_BATCH_SIZE}, found {size}"));
+    };
+    let max_wait = raw.and_then(|b| b.max_wait).map_or(Duration::ZERO, |d| d.0);
+    Ok(Batcher { max_batch_size, max_wait })
+}
+
+fn fleet(raw: &RawFleet) -> Result<FleetSpec> {
+    if raw.pools.is_empty() {
+        return invalid("fleet.pools", "must list at least one pool");
+    }
+    let overrides = raw.instance_types.as_deref().unwrap_or_default();
+    for (i, t) in overrides.iter().enumerate() {
+        resolve_instance(&t.name, overrides).map_err(|e| Invalid { key: format!("fleet.instance_types[{i}].{}", e.key), ..e })?;
+    }
+    let mut names = BTreeSet::new();
+    let mut pools = Vec::with_capacity(raw.pools.len());
+    for (i, p) in raw.pools.iter().enumerate() {
+        let key = format!("fleet.pools[{i}]");
+        if p.name.trim().is_empty() {
+            return invalid(format!("{key}.name"), "must not be empty");
+        }
+        if !names.insert(p.name.as_str()) {
+            return invalid(format!("{key}.name"), format!("pool name {:?} is used twice", p.name));
+        }
+        pools.push(pool(&key, p, overrides)?);
+    }
+    if pools.iter().all(|p| p.count == 0) {
+        return invalid("fleet.pools", "the fleet has no instances: give at least one pool a `count` of 1 or more");
+    }
+    Ok(FleetSpec { pools })
+}
+
+fn pool(key: &str, p: &RawPool, types: &[RawInstanceType]) -> Result<PoolSpec> {
+    let market = match p.market.unwrap_or(RawMarket::OnDemand) {
+        RawMarket::OnDemand => Market::OnDemand,
+        m @ (RawMarket::Spot | RawMarket::Reserved) => {
+            let word = if m == RawMarket::Spot { "spot" } else { "reserved" };
+            return invalid(format!("{key}.market"), format!("`{word}` pools are not supported by this version yet; use on_demand"));
+        }
+    };
+    for (field, present) in [("min", p.min.is_some()), ("max", p.max.is_some()), ("max_price", p.max_price.is_some()), ("zones", p.zones.is_some())] {
+        if present {
+            return invalid(format!("{key}.{field}"), "autoscaled and spot pools are not supported by this version yet; give the pool a fixed `count`");
+        }
+    }
+    let Some(count) = p.count else {
+        return invalid(format!("{key}.count"), "missing: give the pool a fixed number of instances, e.g. count: 2");
+    };
+    if count > 100_000 {
+        return invalid(format!("{key}.count"), format!("{count} is above the limit of 100000 instances per pool"));
+    }
+    let instance = resolve_instance(&p.instance, types).map_err(|e| Invalid {
+        key: if e.key == "name" { format!("{key}.instance") } else { e.key },
+        message: e.message,
+    })?;
+    Ok(PoolSpec { name: p.name.clone(), instance, market, count })
+}
+
+/// Resolves `name` against `fleet.instance_types` (by override) and the built-in catalog.
+fn resolve_instance(name: &str, types: &[RawInstanceType]) -> Result<InstanceSpec> {
+    let custom = types.iter().rev().find(|t| t.name == name);
+    let base = catalog::find(name);
+    let mut spec = match (base, custom) {
+        (Some(b), _) => InstanceSpec {
+            name: b.name.clone(),
+            gpu: b.gpu.clone(),
+            gpus: b.gpus,
+            on_demand_price: b.on_demand_price,
+            speed: 1.0,
+            boot: Duration::from_secs(90),
+        },
+        (None, Some(c)) => {
+            let Some(price) = c.on_demand_price else {
+                return invalid("on_demand_price", format!("{name:?} is not in the built-in catalog, so it needs an on_demand_price"));
+            };
+            InstanceSpec { name: name.to_string(), gpu: String::new(), gpus: 0, on_demand_price: price, speed: 1.0, boot: Duration::from_secs(90) }
+        }
+        (None, None) => {
+            let hints = catalog::suggest(name);
+            let hint = if hints.is_empty() {
+                "run `fleetsim catalog` for the list, or describe it under fleet.instance_types".to_string()
+            } else {
+                format!("did you mean {}? (`fleetsim catalog` lists all)", hints.join(", "))
+            };
+            return invalid("name", format!("unknown instance type {name:?}: {hint}"));
+        }
+    };
+    if let Some(c) = custom {
+        apply_custom(&mut spec, c)?;
+    }
+    Ok(spec)
+}
+
+fn apply_custom(spec: &mut InstanceSpec, c: &RawInstanceType) -> Result<()> {
+    if let Some(price) = c.on_demand_price {
+        if !(price.is_finite() && price >= 0.0 && price < 1e6) {
+            return invalid("on_demand_price", format!("must be a price in USD per hour, ≥ 0, found {price}"));
+        }
+        spec.on_demand_price = price;
+    }
+    if let Some(speed) = c.speed {
+        if !(speed.is_finite() && speed > 0.0 && speed <= 1e6) {
+            return invalid("speed", format!("must be a number greater than 0 (1.0 = reference speed), found {speed}"));
+        }
+        spec.speed = speed;
+    }
+    if let Some(gpus) = c.gpus {
+        spec.gpus = gpus;
+    }
+    if let Some(gpu) = &c.gpu {
+        spec.gpu = gpu.clone();
+    }
+    if let Some(boot) = c.boot {
+        spec.boot = boot.0;
+    }
+    Ok(())
+}
+
+fn billing(raw: Option<&RawBilling>) -> Result<Billing> {
+    let granularity = raw.and_then(|b| b.granularity).map_or(Duration::from_secs(1), |d| d.0);
+    if granularity == Duration::ZERO {
+        return invalid("billing.granularity", "must be longer than 0, e.g. 1s");
+    }
+    let minimum = raw.and_then(|b| b.minimum).map_or(Duration::from_secs(60), |d| d.0);
+    Ok(Billing { granularity, minimum })
+}
+
+fn asserts(raw: &[String]) -> Result<Vec<Assertion>> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, text)| parse_assertion(text).map_err(|message| Invalid { key: format!("assert[{i}]"), message }))
+        .collect()
+}
+
+/// Parses `metric op value`, e.g. `latency_s.p99 <= 0.25`.
+pub fn parse_assertion(text: &str) -> std::result::Result<Assertion, String> {
+    const OPS: [(&str, CmpOp); 5] = [("<=", CmpOp::Le), (">=", CmpOp::Ge), ("==", CmpOp::Eq), ("<", CmpOp::Lt), (">", CmpOp::Gt)];
+    let Some((at, sym, op)) = OPS.iter().find_map(|&(sym, op)| text.find(sym).map(|at| (at, sym, op))) else {
+        return Err(format!("{text:?}: expected `METRIC OP NUMBER` with OP one of <, <=, >, >=, ==, e.g. \"latency_s.p99 <= 0.25\""));
+    };
+    let metric = text[..at].trim();
+    let number = text[at + sym.len()..].trim();
+    let value: f64 = number.parse().map_err(|_| format!("{text:?}: {number:?} is not a number"))?;
+    if !crate::metrics::summary::is_known_metric(metric) {
+        return Err(format!("{text:?}: unknown metric {metric:?}; use a summary.json key such as latency_s.p99 or cost_usd.total"));
+    }
+    Ok(Assertion { metric: metric.to_string(), op, value, text: text.to_string() })
+}

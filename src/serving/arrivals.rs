@@ -1,0 +1,121 @@
+//! Arrival processes: Poisson, evenly spaced, diurnal (thinned Poisson) and trace replay.
+//!
+//! Each yields the next request after the previous one; arrivals stop at the horizon. Synthetic
+//! processes draw from the `arrivals` stream only, so two designs see the same requests.
+
+use std::f64::consts::TAU;
+
+use rand_distr::{Distribution, Exp1};
+use rand::RngExt;
+
+use crate::engine::rng::Stream;
+use crate::engine::{Duration, SimTime};
+use crate::scenario::Arrivals;
+use crate::trace::requests::{TraceError, TraceRequest};
+
+/// A source of trace requests; the CLI hands the engine an open trace reader through this.
+pub trait RequestSource {
+    /// The next request in time order, `Ok(None)` at the end.
+    fn next_request(&mut self) -> Result<Option<TraceRequest>, TraceError>;
+}
+
+impl RequestSource for crate::trace::requests::RequestTrace {
+    fn next_request(&mut self) -> Result<Option<TraceRequest>, TraceError> {
+        crate::trace::requests::RequestTrace::next_request(self)
+    }
+}
+
+/// The arrival process of a run.
+pub enum ArrivalProcess<'a> {
+    /// Exponential gaps at `rate_per_s`.
+    Poisson {
+        /// Arrivals per second.
+        rate_per_s: f64,
+        /// Time of the last arrival, seconds.
+        t_s: f64,
+        /// The `arrivals` stream.
+        rng: Stream,
+    },
+    /// The k-th arrival at `k / rate`.
+    Constant {
+        /// Arrivals per second.
+        rate_per_s: f64,
+        /// Index of the next arrival.
+        k: u64,
+    },
+    /// Thinned Poisson with a cosine rate.
+    Diurnal {
+        /// Mean rate per second.
+        mean_per_s: f64,
+        /// Relative swing.
+        amplitude: f64,
+        /// Cycle length, seconds.
+        period_s: f64,
+        /// Peak time, seconds.
+        peak_s: f64,
+        /// Time of the last candidate, seconds.
+        t_s: f64,
+        /// The `arrivals` stream.
+        rng: Stream,
+    },
+    /// Requests read from a trace.
+    Trace(&'a mut dyn RequestSource),
+}
+
+impl<'a> ArrivalProcess<'a> {
+    /// The process for `arrivals`; `trace` must be given for trace arrivals.
+    pub fn new(arrivals: &Arrivals, rng: Stream, trace: Option<&'a mut dyn RequestSource>) -> ArrivalProcess<'a> {
+        match *arrivals {
+            Arrivals::Poisson { rate_per_s } => ArrivalProcess::Poisson { rate_per_s, t_s: 0.0, rng },
+            Arrivals::Constant { rate_per_s } => ArrivalProcess::Constant { rate_per_s, k: 0 },
+            Arrivals::Diurnal { mean_per_s, amplitude, period, peak_at } => ArrivalProcess::Diurnal {
+                mean_per_s,
+                amplitude,
+                period_s: period.as_secs_f64(),
+                peak_s: peak_at.as_secs_f64(),
+                t_s: 0.0,
+                rng,
+            },
+            Arrivals::Trace { .. } => ArrivalProcess::Trace(trace.expect("trace arrivals need an open trace")),
+        }
+    }
+
+    /// The next arrival strictly before `horizon`, or `None` when arrivals are over.
+    #[inline]
+    pub fn next(&mut self, horizon: SimTime) -> Result<Option<TraceRequest>, TraceError> {
+        let time = match self {
+            ArrivalProcess::Poisson { rate_per_s, t_s, rng } => {
+                let gap: f64 = Exp1.sample(rng);
+                *t_s += gap / *rate_per_s;
+                secs_to_time(*t_s)
+            }
+            ArrivalProcess::Constant { rate_per_s, k } => {
+                let t = secs_to_time(*k as f64 / *rate_per_s);
+                *k += 1;
+                t
+            }
+            ArrivalProcess::Diurnal { mean_per_s, amplitude, period_s, peak_s, t_s, rng } => {
+                let max_rate = *mean_per_s * (1.0 + *amplitude);
+                loop {
+                    let gap: f64 = Exp1.sample(rng);
+                    *t_s += gap / max_rate;
+                    if *t_s >= horizon.as_secs_f64() {
+                        break secs_to_time(*t_s);
+                    }
+                    let rate = *mean_per_s * (1.0 + *amplitude * (TAU * (*t_s - *peak_s) / *period_s).cos());
+                    if rng.random::<f64>() * max_rate < rate {
+                        break secs_to_time(*t_s);
+                    }
+                }
+            }
+            ArrivalProcess::Trace(source) => {
+                return Ok(source.next_request()?.filter(|r| r.time < horizon));
+            }
+        };
+        Ok((time < horizon).then_some(TraceRequest { time, tokens_in: 0, tokens_out: 0 }))
+    }
+}
+
+fn secs_to_time(s: f64) -> SimTime {
+    SimTime(Duration::from_secs_f64(s).as_nanos())
+}

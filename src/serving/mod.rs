@@ -1,0 +1,14 @@
+//! A serving fleet: requests arrive, wait in the router's queues, are batched onto replicas and
+//! complete. The world owns all state; events are a closed enum handled in one `match`.
+//!
+//! Semantics (SPEC.md): with the shared queue an idle replica takes up to `max_batch_size` oldest
+//! requests as soon as that many wait or the oldest has waited `max_wait`; a batch of b takes
+//! `batch_time(b) / speed`, drawn from the distribution; latency = completion − arrival. Arrivals
+//! stop at the horizon and the queues drain afterwards.
+
+pub mod arrivals;
+pub mod service;
+mod world;
+
+pub use arrivals::{ArrivalProcess, RequestSource};
+pub use world::{Outcome, SimError, simulate};

@@ -1,0 +1,449 @@
+//! The serving world and its event loop.
+
+use std::collections::VecDeque;
+
+use rand::RngExt;
+
+use super::arrivals::{ArrivalProcess, RequestSource};
+use super::service::{BatchShape, ServiceModel};
+use crate::engine::rng::{self, Source, Stream};
+use crate::engine::{Duration, EventQueue, SimTime};
+use crate::fleet::billing;
+use crate::metrics::summary::*;
+use crate::metrics::timeseries::{Row, TimeSeries};
+use crate::metrics::{LatencyStats, Summary};
+use crate::scenario::{Market, Router, Scenario};
+use crate::trace::requests::{TraceError, TraceRequest};
+
+/// Most events one run may process before it is stopped with an error.
+pub const MAX_EVENTS: u64 = 50_000_000_000;
+/// Most requests that may wait in the queues at once.
+pub const MAX_QUEUED_REQUESTS: usize = 20_000_000;
+
+/// Why a run stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The request trace could not be read.
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    /// A limit was reached.
+    #[error("{0}")]
+    Limit(String),
+}
+
+/// What a run produces.
+pub struct Outcome {
+    /// `summary.json`.
+    pub summary: Summary,
+    /// `timeseries.csv`.
+    pub timeseries: TimeSeries,
+    /// Latencies of measured requests (for charts).
+    pub latency: LatencyStats,
+}
+
+/// Events, named as facts.
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    /// The pending arrival happened.
+    RequestArrived,
+    /// A replica finished its batch.
+    BatchCompleted(u32),
+    /// A queue's oldest request reached `max_wait`.
+    BatchWaitExpired(u32),
+    /// A time-series interval ended.
+    IntervalEnded,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Request {
+    arrived: SimTime,
+    tokens_in: u32,
+    tokens_out: u32,
+}
+
+#[derive(Default)]
+struct RequestQueue {
+    items: VecDeque<Request>,
+    /// Time of the latest `BatchWaitExpired` scheduled for this queue.
+    timer_at: Option<SimTime>,
+}
+
+struct Replica {
+    pool_idx: usize,
+    speed: f64,
+    queue_idx: usize,
+    busy: bool,
+    batch: Vec<Request>,
+    busy_ns: u64,
+}
+
+#[derive(Default)]
+struct Interval {
+    arrivals: u64,
+    completions: u64,
+}
+
+struct World<'s, 't> {
+    s: &'s Scenario,
+    events: EventQueue<Event>,
+    arrivals: ArrivalProcess<'t>,
+    pending: Option<TraceRequest>,
+    horizon: SimTime,
+    warmup: SimTime,
+    service: ServiceModel,
+    service_rng: Stream,
+    cache_rng: Stream,
+    queues: Vec<RequestQueue>,
+    replicas: Vec<Replica>,
+    idle: Vec<u32>,
+    n_busy: u32,
+    rr_next: usize,
+    max_batch: usize,
+    max_wait: Duration,
+    latency: LatencyStats,
+    n_arrived: u64,
+    n_completed: u64,
+    n_cache_hits: u64,
+    n_queued: usize,
+    last_completion: SimTime,
+    interval: Interval,
+    rows: Vec<Row>,
+}
+
+/// Runs the serving scenario `s`; `trace` is the open request trace when arrivals replay one.
+pub fn simulate(s: &Scenario, trace: Option<&mut dyn RequestSource>) -> Result<Outcome, SimError> {
+    let mut world = World::new(s, trace);
+    world.run()?;
+    Ok(world.finish())
+}
+
+impl<'s, 't> World<'s, 't> {
+    fn new(s: &'s Scenario, trace: Option<&'t mut dyn RequestSource>) -> World<'s, 't> {
+        let sv = &s.serving;
+        let mut replicas = Vec::new();
+        for (pool_idx, pool) in s.fleet.pools.iter().enumerate() {
+            for _ in 0..pool.count {
+                replicas.push(Replica { pool_idx, speed: pool.instance.speed, queue_idx: 0, busy: false, batch: Vec::new(), busy_ns: 0 });
+            }
+        }
+        let n_queues = match sv.router {
+            Router::SharedQueue => 1,
+            Router::RoundRobin | Router::LeastOutstanding => replicas.len(),
+        };
+        for (i, r) in replicas.iter_mut().enumerate() {
+            r.queue_idx = if n_queues == 1 { 0 } else { i };
+        }
+        // Idle replicas as a stack, lowest index on top.
+        let idle = (0..replicas.len() as u32).rev().collect();
+        World {
+            s,
+            events: EventQueue::new(),
+            arrivals: ArrivalProcess::new(&sv.arrivals, rng::stream(s.seed, Source::Arrivals), trace),
+            pending: None,
+            horizon: SimTime(s.horizon.as_nanos()),
+            warmup: SimTime(s.warmup.as_nanos()),
+            service: ServiceModel::new(&sv.service),
+            service_rng: rng::stream(s.seed, Source::Service),
+            cache_rng: rng::stream(s.seed, Source::Cache),
+            queues: (0..n_queues).map(|_| RequestQueue::default()).collect(),
+            replicas,
+            idle,
+            n_busy: 0,
+            rr_next: 0,
+            max_batch: sv.batcher.max_batch_size.get() as usize,
+            max_wait: sv.batcher.max_wait,
+            latency: LatencyStats::new(sv.sla.map(|sla| sla.latency)),
+            n_arrived: 0,
+            n_completed: 0,
+            n_cache_hits: 0,
+            n_queued: 0,
+            last_completion: SimTime::ZERO,
+            interval: Interval::default(),
+            rows: Vec::new(),
+        }
+    }
+
+    fn run(&mut self) -> Result<(), SimError> {
+        self.schedule_next_arrival()?;
+        let first_tick = SimTime::ZERO.after(self.s.timeseries_interval);
+        if first_tick <= self.horizon {
+            self.events.schedule(first_tick, Event::IntervalEnded);
+        }
+        while let Some((now, event)) = self.events.pop() {
+            match event {
+                Event::RequestArrived => self.on_arrival(now)?,
+                Event::BatchCompleted(r) => self.on_batch_completed(now, r as usize),
+                Event::BatchWaitExpired(q) => self.on_wait_expired(now, q as usize),
+                Event::IntervalEnded => self.on_interval_ended(now),
+            }
+            if self.events.n_events() >= MAX_EVENTS {
+                return Err(SimError::Limit(format!(
+                    "the run reached the limit of {MAX_EVENTS} events at simulated time {now}; shorten the horizon"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn schedule_next_arrival(&mut self) -> Result<(), SimError> {
+        self.pending = self.arrivals.next(self.horizon)?;
+        if let Some(req) = self.pending {
+            self.events.schedule(req.time.max(self.events.now()), Event::RequestArrived);
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn on_arrival(&mut self, now: SimTime) -> Result<(), SimError> {
+        let Some(trace_req) = self.pending.take() else {
+            return Ok(());
+        };
+        self.n_arrived += 1;
+        self.interval.arrivals += 1;
+        let req = Request { arrived: now, tokens_in: trace_req.tokens_in, tokens_out: trace_req.tokens_out };
+        match self.s.serving.cache {
+            Some(cache) if self.cache_rng.random::<f64>() < cache.hit_rate => {
+                self.n_cache_hits += 1;
+                self.complete(req, now.after(cache.latency));
+            }
+            _ => self.enqueue(now, req)?,
+        }
+        self.schedule_next_arrival()
+    }
+
+    fn enqueue(&mut self, now: SimTime, req: Request) -> Result<(), SimError> {
+        let q = self.route();
+        self.queues[q].items.push_back(req);
+        self.n_queued += 1;
+        if self.n_queued > MAX_QUEUED_REQUESTS {
+            return Err(SimError::Limit(format!(
+                "more than {MAX_QUEUED_REQUESTS} requests are waiting at simulated time {now}: the fleet cannot keep up with the arrivals; add replicas or lower the rate"
+            )));
+        }
+        self.try_dispatch(now, q);
+        Ok(())
+    }
+
+    fn route(&mut self) -> usize {
+        match self.s.serving.router {
+            Router::SharedQueue => 0,
+            Router::RoundRobin => {
+                let q = self.rr_next;
+                self.rr_next = (q + 1) % self.queues.len();
+                q
+            }
+            Router::LeastOutstanding => {
+                let outstanding = |i: usize| self.queues[i].items.len() + self.replicas[i].batch.len();
+                (0..self.queues.len()).min_by_key(|&i| outstanding(i)).unwrap_or(0)
+            }
+        }
+    }
+
+    fn has_idle(&self, q: usize) -> bool {
+        if self.queues.len() == 1 { !self.idle.is_empty() } else { !self.replicas[q].busy }
+    }
+
+    fn take_idle(&mut self, q: usize) -> usize {
+        if self.queues.len() == 1 { self.idle.pop().map_or(0, |r| r as usize) } else { q }
+    }
+
+    /// Starts batches on queue `q` while an idle replica and a ready batch exist; otherwise makes
+    /// sure the oldest request's `max_wait` will wake the queue.
+    #[inline]
+    fn try_dispatch(&mut self, now: SimTime, q: usize) {
+        while self.has_idle(q) {
+            let queue = &mut self.queues[q];
+            let Some(oldest) = queue.items.front() else { return };
+            let deadline = oldest.arrived.after(self.max_wait);
+            if queue.items.len() < self.max_batch && now < deadline {
+                if queue.timer_at != Some(deadline) {
+                    queue.timer_at = Some(deadline);
+                    self.events.schedule(deadline, Event::BatchWaitExpired(q as u32));
+                }
+                return;
+            }
+            let r = self.take_idle(q);
+            self.start_batch(now, r, q);
+        }
+    }
+
+    fn start_batch(&mut self, now: SimTime, r: usize, q: usize) {
+        let n = self.queues[q].items.len().min(self.max_batch);
+        let replica = &mut self.replicas[r];
+        replica.batch.clear();
+        replica.batch.extend(self.queues[q].items.drain(..n));
+        self.n_queued -= n;
+        let mut shape = BatchShape { size: n as u32, ..BatchShape::default() };
+        for req in &replica.batch {
+            shape.tokens_in += u64::from(req.tokens_in);
+            shape.max_tokens_out = shape.max_tokens_out.max(req.tokens_out);
+        }
+        let took = self.service.draw(shape, replica.speed, &mut self.service_rng);
+        replica.busy = true;
+        replica.busy_ns += took.as_nanos();
+        self.n_busy += 1;
+        self.events.schedule(now.after(took), Event::BatchCompleted(r as u32));
+    }
+
+    #[inline]
+    fn complete(&mut self, req: Request, at: SimTime) {
+        self.n_completed += 1;
+        self.interval.completions += 1;
+        self.last_completion = self.last_completion.max(at);
+        if req.arrived >= self.warmup {
+            self.latency.record(at.since(req.arrived));
+        }
+    }
+
+    fn on_batch_completed(&mut self, now: SimTime, r: usize) {
+        let batch = std::mem::take(&mut self.replicas[r].batch);
+        for &req in &batch {
+            self.complete(req, now);
+        }
+        let replica = &mut self.replicas[r];
+        replica.batch = batch;
+        replica.batch.clear();
+        replica.busy = false;
+        self.n_busy -= 1;
+        let q = replica.queue_idx;
+        if self.queues.len() == 1 {
+            self.idle.push(r as u32);
+        }
+        self.try_dispatch(now, q);
+    }
+
+    fn on_wait_expired(&mut self, now: SimTime, q: usize) {
+        if self.queues[q].timer_at == Some(now) {
+            self.queues[q].timer_at = None;
+        }
+        self.try_dispatch(now, q);
+    }
+
+    fn on_interval_ended(&mut self, now: SimTime) {
+        self.push_row(now, self.running_cost(now));
+        let next = now.after(self.s.timeseries_interval);
+        if next <= self.horizon {
+            self.events.schedule(next, Event::IntervalEnded);
+        }
+    }
+
+    fn replicas_by_pool(&self) -> Vec<u32> {
+        self.s.fleet.pools.iter().map(|p| p.count).collect()
+    }
+
+    /// Cost accrued by `now` before rounding and minimums (those apply at the end).
+    fn running_cost(&self, now: SimTime) -> f64 {
+        let hours = now.as_secs_f64() / 3_600.0;
+        self.s.fleet.pools.iter().map(|p| f64::from(p.count) * p.instance.on_demand_price * hours).sum()
+    }
+
+    fn push_row(&mut self, now: SimTime, cost_usd: f64) {
+        let interval = std::mem::take(&mut self.interval);
+        self.rows.push(Row {
+            time_s: now.as_secs_f64(),
+            arrivals: interval.arrivals,
+            completions: interval.completions,
+            queue_len: self.n_queued as u64,
+            busy_replicas: self.n_busy,
+            replicas_by_pool: self.replicas_by_pool(),
+            cost_usd,
+        });
+    }
+
+    fn finish(mut self) -> Outcome {
+        let end = self.horizon.max(self.last_completion).max(self.events.now());
+        let pools = self.pool_summaries(end);
+        let total: f64 = pools.iter().map(|p| p.cost_usd).sum();
+        if self.rows.last().is_none_or(|r| r.time_s < end.as_secs_f64()) {
+            self.push_row(end, total);
+        } else if let Some(last) = self.rows.last_mut() {
+            last.cost_usd = total;
+        }
+        let summary = self.summary(end, pools, total);
+        let timeseries = TimeSeries { pool_names: self.s.fleet.pools.iter().map(|p| p.name.clone()).collect(), rows: self.rows };
+        Outcome { summary, timeseries, latency: self.latency }
+    }
+
+    fn pool_summaries(&self, end: SimTime) -> Vec<PoolSummary> {
+        let ran = end.since(SimTime::ZERO);
+        let billed = billing::billed(ran, &self.s.billing);
+        self.s
+            .fleet
+            .pools
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let busy_ns: u64 = self.replicas.iter().filter(|r| r.pool_idx == i).map(|r| r.busy_ns).sum();
+                let running_ns = ran.as_nanos() as f64 * f64::from(p.count);
+                PoolSummary {
+                    name: p.name.clone(),
+                    instance: p.instance.name.clone(),
+                    market: match p.market {
+                        Market::OnDemand => "on_demand".into(),
+                    },
+                    count: p.count,
+                    price_per_hour: p.instance.on_demand_price,
+                    instance_hours: f64::from(p.count) * ran.as_secs_f64() / 3_600.0,
+                    billed_hours: f64::from(p.count) * billed.as_secs_f64() / 3_600.0,
+                    cost_usd: f64::from(p.count) * billing::cost_usd(billed, p.instance.on_demand_price),
+                    utilization: if running_ns > 0.0 { busy_ns as f64 / running_ns } else { 0.0 },
+                }
+            })
+            .collect()
+    }
+
+    fn summary(&self, end: SimTime, pools: Vec<PoolSummary>, total: f64) -> Summary {
+        let end_s = end.as_secs_f64();
+        let n_replicas: u32 = pools.iter().map(|p| p.count).sum();
+        let busy_ns: u64 = self.replicas.iter().map(|r| r.busy_ns).sum();
+        let running_ns = end.0 as f64 * f64::from(n_replicas);
+        let rps = if end_s > 0.0 { self.n_completed as f64 / end_s } else { 0.0 };
+        let per_hour = if end_s > 0.0 { total / (end_s / 3_600.0) } else { 0.0 };
+        let measured = self.latency.count();
+        let sla = self.s.serving.sla.map(|sla| {
+            let rate = if measured > 0 { self.latency.n_over_sla() as f64 / measured as f64 } else { 0.0 };
+            SlaSummary {
+                target_s: Some(sla.latency.as_secs_f64()),
+                quantile: Some(sla.quantile),
+                violation_rate: Some(rate),
+                met: Some(rate <= 1.0 - sla.quantile),
+            }
+        });
+        Summary {
+            scenario: self.s.name.clone(),
+            requests: Requests {
+                arrived: self.n_arrived,
+                completed: self.n_completed,
+                retried: 0,
+                dropped: 0,
+                sla_violations: self.latency.n_over_sla(),
+                cache_hits: self.n_cache_hits,
+                measured,
+                in_flight: self.n_arrived - self.n_completed,
+            },
+            latency_s: self.latency.summary(),
+            sla: sla.unwrap_or_default(),
+            cost_usd: Cost {
+                total,
+                on_demand: total,
+                spot: 0.0,
+                reserved: 0.0,
+                per_million_requests: if self.n_completed > 0 { total / self.n_completed as f64 * 1e6 } else { 0.0 },
+            },
+            throughput: Throughput {
+                rps,
+                requests_per_usd: if total > 0.0 { self.n_completed as f64 / total } else { 0.0 },
+                rps_per_usd_per_hour: if per_hour > 0.0 { rps / per_hour } else { 0.0 },
+            },
+            fleet: FleetSummary {
+                instance_hours: pools.iter().map(|p| p.instance_hours).sum(),
+                interruptions: 0,
+                mean_replicas: f64::from(n_replicas),
+                max_replicas: n_replicas,
+                utilization: if running_ns > 0.0 { busy_ns as f64 / running_ns } else { 0.0 },
+            },
+            pools,
+            engine: Engine { events: self.events.n_events(), wall_s: 0.0, seed: self.s.seed, end_s },
+        }
+    }
+}

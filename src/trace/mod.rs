@@ -1,0 +1,3 @@
+//! Trace readers: request traces (CSV, Azure LLM) read as streams.
+
+pub mod requests;
