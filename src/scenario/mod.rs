@@ -37,14 +37,31 @@ pub struct Loaded {
 /// Reads, parses, overrides and validates the scenario at `path`.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
     let bytes = read_file(path)?;
-    let text = utf8_text(path, &bytes)?;
+    let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let (scenario, raw) = {
+        let text = utf8_text(path, &bytes)?;
+        from_text(path, text, &base_dir, overrides)?
+    };
+    Ok(Loaded { scenario, raw, bytes, path: path.to_path_buf() })
+}
+
+/// Parses a scenario from YAML text (tests, embedded examples); trace paths resolve against the
+/// current folder.
+pub fn from_yaml(text: &str) -> Result<Scenario, ScenarioError> {
+    from_text(Path::new("<inline>"), text, Path::new(""), &[]).map(|(s, _)| s)
+}
+
+/// Parses, overrides and validates `text`, read from `path`.
+fn from_text(path: &Path, text: &str, base_dir: &Path, overrides: &[Override]) -> Result<(Scenario, RawScenario), ScenarioError> {
+    if text.trim().is_empty() {
+        return Err(ScenarioError::file(path, "the file is empty: a scenario needs at least name, horizon, workload, service and fleet"));
+    }
     let index = LocationIndex::build(text);
     let mut raw = parse(path, text, &index)?;
     if !overrides.is_empty() {
         raw = overrides::apply(path, &raw, overrides)?;
     }
-    let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-    let scenario = validate::validate(&raw, &base_dir).map_err(|e| {
+    let scenario = validate::validate(&raw, base_dir).map_err(|e| {
         let from_override = overrides::blame(overrides, &e.key);
         ScenarioError {
             file: path.to_path_buf(),
@@ -54,7 +71,7 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError
             message: e.message,
         }
     })?;
-    Ok(Loaded { scenario, raw, bytes, path: path.to_path_buf() })
+    Ok((scenario, raw))
 }
 
 /// Largest scenario file accepted (a scenario is a few kilobytes; this stops a wrong path to a
@@ -92,7 +109,7 @@ fn parse(path: &Path, text: &str, index: &LocationIndex) -> Result<RawScenario, 
     };
     let result = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
         serde_path_to_error::deserialize(de).map_err(|e| {
-            failed_key = Some(e.path().to_string()).filter(|p| p != ".");
+            failed_key = Some(e.path().to_string()).filter(|p| p != "." && !p.contains('?'));
             e.into_inner()
         })
     });
@@ -114,5 +131,32 @@ fn clean_message(e: &serde_saphyr::Error) -> String {
         Some((head, rest)) if head.starts_with("line ") && head.contains(" column ") => rest,
         _ => text,
     };
-    text.lines().next().unwrap_or("").to_string()
+    let first = text.lines().next().unwrap_or("");
+    // Drop a trailing " at line L, column C": the position is printed in front.
+    let first = match first.rfind(" at line ") {
+        Some(at) if first[at..].contains(", column ") => &first[..at],
+        _ => first,
+    };
+    friendlier(first)
+}
+
+/// Rewrites serde's terse type errors in the scenario's terms.
+fn friendlier(message: &str) -> String {
+    for (serde_word, ours) in [
+        ("invalid u32", "expected a whole number ≥ 0"),
+        ("invalid u64", "expected a whole number ≥ 0"),
+        ("invalid f64", "expected a number"),
+    ] {
+        if message.starts_with(serde_word) {
+            return message.replacen(serde_word, ours, 1);
+        }
+    }
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest);
+        return format!("key `{key}` appears twice in the same mapping; each key may appear once");
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        return format!("missing required key {rest}");
+    }
+    message.to_string()
 }

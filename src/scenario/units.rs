@@ -28,26 +28,32 @@ fn split_number(s: &str) -> (&str, &str) {
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'))
         .unwrap_or(s.len());
     // `e` may be the start of a unit only if nothing numeric follows; durations never use `e` units.
-    (&s[..end], s[end..].trim())
+    (&s[..end], s[end..].trim_start())
 }
 
-/// Parses a duration such as `250ms`, `1.5s`, `90s`, `5m`, `2h`, `3d` (or a bare `0`).
+/// Parses a duration such as `250ms`, `1.5s`, `90s`, `5m`, `2h`, `3d`, a compound `1h30m` or
+/// `2m30s`, or a bare `0`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let s = text.trim();
     if s == "0" {
         return Ok(Duration::ZERO);
     }
-    let (number, unit) = split_number(s);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("expected a duration such as 250ms, 90s, 5m, 2h or 3d, found {text:?}"))?;
-    if unit.is_empty() {
-        return Err(format!("duration {text:?} has no unit: write e.g. {number}s or {number}ms"));
+    let mut rest = s;
+    let mut total = 0.0;
+    while !rest.is_empty() {
+        let (number, unit, tail) = next_term(rest);
+        let value: f64 = number
+            .parse()
+            .map_err(|_| format!("expected a duration such as 250ms, 90s, 5m, 2h or 3d, found {text:?}"))?;
+        if unit.is_empty() {
+            return Err(format!("duration {text:?} has no unit: write e.g. {number}s or {number}ms"));
+        }
+        let Some(&(_, nanos)) = UNITS.iter().find(|(u, _)| *u == unit) else {
+            return Err(format!("unknown duration unit {unit:?} in {text:?}: use ns, us, ms, s, m, h or d"));
+        };
+        total += value * nanos;
+        rest = tail.trim_start();
     }
-    let Some(&(_, nanos)) = UNITS.iter().find(|(u, _)| *u == unit) else {
-        return Err(format!("unknown duration unit {unit:?} in {text:?}: use ns, us, ms, s, m, h or d"));
-    };
-    let total = value * nanos;
     if !total.is_finite() || total < 0.0 {
         return Err(format!("duration {text:?} must be a finite, non-negative time"));
     }
@@ -55,6 +61,20 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(format!("duration {text:?} is longer than the 10-year limit"));
     }
     Ok(Duration(total.round() as u64))
+}
+
+/// Splits `"1h30m"` into `("1", "h", "30m")`: a number, its unit (letters) and the rest.
+fn next_term(s: &str) -> (&str, &str, &str) {
+    let (number, after) = split_number(s);
+    let unit_len = after.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(after.len());
+    let unit = &after[..unit_len];
+    let tail = &after[unit_len..];
+    // Anything that is neither a number nor a unit (e.g. "5 minutes" → "minutes" is a unit,
+    // "5 x" → unit "x") is reported as an unknown unit; a stray symbol ends the parse as a unit.
+    if unit.is_empty() && !tail.is_empty() {
+        return (number, tail, "");
+    }
+    (number, unit, tail)
 }
 
 /// Parses a rate such as `120/s`, `3000/m` or `5/h` into events per second.
@@ -187,12 +207,16 @@ mod tests {
         assert_eq!(parse_duration("3d"), Ok(Duration::from_secs(259_200)));
         assert_eq!(parse_duration("100us"), Ok(Duration(100_000)));
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5_400)));
+        assert_eq!(parse_duration("2m30s"), Ok(Duration::from_secs(150)));
     }
 
     #[test]
     fn bad_durations_say_what_is_wrong() {
         assert!(parse_duration("5").unwrap_err().contains("no unit"));
         assert!(parse_duration("5 minutes").unwrap_err().contains("unknown duration unit"));
+        assert!(parse_duration("5s!").unwrap_err().contains("expected a duration"));
+        assert!(parse_duration("1h 30").unwrap_err().contains("no unit"));
         assert!(parse_duration("-5s").unwrap_err().contains("non-negative"));
         assert!(parse_duration("abc").unwrap_err().contains("expected a duration"));
         assert!(parse_duration("99999d").unwrap_err().contains("10-year"));

@@ -351,7 +351,7 @@ impl<'s, 't> World<'s, 't> {
     }
 
     fn finish(mut self) -> Outcome {
-        let end = self.horizon.max(self.last_completion).max(self.events.now());
+        let end = self.horizon.max(self.last_completion);
         let pools = self.pool_summaries(end);
         let total: f64 = pools.iter().map(|p| p.cost_usd).sum();
         if self.rows.last().is_none_or(|r| r.time_s < end.as_secs_f64()) {

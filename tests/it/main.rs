@@ -1,0 +1,9 @@
+//! fleetsim's integration tests: one binary, one module per concern.
+
+mod batching;
+mod billing;
+mod cli;
+mod common;
+mod determinism;
+mod queueing;
+mod traces;
