@@ -10,24 +10,37 @@ pub fn catalog(args: &CatalogArgs) -> Result<Outcome> {
     let types: Vec<_> = catalog::builtin()
         .iter()
         .filter(|t| {
-            needle.as_deref().is_none_or(|n| {
-                [&t.name, &t.family, &t.gpu].iter().any(|f| f.to_lowercase().contains(n))
-            })
+            needle.as_deref().is_none_or(|n| [&t.name, &t.family, &t.gpu].iter().any(|f| f.to_lowercase().contains(n)))
         })
         .collect();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&types)?);
         return Ok(Outcome::Ok);
     }
-    println!("{:<28} {:<6} {:<10} {:>4} {:>8} {:>5} {:>8} {:>10}  {:<12} {:<10}", "name", "cloud", "gpu", "gpus", "gpu_mem", "vcpu", "mem_gib", "$/hour", "region", "price date");
+    println!(
+        "{:<28} {:<6} {:<10} {:>4} {:>8} {:>5} {:>8} {:>10}  {:<12} {:<10}",
+        "name", "cloud", "gpu", "gpus", "gpu_mem", "vcpu", "mem_gib", "$/hour", "region", "price date"
+    );
     for t in &types {
         let gpu = if t.gpu.is_empty() { "-" } else { &t.gpu };
         println!(
             "{:<28} {:<6} {:<10} {:>4} {:>8} {:>5} {:>8} {:>10.4}  {:<12} {:<10}",
-            t.name, t.provider, gpu, t.gpus, t.gpu_memory_gib, t.vcpus, t.memory_gib, t.on_demand_price, t.region, t.price_date
+            t.name,
+            t.provider,
+            gpu,
+            t.gpus,
+            t.gpu_memory_gib,
+            t.vcpus,
+            t.memory_gib,
+            t.on_demand_price,
+            t.region,
+            t.price_date
         );
     }
-    println!("\n{} instance types. On-demand Linux prices in USD per hour; sources per row in `fleetsim catalog --json`.", types.len());
+    println!(
+        "\n{} instance types. On-demand Linux prices in USD per hour; sources per row in `fleetsim catalog --json`.",
+        types.len()
+    );
     println!("Prices change: override any figure under fleet.instance_types in a scenario.");
     Ok(Outcome::Ok)
 }

@@ -111,7 +111,8 @@ pub fn main(cli: Cli) -> ExitCode {
 /// Loads the scenario named by `args` with its overrides and seed.
 fn load(args: &ScenarioArgs) -> anyhow::Result<fleetsim::scenario::Loaded> {
     use fleetsim::scenario::{self, Override};
-    let mut overrides = args.set.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
+    let mut overrides =
+        args.set.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
     if let Some(seed) = args.seed {
         overrides.push(Override { key: "seed".into(), text: seed.to_string() });
     }

@@ -35,7 +35,7 @@ fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -48,21 +48,89 @@ pub fn render(s: &Scenario, m: &Summary) -> String {
     let mut o = String::new();
     let r = &m.requests;
     let l = &m.latency_s;
-    let _ = writeln!(o, "fleetsim run: {} (seed {}), horizon {}, simulated {:.1} s in {:.2} s wall, {} events", s.name, s.seed, s.horizon, m.engine.end_s, m.engine.wall_s, count(m.engine.events));
-    let _ = writeln!(o, "  requests    arrived {}  completed {}  cache hits {}  dropped {}  measured {}", count(r.arrived), count(r.completed), count(r.cache_hits), count(r.dropped), count(r.measured));
-    let _ = writeln!(o, "  latency     mean {}  p50 {}  p90 {}  p95 {}  p99 {}  max {}", ms(l.mean), ms(l.p50), ms(l.p90), ms(l.p95), ms(l.p99), ms(l.max));
-    if let (Some(target), Some(q), Some(rate), Some(met)) = (m.sla.target_s, m.sla.quantile, m.sla.violation_rate, m.sla.met) {
-        let _ = writeln!(o, "  SLA         {:.4}-quantile ≤ {}: {}  ({} requests over, {:.3}%)", q, ms(target), if met { "met" } else { "MISSED" }, count(r.sla_violations), rate * 100.0);
+    let _ = writeln!(
+        o,
+        "fleetsim run: {} (seed {}), horizon {}, simulated {:.1} s in {:.2} s wall, {} events",
+        s.name,
+        s.seed,
+        s.horizon,
+        m.engine.end_s,
+        m.engine.wall_s,
+        count(m.engine.events)
+    );
+    let _ = writeln!(
+        o,
+        "  requests    arrived {}  completed {}  cache hits {}  dropped {}  measured {}",
+        count(r.arrived),
+        count(r.completed),
+        count(r.cache_hits),
+        count(r.dropped),
+        count(r.measured)
+    );
+    let _ = writeln!(
+        o,
+        "  latency     mean {}  p50 {}  p90 {}  p95 {}  p99 {}  max {}",
+        ms(l.mean),
+        ms(l.p50),
+        ms(l.p90),
+        ms(l.p95),
+        ms(l.p99),
+        ms(l.max)
+    );
+    if let (Some(target), Some(q), Some(rate), Some(met)) =
+        (m.sla.target_s, m.sla.quantile, m.sla.violation_rate, m.sla.met)
+    {
+        let _ = writeln!(
+            o,
+            "  SLA         {:.4}-quantile ≤ {}: {}  ({} requests over, {:.3}%)",
+            q,
+            ms(target),
+            if met { "met" } else { "MISSED" },
+            count(r.sla_violations),
+            rate * 100.0
+        );
     }
     let c = &m.cost_usd;
-    let _ = writeln!(o, "  cost        {} total  on-demand {}  spot {}  reserved {}  {} per 1M requests", money(c.total), money(c.on_demand), money(c.spot), money(c.reserved), money(c.per_million_requests));
+    let _ = writeln!(
+        o,
+        "  cost        {} total  on-demand {}  spot {}  reserved {}  {} per 1M requests",
+        money(c.total),
+        money(c.on_demand),
+        money(c.spot),
+        money(c.reserved),
+        money(c.per_million_requests)
+    );
     let t = &m.throughput;
-    let _ = writeln!(o, "  throughput  {:.1} req/s  {:.1} req/s per $/h  {:.0} requests per $", t.rps, t.rps_per_usd_per_hour, t.requests_per_usd);
+    let _ = writeln!(
+        o,
+        "  throughput  {:.1} req/s  {:.1} req/s per $/h  {:.0} requests per $",
+        t.rps, t.rps_per_usd_per_hour, t.requests_per_usd
+    );
     let f = &m.fleet;
-    let _ = writeln!(o, "  fleet       {} replicas  utilization {:.1}%  {:.2} instance-hours", f.max_replicas, f.utilization * 100.0, f.instance_hours);
-    let _ = writeln!(o, "  {:<12} {:<26} {:<10} {:>6} {:>9} {:>10} {:>8}", "pool", "instance", "market", "count", "$/hour", "cost", "util");
+    let _ = writeln!(
+        o,
+        "  fleet       {} replicas  utilization {:.1}%  {:.2} instance-hours",
+        f.max_replicas,
+        f.utilization * 100.0,
+        f.instance_hours
+    );
+    let _ = writeln!(
+        o,
+        "  {:<12} {:<26} {:<10} {:>6} {:>9} {:>10} {:>8}",
+        "pool", "instance", "market", "count", "$/hour", "cost", "util"
+    );
     for p in &m.pools {
-        let _ = writeln!(o, "  {:<12} {:<26} {:<10} {:>6} {:>9.4} {:>10} {:>7.1}%", p.name, p.instance, p.market, p.count, p.price_per_hour, money(p.cost_usd), p.utilization * 100.0);
+        let _ = writeln!(
+            o,
+            "  {:<12} {:<26} {:<10} {:>6} {:>9.4} {:>10} {:>7.1}%",
+            p.name,
+            p.instance,
+            p.market,
+            p.count,
+            p.price_per_hour,
+            money(p.cost_usd),
+            p.utilization * 100.0
+        );
     }
     o
 }

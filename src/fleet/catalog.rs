@@ -111,19 +111,14 @@ pub fn suggest(name: &str) -> Vec<&'static str> {
             let distance = edit_distance(&query, &candidate);
             // Same family, or a family the query's family is a prefix of
             // (`nd` → `ndasr_v4`), or a name the query is a prefix of.
-            let related = (!query_family.is_empty()
-                && t.family.to_lowercase().starts_with(&query_family))
+            let related = (!query_family.is_empty() && t.family.to_lowercase().starts_with(&query_family))
                 || candidate.starts_with(&query);
             (related || distance <= max_distance).then_some((distance, related, t.name.as_str()))
         })
         .collect();
     // Closest first; on ties prefer related names, then name order.
     candidates.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
-    candidates
-        .into_iter()
-        .take(MAX)
-        .map(|(_, _, name)| name)
-        .collect()
+    candidates.into_iter().take(MAX).map(|(_, _, name)| name).collect()
 }
 
 /// The family a (lower-cased) name would belong to, following the catalog's
@@ -136,11 +131,7 @@ fn family_key(name: &str) -> String {
         // The size is the digits of the first segment: `nc24ads` → `ncads`.
         let (series, tail) = rest.split_once('_').unwrap_or((rest, ""));
         let series: String = series.chars().filter(|c| !c.is_ascii_digit()).collect();
-        if tail.is_empty() {
-            series
-        } else {
-            format!("{series}_{tail}")
-        }
+        if tail.is_empty() { series } else { format!("{series}_{tail}") }
     } else {
         name.split('-').next().unwrap_or_default().to_string()
     }
@@ -174,13 +165,9 @@ mod tests {
         }
         let digits = |r: std::ops::Range<usize>| -> Option<u32> {
             let part = &s[r];
-            part.bytes()
-                .all(|b| b.is_ascii_digit())
-                .then(|| part.parse().ok())
-                .flatten()
+            part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse().ok()).flatten()
         };
-        let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10))
-        else {
+        let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10)) else {
             return false;
         };
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
@@ -253,27 +240,14 @@ mod tests {
                 t.name,
                 t.price_source
             );
-            assert!(
-                is_valid_date(&t.price_date),
-                "{}: price_date {:?} is not YYYY-MM-DD",
-                t.name,
-                t.price_date
-            );
+            assert!(is_valid_date(&t.price_date), "{}: price_date {:?} is not YYYY-MM-DD", t.name, t.price_date);
         }
     }
 
     #[test]
     fn date_check_rejects_bad_dates() {
         assert!(is_valid_date("2024-02-29"));
-        for bad in [
-            "2023-02-29",
-            "2025-13-01",
-            "2025-04-31",
-            "2025-1-01",
-            "25-01-01",
-            "2025/01/01",
-            "",
-        ] {
+        for bad in ["2023-02-29", "2025-13-01", "2025-04-31", "2025-1-01", "25-01-01", "2025/01/01", ""] {
             assert!(!is_valid_date(bad), "{bad:?} accepted");
         }
     }
@@ -308,11 +282,7 @@ mod tests {
                 assert_eq!(t.gpu_memory_gib, 0.0, "{}: CPU row with GPU memory", t.name);
             } else {
                 assert!(t.gpus > 0, "{}: GPU row without GPUs", t.name);
-                assert!(
-                    t.gpu_memory_gib > 0.0,
-                    "{}: GPU row without GPU memory",
-                    t.name
-                );
+                assert!(t.gpu_memory_gib > 0.0, "{}: GPU row without GPU memory", t.name);
             }
         }
     }
@@ -370,10 +340,8 @@ mod tests {
         for name in required {
             assert!(find(name).is_some(), "{name} missing from the catalog");
         }
-        let families: HashSet<(&str, &str)> = builtin()
-            .iter()
-            .map(|t| (t.provider.as_str(), t.family.as_str()))
-            .collect();
+        let families: HashSet<(&str, &str)> =
+            builtin().iter().map(|t| (t.provider.as_str(), t.family.as_str())).collect();
         for (provider, family) in [
             ("aws", "g4dn"),
             ("aws", "g5"),
@@ -387,16 +355,11 @@ mod tests {
             ("gcp", "a3"),
             ("gcp", "g2"),
         ] {
-            assert!(
-                families.contains(&(provider, family)),
-                "{provider} {family} missing"
-            );
+            assert!(families.contains(&(provider, family)), "{provider} {family} missing");
         }
         for prefix in ["NC", "ND"] {
             assert!(
-                builtin()
-                    .iter()
-                    .any(|t| t.provider == "azure" && t.family.starts_with(prefix)),
+                builtin().iter().any(|t| t.provider == "azure" && t.family.starts_with(prefix)),
                 "azure {prefix} family missing"
             );
         }

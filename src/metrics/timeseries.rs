@@ -32,7 +32,13 @@ impl TimeSeries {
     /// The CSV text.
     pub fn to_csv(&self) -> Vec<u8> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header = vec!["time_s".to_string(), "arrivals".into(), "completions".into(), "queue_len".into(), "busy_replicas".into()];
+        let mut header = vec![
+            "time_s".to_string(),
+            "arrivals".into(),
+            "completions".into(),
+            "queue_len".into(),
+            "busy_replicas".into(),
+        ];
         header.extend(self.pool_names.iter().map(|p| format!("replicas_{p}")));
         header.push("cost_usd".into());
         // Writing to a Vec cannot fail.

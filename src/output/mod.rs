@@ -16,7 +16,10 @@ pub fn create_run_dir(out: Option<&Path>, name: &str, seed: u64) -> Result<PathB
         if dir.exists() {
             let empty = dir.is_dir() && std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false);
             if !empty {
-                bail!("output folder {} already exists and is not empty; fleetsim never overwrites results: choose another --out", dir.display());
+                bail!(
+                    "output folder {} already exists and is not empty; fleetsim never overwrites results: choose another --out",
+                    dir.display()
+                );
             }
         }
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create output folder {}", dir.display()))?;

@@ -52,9 +52,17 @@ pub fn from_yaml(text: &str) -> Result<Scenario, ScenarioError> {
 }
 
 /// Parses, overrides and validates `text`, read from `path`.
-fn from_text(path: &Path, text: &str, base_dir: &Path, overrides: &[Override]) -> Result<(Scenario, RawScenario), ScenarioError> {
+fn from_text(
+    path: &Path,
+    text: &str,
+    base_dir: &Path,
+    overrides: &[Override],
+) -> Result<(Scenario, RawScenario), ScenarioError> {
     if text.trim().is_empty() {
-        return Err(ScenarioError::file(path, "the file is empty: a scenario needs at least name, horizon, workload, service and fleet"));
+        return Err(ScenarioError::file(
+            path,
+            "the file is empty: a scenario needs at least name, horizon, workload, service and fleet",
+        ));
     }
     let index = LocationIndex::build(text);
     let mut raw = parse(path, text, &index)?;
@@ -85,7 +93,10 @@ fn read_file(path: &Path) -> Result<Vec<u8>, ScenarioError> {
         return Err(ScenarioError::file(path, "is a directory, not a scenario file"));
     }
     if meta.len() > MAX_SCENARIO_BYTES {
-        return Err(ScenarioError::file(path, format!("is {} bytes; scenario files are limited to 16 MiB", meta.len())));
+        return Err(ScenarioError::file(
+            path,
+            format!("is {} bytes; scenario files are limited to 16 MiB", meta.len()),
+        ));
     }
     std::fs::read(path).map_err(|e| ScenarioError::file(path, format!("cannot read the scenario file: {e}")))
 }
@@ -119,8 +130,22 @@ fn parse(path: &Path, text: &str, index: &LocationIndex) -> Result<RawScenario, 
             .filter(|l| l.line() > 0)
             .map(|l| Position { line: l.line() as u32, column: l.column() as u32 })
             .or_else(|| failed_key.as_deref().and_then(|k| index.find(k)));
-        ScenarioError { position, key: failed_key, ..ScenarioError::file(path, clean_message(&e)) }
+        let mut message = clean_message(&e);
+        if message.starts_with("expected a")
+            && let Some(found) = e.location().and_then(|l| source_at(text, l.span()))
+        {
+            message = format!("{message}, found {found:?}");
+        }
+        ScenarioError { position, key: failed_key, ..ScenarioError::file(path, message) }
     })
+}
+
+/// The source text an error's span covers, if it is short and on one line.
+fn source_at(text: &str, span: serde_saphyr::Span) -> Option<&str> {
+    let start = usize::try_from(span.byte_offset()?).ok()?;
+    let len = usize::try_from(span.byte_len()?).ok()?;
+    let found = text.get(start..start.checked_add(len)?)?;
+    (!found.is_empty() && found.len() <= 80 && !found.contains('\n')).then_some(found)
 }
 
 /// serde-saphyr's message without its snippet and `line L column C:` prefix (we print our own).

@@ -106,11 +106,14 @@ pub fn apply(file: &Path, raw: &RawScenario, overrides: &[Override]) -> Result<R
 
 /// The override (as `KEY=VALUE`) that set `key` or one of its ancestors, if any.
 pub fn blame(overrides: &[Override], key: &str) -> Option<String> {
-    overrides.iter().rev().find(|o| {
-        let k = o.canonical_key();
-        key == k || key.starts_with(&format!("{k}.")) || key.starts_with(&format!("{k}["))
-    })
-    .map(Override::to_arg)
+    overrides
+        .iter()
+        .rev()
+        .find(|o| {
+            let k = o.canonical_key();
+            key == k || key.starts_with(&format!("{k}.")) || key.starts_with(&format!("{k}["))
+        })
+        .map(Override::to_arg)
 }
 
 fn set_path(tree: &mut Value, path: &[Segment], value: Value) -> Result<(), String> {
@@ -133,7 +136,8 @@ fn set_path(tree: &mut Value, path: &[Segment], value: Value) -> Result<(), Stri
                 return Err(format!("cannot index [{i}] into a value that is not a list"));
             };
             let n = items.len();
-            let item = items.get_mut(*i).ok_or_else(|| format!("index [{i}] is out of range: the list has {n} entries"))?;
+            let item =
+                items.get_mut(*i).ok_or_else(|| format!("index [{i}] is out of range: the list has {n} entries"))?;
             set_path(item, rest, value)
         }
     }

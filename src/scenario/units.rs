@@ -9,15 +9,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::engine::Duration;
 
-const UNITS: [(&str, f64); 7] = [
-    ("ns", 1.0),
-    ("us", 1e3),
-    ("ms", 1e6),
-    ("s", 1e9),
-    ("m", 60e9),
-    ("h", 3_600e9),
-    ("d", 86_400e9),
-];
+const UNITS: [(&str, f64); 7] =
+    [("ns", 1.0), ("us", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3_600e9), ("d", 86_400e9)];
 
 /// Largest duration accepted anywhere: 10 years, far beyond any sensible horizon.
 pub const MAX_DURATION_NS: f64 = 10.0 * 365.0 * 86_400e9;
@@ -83,10 +76,8 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
     let Some((number, unit)) = s.split_once('/') else {
         return Err(format!("expected a rate such as 120/s, 300/m or 5/h, found {text:?}"));
     };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("expected a rate such as 120/s, 300/m or 5/h, found {text:?}"))?;
+    let value: f64 =
+        number.trim().parse().map_err(|_| format!("expected a rate such as 120/s, 300/m or 5/h, found {text:?}"))?;
     let per_s = match unit.trim() {
         "s" => value,
         "m" => value / 60.0,

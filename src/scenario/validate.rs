@@ -71,7 +71,9 @@ fn timeseries_interval(raw: &RawScenario, horizon: Duration) -> Result<Duration>
     if horizon.0 / interval.0 > MAX_TIMESERIES_ROWS {
         return invalid(
             "output.timeseries_interval",
-            format!("{interval} gives more than {MAX_TIMESERIES_ROWS} rows over the horizon {horizon}; use a longer interval"),
+            format!(
+                "{interval} gives more than {MAX_TIMESERIES_ROWS} rows over the horizon {horizon}; use a longer interval"
+            ),
         );
     }
     Ok(interval)
@@ -114,13 +116,20 @@ fn positive_rate(key: &str, per_s: f64) -> Result<f64> {
 fn arrivals(raw: &RawArrivals, base_dir: &Path) -> Result<Arrivals> {
     const K: &str = "workload.arrivals";
     Ok(match raw {
-        RawArrivals::Poisson(r) => Arrivals::Poisson { rate_per_s: positive_rate(&format!("{K}.poisson.rate"), r.rate.per_s)? },
-        RawArrivals::Constant(r) => Arrivals::Constant { rate_per_s: positive_rate(&format!("{K}.constant.rate"), r.rate.per_s)? },
+        RawArrivals::Poisson(r) => {
+            Arrivals::Poisson { rate_per_s: positive_rate(&format!("{K}.poisson.rate"), r.rate.per_s)? }
+        }
+        RawArrivals::Constant(r) => {
+            Arrivals::Constant { rate_per_s: positive_rate(&format!("{K}.constant.rate"), r.rate.per_s)? }
+        }
         RawArrivals::Diurnal(d) => {
             let mean_per_s = positive_rate(&format!("{K}.diurnal.mean"), d.mean.per_s)?;
             let p = d.peak_to_trough;
             if !(p.is_finite() && p >= 1.0) {
-                return invalid(format!("{K}.diurnal.peak_to_trough"), format!("must be a number ≥ 1 (peak rate over trough rate), found {p}"));
+                return invalid(
+                    format!("{K}.diurnal.peak_to_trough"),
+                    format!("must be a number ≥ 1 (peak rate over trough rate), found {p}"),
+                );
             }
             let period = d.period.map_or(Duration::from_secs(86_400), |v| v.0);
             if period == Duration::ZERO {
@@ -132,7 +141,10 @@ fn arrivals(raw: &RawArrivals, base_dir: &Path) -> Result<Arrivals> {
         RawArrivals::Trace(t) => {
             let speedup = t.speedup.unwrap_or(1.0);
             if !(speedup.is_finite() && speedup > 0.0) {
-                return invalid(format!("{K}.trace.speedup"), format!("must be a number greater than 0, found {speedup}"));
+                return invalid(
+                    format!("{K}.trace.speedup"),
+                    format!("must be a number greater than 0, found {speedup}"),
+                );
             }
             if t.path.trim().is_empty() {
                 return invalid(format!("{K}.trace.path"), "must name a trace file");
@@ -160,7 +172,10 @@ fn sla(raw: Option<&RawSla>) -> Result<Option<Sla>> {
     }
     let quantile = raw.quantile.unwrap_or(0.99);
     if !(quantile.is_finite() && quantile > 0.0 && quantile < 1.0) {
-        return invalid("workload.sla.quantile", format!("must be strictly between 0 and 1 (e.g. 0.99), found {quantile}"));
+        return invalid(
+            "workload.sla.quantile",
+            format!("must be strictly between 0 and 1 (e.g. 0.99), found {quantile}"),
+        );
     }
     Ok(Some(Sla { latency: raw.latency.0, quantile }))
 }
@@ -182,9 +197,10 @@ fn batch_time(raw: &RawBatchTime) -> Result<BatchTime> {
     const K: &str = "service.batch_time";
     let linear = [raw.base, raw.per_item, raw.per_input_token, raw.per_output_token];
     match &raw.table {
-        Some(_) if linear.iter().any(Option::is_some) => {
-            invalid(K, "give either `table` or the linear terms (base, per_item, per_input_token, per_output_token), not both")
-        }
+        Some(_) if linear.iter().any(Option::is_some) => invalid(
+            K,
+            "give either `table` or the linear terms (base, per_item, per_input_token, per_output_token), not both",
+        ),
         Some(table) => {
             if table.is_empty() {
                 return invalid(format!("{K}.table"), "must have at least one `batch size: time` entry");
@@ -209,7 +225,10 @@ fn batch_time(raw: &RawBatchTime) -> Result<BatchTime> {
                 per_output_token_ns: ns(raw.per_output_token),
             };
             if linear.iter().all(|d| d.is_none_or(|d| d.0 == Duration::ZERO)) {
-                return invalid(K, "needs a positive `base` or `per_item` (e.g. { base: 8ms, per_item: 1.2ms }) or a `table`");
+                return invalid(
+                    K,
+                    "needs a positive `base` or `per_item` (e.g. { base: 8ms, per_item: 1.2ms }) or a `table`",
+                );
             }
             Ok(bt)
         }
@@ -222,7 +241,10 @@ fn distribution(raw: Option<&RawDistribution>) -> Result<ServiceDistribution> {
         Some(RawDistribution::Exponential) => ServiceDistribution::Exponential,
         Some(RawDistribution::Lognormal(l)) => {
             if !(l.cv.is_finite() && l.cv > 0.0 && l.cv <= 100.0) {
-                return invalid("service.distribution.lognormal.cv", format!("must be a number in (0, 100], found {}", l.cv));
+                return invalid(
+                    "service.distribution.lognormal.cv",
+                    format!("must be a number in (0, 100], found {}", l.cv),
+                );
             }
             ServiceDistribution::Lognormal { cv: l.cv }
         }
@@ -244,7 +266,8 @@ fn fleet(raw: &RawFleet) -> Result<FleetSpec> {
     }
     let overrides = raw.instance_types.as_deref().unwrap_or_default();
     for (i, t) in overrides.iter().enumerate() {
-        resolve_instance(&t.name, overrides).map_err(|e| Invalid { key: format!("fleet.instance_types[{i}].{}", e.key), ..e })?;
+        resolve_instance(&t.name, overrides)
+            .map_err(|e| Invalid { key: format!("fleet.instance_types[{i}].{}", e.key), ..e })?;
     }
     let mut names = BTreeSet::new();
     let mut pools = Vec::with_capacity(raw.pools.len());
@@ -269,12 +292,23 @@ fn pool(key: &str, p: &RawPool, types: &[RawInstanceType]) -> Result<PoolSpec> {
         RawMarket::OnDemand => Market::OnDemand,
         m @ (RawMarket::Spot | RawMarket::Reserved) => {
             let word = if m == RawMarket::Spot { "spot" } else { "reserved" };
-            return invalid(format!("{key}.market"), format!("`{word}` pools are not supported by this version yet; use on_demand"));
+            return invalid(
+                format!("{key}.market"),
+                format!("`{word}` pools are not supported by this version yet; use on_demand"),
+            );
         }
     };
-    for (field, present) in [("min", p.min.is_some()), ("max", p.max.is_some()), ("max_price", p.max_price.is_some()), ("zones", p.zones.is_some())] {
+    for (field, present) in [
+        ("min", p.min.is_some()),
+        ("max", p.max.is_some()),
+        ("max_price", p.max_price.is_some()),
+        ("zones", p.zones.is_some()),
+    ] {
         if present {
-            return invalid(format!("{key}.{field}"), "autoscaled and spot pools are not supported by this version yet; give the pool a fixed `count`");
+            return invalid(
+                format!("{key}.{field}"),
+                "autoscaled and spot pools are not supported by this version yet; give the pool a fixed `count`",
+            );
         }
     }
     let Some(count) = p.count else {
@@ -305,9 +339,19 @@ fn resolve_instance(name: &str, types: &[RawInstanceType]) -> Result<InstanceSpe
         },
         (None, Some(c)) => {
             let Some(price) = c.on_demand_price else {
-                return invalid("on_demand_price", format!("{name:?} is not in the built-in catalog, so it needs an on_demand_price"));
+                return invalid(
+                    "on_demand_price",
+                    format!("{name:?} is not in the built-in catalog, so it needs an on_demand_price"),
+                );
             };
-            InstanceSpec { name: name.to_string(), gpu: String::new(), gpus: 0, on_demand_price: price, speed: 1.0, boot: Duration::from_secs(90) }
+            InstanceSpec {
+                name: name.to_string(),
+                gpu: String::new(),
+                gpus: 0,
+                on_demand_price: price,
+                speed: 1.0,
+                boot: Duration::from_secs(90),
+            }
         }
         (None, None) => {
             let hints = catalog::suggest(name);
@@ -327,7 +371,7 @@ fn resolve_instance(name: &str, types: &[RawInstanceType]) -> Result<InstanceSpe
 
 fn apply_custom(spec: &mut InstanceSpec, c: &RawInstanceType) -> Result<()> {
     if let Some(price) = c.on_demand_price {
-        if !(price.is_finite() && price >= 0.0 && price < 1e6) {
+        if !(price.is_finite() && (0.0..1e6).contains(&price)) {
             return invalid("on_demand_price", format!("must be a price in USD per hour, ≥ 0, found {price}"));
         }
         spec.on_demand_price = price;
@@ -368,15 +412,20 @@ fn asserts(raw: &[String]) -> Result<Vec<Assertion>> {
 
 /// Parses `metric op value`, e.g. `latency_s.p99 <= 0.25`.
 pub fn parse_assertion(text: &str) -> std::result::Result<Assertion, String> {
-    const OPS: [(&str, CmpOp); 5] = [("<=", CmpOp::Le), (">=", CmpOp::Ge), ("==", CmpOp::Eq), ("<", CmpOp::Lt), (">", CmpOp::Gt)];
+    const OPS: [(&str, CmpOp); 5] =
+        [("<=", CmpOp::Le), (">=", CmpOp::Ge), ("==", CmpOp::Eq), ("<", CmpOp::Lt), (">", CmpOp::Gt)];
     let Some((at, sym, op)) = OPS.iter().find_map(|&(sym, op)| text.find(sym).map(|at| (at, sym, op))) else {
-        return Err(format!("{text:?}: expected `METRIC OP NUMBER` with OP one of <, <=, >, >=, ==, e.g. \"latency_s.p99 <= 0.25\""));
+        return Err(format!(
+            "{text:?}: expected `METRIC OP NUMBER` with OP one of <, <=, >, >=, ==, e.g. \"latency_s.p99 <= 0.25\""
+        ));
     };
     let metric = text[..at].trim();
     let number = text[at + sym.len()..].trim();
     let value: f64 = number.parse().map_err(|_| format!("{text:?}: {number:?} is not a number"))?;
     if !crate::metrics::summary::is_known_metric(metric) {
-        return Err(format!("{text:?}: unknown metric {metric:?}; use a summary.json key such as latency_s.p99 or cost_usd.total"));
+        return Err(format!(
+            "{text:?}: unknown metric {metric:?}; use a summary.json key such as latency_s.p99 or cost_usd.total"
+        ));
     }
     Ok(Assertion { metric: metric.to_string(), op, value, text: text.to_string() })
 }

@@ -5,8 +5,8 @@
 
 use std::f64::consts::TAU;
 
-use rand_distr::{Distribution, Exp1};
 use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
 
 use crate::engine::rng::Stream;
 use crate::engine::{Duration, SimTime};

@@ -113,7 +113,12 @@ mod tests {
     #[test]
     fn linear_terms_add_up() {
         let m = ServiceModel::new(&Service {
-            batch_time: BatchTime::Linear { base_ns: 8e6, per_item_ns: 1.2e6, per_input_token_ns: 1e3, per_output_token_ns: 2e4 },
+            batch_time: BatchTime::Linear {
+                base_ns: 8e6,
+                per_item_ns: 1.2e6,
+                per_input_token_ns: 1e3,
+                per_output_token_ns: 2e4,
+            },
             distribution: ServiceDistribution::Deterministic,
         });
         let shape = BatchShape { size: 4, tokens_in: 1000, max_tokens_out: 100 };

@@ -123,7 +123,14 @@ impl<'s, 't> World<'s, 't> {
         let mut replicas = Vec::new();
         for (pool_idx, pool) in s.fleet.pools.iter().enumerate() {
             for _ in 0..pool.count {
-                replicas.push(Replica { pool_idx, speed: pool.instance.speed, queue_idx: 0, busy: false, batch: Vec::new(), busy_ns: 0 });
+                replicas.push(Replica {
+                    pool_idx,
+                    speed: pool.instance.speed,
+                    queue_idx: 0,
+                    busy: false,
+                    batch: Vec::new(),
+                    busy_ns: 0,
+                });
             }
         }
         let n_queues = match sv.router {
@@ -360,7 +367,8 @@ impl<'s, 't> World<'s, 't> {
             last.cost_usd = total;
         }
         let summary = self.summary(end, pools, total);
-        let timeseries = TimeSeries { pool_names: self.s.fleet.pools.iter().map(|p| p.name.clone()).collect(), rows: self.rows };
+        let timeseries =
+            TimeSeries { pool_names: self.s.fleet.pools.iter().map(|p| p.name.clone()).collect(), rows: self.rows };
         Outcome { summary, timeseries, latency: self.latency }
     }
 

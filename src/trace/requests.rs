@@ -170,11 +170,7 @@ impl Scale {
         let bits = speedup.to_bits();
         let exp = ((bits >> 52) & 0x7ff) as i32;
         let frac = bits & ((1u64 << 52) - 1);
-        let (mut m, mut e) = if exp == 0 {
-            (frac, -1074)
-        } else {
-            (frac | (1u64 << 52), exp - 1075)
-        };
+        let (mut m, mut e) = if exp == 0 { (frac, -1074) } else { (frac | (1u64 << 52), exp - 1075) };
         if m == 0 {
             return Scale::Float(speedup);
         }
@@ -184,17 +180,11 @@ impl Scale {
         if e >= 0 {
             // denom = m · 2^e must fit in u128 (m < 2^53).
             if e <= 74 {
-                return Scale::Exact {
-                    shift: 0,
-                    denom: (m as u128) << e,
-                };
+                return Scale::Exact { shift: 0, denom: (m as u128) << e };
             }
         } else if -e <= 63 {
             // ns < 2^64, so ns << 63 < 2^127.
-            return Scale::Exact {
-                shift: (-e) as u32,
-                denom: m as u128,
-            };
+            return Scale::Exact { shift: (-e) as u32, denom: m as u128 };
         }
         Scale::Float(speedup)
     }
@@ -211,11 +201,7 @@ impl Scale {
             }
             Scale::Float(s) => {
                 let v = (ns as f64 / s).round();
-                if (0.0..18_446_744_073_709_551_616.0).contains(&v) {
-                    Some(v as u64)
-                } else {
-                    None
-                }
+                if (0.0..18_446_744_073_709_551_616.0).contains(&v) { Some(v as u64) } else { None }
             }
         }
     }
@@ -280,11 +266,7 @@ fn parse_seconds(s: &[u8]) -> Result<u64, SecondsError> {
     let n = (int.len() + frac.len()) as i64;
     let keep = int.len() as i64 + 9 + exp;
     let digit = |i: usize| -> u64 {
-        let b = if i < int.len() {
-            int[i]
-        } else {
-            frac[i - int.len()]
-        };
+        let b = if i < int.len() { int[i] } else { frac[i - int.len()] };
         u64::from(b - b'0')
     };
     if keep < 0 {
@@ -292,10 +274,7 @@ fn parse_seconds(s: &[u8]) -> Result<u64, SecondsError> {
     }
     let mut v: u64 = 0;
     for i in 0..keep.min(n) as usize {
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(digit(i)))
-            .ok_or(SecondsError::TooLarge)?;
+        v = v.checked_mul(10).and_then(|v| v.checked_add(digit(i))).ok_or(SecondsError::TooLarge)?;
     }
     if keep > n {
         // All digits kept and v > 0, so this overflows within 20 steps if it is going to.
@@ -325,13 +304,11 @@ fn parse_tokens(s: &[u8]) -> Result<u32, TokensError> {
     for &b in s {
         let d = b.wrapping_sub(b'0');
         if d > 9 {
-            return Err(
-                if s[0] == b'-' && s.len() > 1 && s[1..].iter().all(u8::is_ascii_digit) {
-                    TokensError::Negative
-                } else {
-                    TokensError::NotAnInteger
-                },
-            );
+            return Err(if s[0] == b'-' && s.len() > 1 && s[1..].iter().all(u8::is_ascii_digit) {
+                TokensError::Negative
+            } else {
+                TokensError::NotAnInteger
+            });
         }
         v = v * 10 + u64::from(d);
         if v > u64::from(u32::MAX) {
@@ -348,11 +325,7 @@ fn parse_tokens(s: &[u8]) -> Result<u32, TokensError> {
 /// A field quoted for an error message (escaped if it is not UTF-8, shortened if very long).
 fn quote(bytes: &[u8]) -> String {
     const MAX: usize = 80;
-    let (shown, cut) = if bytes.len() > MAX {
-        (&bytes[..MAX], true)
-    } else {
-        (bytes, false)
-    };
+    let (shown, cut) = if bytes.len() > MAX { (&bytes[..MAX], true) } else { (bytes, false) };
     let mut out = match std::str::from_utf8(shown) {
         Ok(s) => format!("{s:?}"),
         Err(e) if cut && e.error_len().is_none() => {
@@ -433,32 +406,19 @@ impl RequestTrace {
     ///
     /// The first data row is read and checked here too (it decides the kind of time and time 0).
     /// `speedup` divides every time (2.0 replays twice as fast); it must be positive and finite.
-    pub fn open(
-        path: &Path,
-        format: RequestFormat,
-        speedup: f64,
-    ) -> Result<RequestTrace, TraceError> {
+    pub fn open(path: &Path, format: RequestFormat, speedup: f64) -> Result<RequestTrace, TraceError> {
         let path_buf = path.to_path_buf();
         if !(speedup.is_finite() && speedup > 0.0) {
-            return Err(TraceError::BadSpeedup {
-                path: path_buf,
-                speedup,
-            });
+            return Err(TraceError::BadSpeedup { path: path_buf, speedup });
         }
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => return Err(TraceError::IsDirectory { path: path_buf }),
             Ok(_) => {}
             Err(source) => {
-                return Err(TraceError::Open {
-                    path: path_buf,
-                    source,
-                });
+                return Err(TraceError::Open { path: path_buf, source });
             }
         }
-        let file = File::open(path).map_err(|source| TraceError::Open {
-            path: path_buf.clone(),
-            source,
-        })?;
+        let file = File::open(path).map_err(|source| TraceError::Open { path: path_buf.clone(), source })?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -469,19 +429,12 @@ impl RequestTrace {
             Ok(h) => h.clone(),
             Err(source) => {
                 let line = source.position().map_or(1, |p| p.line());
-                return Err(TraceError::Read {
-                    path: path_buf,
-                    line,
-                    source,
-                });
+                return Err(TraceError::Read { path: path_buf, line, source });
             }
         };
         let header_line = header.position().map_or(1, |p| p.line()).max(1);
         if header.is_empty() || (header.len() == 1 && header[0].trim_ascii().is_empty()) {
-            return Err(TraceError::Empty {
-                path: path_buf,
-                detail: "the file is empty",
-            });
+            return Err(TraceError::Empty { path: path_buf, detail: "the file is empty" });
         }
 
         let (time_aliases, in_aliases, out_aliases): (&[&str], &[&str], &[&str]) = match format {
@@ -496,10 +449,7 @@ impl RequestTrace {
             let mut found: Option<usize> = None;
             for (i, name) in header.iter().enumerate() {
                 let name = name.trim_ascii();
-                if aliases
-                    .iter()
-                    .any(|a| name.eq_ignore_ascii_case(a.as_bytes()))
-                {
+                if aliases.iter().any(|a| name.eq_ignore_ascii_case(a.as_bytes())) {
                     if let Some(prev) = found {
                         return Err(TraceError::Invalid {
                             path: path_buf.clone(),
@@ -518,21 +468,14 @@ impl RequestTrace {
             }
             Ok(found)
         };
-        let found_columns = || {
-            header
-                .iter()
-                .map(|n| quote(n.trim_ascii()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let found_columns = || header.iter().map(|n| quote(n.trim_ascii())).collect::<Vec<_>>().join(", ");
         let missing = |column: &'static str| TraceError::MissingColumn {
             path: path_buf.clone(),
             line: header_line,
             column,
             found: found_columns(),
         };
-        let time =
-            find(time_aliases, "the request time")?.ok_or_else(|| missing(time_aliases[0]))?;
+        let time = find(time_aliases, "the request time")?.ok_or_else(|| missing(time_aliases[0]))?;
         let tokens_in = find(in_aliases, "the input tokens")?;
         let tokens_out = find(out_aliases, "the output tokens")?;
         if format == RequestFormat::AzureLlm {
@@ -547,9 +490,7 @@ impl RequestTrace {
             Some(i) => String::from_utf8_lossy(header[i].trim_ascii()).into_owned(),
             None => default.to_string(),
         };
-        let min_fields = 1 + time
-            .max(tokens_in.unwrap_or(0))
-            .max(tokens_out.unwrap_or(0));
+        let min_fields = 1 + time.max(tokens_in.unwrap_or(0)).max(tokens_out.unwrap_or(0));
 
         let mut trace = RequestTrace {
             time_name: name_of(Some(time), "time"),
@@ -560,11 +501,7 @@ impl RequestTrace {
             record: csv::ByteRecord::new(),
             format,
             kind: TimeKind::Seconds,
-            cols: Columns {
-                time,
-                tokens_in,
-                tokens_out,
-            },
+            cols: Columns { time, tokens_in, tokens_out },
             min_fields,
             scale: Scale::new(speedup),
             prev_ns: 0,
@@ -575,35 +512,26 @@ impl RequestTrace {
         };
 
         if !trace.read_record()? {
-            return Err(TraceError::Empty {
-                path: trace.path,
-                detail: "only a header",
-            });
+            return Err(TraceError::Empty { path: trace.path, detail: "only a header" });
         }
         trace.first_line = trace.line;
         trace.check_len()?;
         let field = trace.record[trace.cols.time].trim_ascii();
         trace.kind = match format {
-            RequestFormat::AzureLlm => TimeKind::Azure {
-                start: trace.parse_azure(field)?,
-            },
+            RequestFormat::AzureLlm => TimeKind::Azure { start: trace.parse_azure(field)? },
             RequestFormat::Csv => match parse_seconds(field) {
                 Ok(_) => TimeKind::Seconds,
-                Err(SecondsError::NotANumber) => {
-                    match std::str::from_utf8(field).ok().map(str::parse::<Timestamp>) {
-                        Some(Ok(ts)) => TimeKind::Rfc3339 {
-                            start: ts.as_nanosecond(),
-                        },
-                        _ => {
-                            return Err(trace.invalid(format!(
-                                "{} {} is neither seconds from the start nor an RFC 3339 timestamp \
+                Err(SecondsError::NotANumber) => match std::str::from_utf8(field).ok().map(str::parse::<Timestamp>) {
+                    Some(Ok(ts)) => TimeKind::Rfc3339 { start: ts.as_nanosecond() },
+                    _ => {
+                        return Err(trace.invalid(format!(
+                            "{} {} is neither seconds from the start nor an RFC 3339 timestamp \
                              (expected e.g. 12.5 or 2023-11-16T18:15:46.68Z)",
-                                trace.time_name,
-                                quote(field)
-                            )));
-                        }
+                            trace.time_name,
+                            quote(field)
+                        )));
                     }
-                }
+                },
                 Err(e) => return Err(trace.seconds_error(field, e)),
             },
         };
@@ -636,11 +564,7 @@ impl RequestTrace {
             }
             Err(source) => {
                 let line = source.position().map_or(self.line + 1, |p| p.line());
-                Err(TraceError::Read {
-                    path: self.path.clone(),
-                    line,
-                    source,
-                })
+                Err(TraceError::Read { path: self.path.clone(), line, source })
             }
         }
     }
@@ -686,13 +610,11 @@ impl RequestTrace {
                 Ok(ns) => i128::from(ns),
                 Err(e) => return Err(self.seconds_error(field, e)),
             },
-            TimeKind::Rfc3339 { start } => {
-                match std::str::from_utf8(field).map(str::parse::<Timestamp>) {
-                    Ok(Ok(ts)) => ts.as_nanosecond() - start,
-                    Ok(Err(e)) => return Err(self.rfc3339_error(field, Some(e))),
-                    Err(_) => return Err(self.rfc3339_error(field, None)),
-                }
-            }
+            TimeKind::Rfc3339 { start } => match std::str::from_utf8(field).map(str::parse::<Timestamp>) {
+                Ok(Ok(ts)) => ts.as_nanosecond() - start,
+                Ok(Err(e)) => return Err(self.rfc3339_error(field, Some(e))),
+                Err(_) => return Err(self.rfc3339_error(field, None)),
+            },
             TimeKind::Azure { start } => {
                 let dt = self.parse_azure(field)?;
                 dt.duration_since(start).as_nanos()
@@ -730,41 +652,26 @@ impl RequestTrace {
         };
         self.prev_ns = ns;
         self.prev_line = self.line;
-        Ok(TraceRequest {
-            time: SimTime(time),
-            tokens_in,
-            tokens_out,
-        })
+        Ok(TraceRequest { time: SimTime(time), tokens_in, tokens_out })
     }
 
     #[inline]
     fn tokens(&self, i: usize, out: bool) -> Result<u32, TraceError> {
         let field = self.record[i].trim_ascii();
         parse_tokens(field).map_err(|e| {
-            let name = if out {
-                &self.tokens_out_name
-            } else {
-                &self.tokens_in_name
-            };
+            let name = if out { &self.tokens_out_name } else { &self.tokens_in_name };
             let what = match e {
                 TokensError::NotAnInteger => "is not a token count",
                 TokensError::Negative => "is negative",
                 TokensError::TooLarge => "is too large",
             };
-            self.invalid(format!(
-                "{name} {} {what}; expected a non-negative integer up to {}",
-                quote(field),
-                u32::MAX
-            ))
+            self.invalid(format!("{name} {} {what}; expected a non-negative integer up to {}", quote(field), u32::MAX))
         })
     }
 
     /// Parses an Azure-format civil UTC date-time.
     fn parse_azure(&self, field: &[u8]) -> Result<DateTime, TraceError> {
-        let has_offset = field.len() > 10
-            && field[10..]
-                .iter()
-                .any(|b| matches!(b, b'+' | b'-' | b'Z' | b'z' | b'['));
+        let has_offset = field.len() > 10 && field[10..].iter().any(|b| matches!(b, b'+' | b'-' | b'Z' | b'z' | b'['));
         let parsed = match std::str::from_utf8(field) {
             Ok(s) if !has_offset => s.parse::<DateTime>().ok(),
             _ => None,
@@ -829,11 +736,7 @@ impl RequestTrace {
 
     #[cold]
     fn invalid(&self, message: String) -> TraceError {
-        TraceError::Invalid {
-            path: self.path.clone(),
-            line: self.line,
-            message,
-        }
+        TraceError::Invalid { path: self.path.clone(), line: self.line, message }
     }
 }
 
@@ -846,11 +749,7 @@ impl Iterator for RequestTrace {
 }
 
 /// Counts requests and checks the whole file (used by `fleetsim validate`): (number of requests, time of the last request).
-pub fn scan(
-    path: &Path,
-    format: RequestFormat,
-    speedup: f64,
-) -> Result<(u64, SimTime), TraceError> {
+pub fn scan(path: &Path, format: RequestFormat, speedup: f64) -> Result<(u64, SimTime), TraceError> {
     let mut trace = RequestTrace::open(path, format, speedup)?;
     let mut count = 0u64;
     let mut last = SimTime::ZERO;
@@ -875,11 +774,7 @@ mod tests {
         (dir, path)
     }
 
-    fn read_all(
-        contents: &str,
-        format: RequestFormat,
-        speedup: f64,
-    ) -> Result<Vec<TraceRequest>, TraceError> {
+    fn read_all(contents: &str, format: RequestFormat, speedup: f64) -> Result<Vec<TraceRequest>, TraceError> {
         let (_dir, path) = write("t.csv", contents.as_bytes());
         let mut trace = RequestTrace::open(&path, format, speedup)?;
         let mut out = Vec::new();
@@ -890,11 +785,7 @@ mod tests {
     }
 
     fn times(contents: &str, format: RequestFormat, speedup: f64) -> Vec<u64> {
-        read_all(contents, format, speedup)
-            .unwrap()
-            .iter()
-            .map(|r| r.time.0)
-            .collect()
+        read_all(contents, format, speedup).unwrap().iter().map(|r| r.time.0).collect()
     }
 
     /// The error message for `contents` in a file named `x.csv`.
@@ -906,56 +797,28 @@ mod tests {
             Ok::<_, TraceError>(())
         })();
         let msg = result.expect_err("expected an error").to_string();
-        assert!(
-            msg.contains("x.csv"),
-            "message does not name the file: {msg}"
-        );
+        assert!(msg.contains("x.csv"), "message does not name the file: {msg}");
         msg
     }
 
     fn req(t: u64, i: u32, o: u32) -> TraceRequest {
-        TraceRequest {
-            time: SimTime(t),
-            tokens_in: i,
-            tokens_out: o,
-        }
+        TraceRequest { time: SimTime(t), tokens_in: i, tokens_out: o }
     }
 
     fn conv_path() -> PathBuf {
-        let rel =
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/traces/")).join(CONV);
+        let rel = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/traces/")).join(CONV);
         if rel.exists() {
             return rel;
         }
         let abs = PathBuf::from("/work/shared/traces/").join(CONV);
-        assert!(
-            abs.exists(),
-            "the Azure conv trace is missing: looked at {} and {}",
-            rel.display(),
-            abs.display()
-        );
+        assert!(abs.exists(), "the Azure conv trace is missing: looked at {} and {}", rel.display(), abs.display());
         abs
     }
 
     #[test]
     fn decimal_seconds_are_exact() {
-        let t = times(
-            "time\n0\n0.1\n0.25\n1\n12.000000001\n12.5\n100.123456789\n",
-            RequestFormat::Csv,
-            1.0,
-        );
-        assert_eq!(
-            t,
-            [
-                0,
-                100_000_000,
-                250_000_000,
-                1_000_000_000,
-                12_000_000_001,
-                12_500_000_000,
-                100_123_456_789
-            ]
-        );
+        let t = times("time\n0\n0.1\n0.25\n1\n12.000000001\n12.5\n100.123456789\n", RequestFormat::Csv, 1.0);
+        assert_eq!(t, [0, 100_000_000, 250_000_000, 1_000_000_000, 12_000_000_001, 12_500_000_000, 100_123_456_789]);
     }
 
     #[test]
@@ -973,19 +836,10 @@ mod tests {
         assert_eq!(parse_seconds(b"0.0000000005"), Ok(1)); // half up
         assert_eq!(parse_seconds(b"0.0000000004999"), Ok(0));
         assert_eq!(parse_seconds(b"0.1234567899"), Ok(123_456_790));
-        assert_eq!(
-            parse_seconds(b"000000000000000000000000000007"),
-            Ok(7_000_000_000)
-        );
+        assert_eq!(parse_seconds(b"000000000000000000000000000007"), Ok(7_000_000_000));
         assert_eq!(parse_seconds(b"18446744073.709551615"), Ok(u64::MAX));
-        assert_eq!(
-            parse_seconds(b"18446744073.709551616"),
-            Err(SecondsError::TooLarge)
-        );
-        assert_eq!(
-            parse_seconds(b"1e1000000000000"),
-            Err(SecondsError::TooLarge)
-        );
+        assert_eq!(parse_seconds(b"18446744073.709551616"), Err(SecondsError::TooLarge));
+        assert_eq!(parse_seconds(b"1e1000000000000"), Err(SecondsError::TooLarge));
         assert_eq!(parse_seconds(b"1e-1000000000000"), Ok(0));
         assert_eq!(parse_seconds(b"-1.5"), Err(SecondsError::Negative));
         for bad in [
@@ -1004,12 +858,7 @@ mod tests {
             b"0x10",
             b"1 2",
         ] {
-            assert_eq!(
-                parse_seconds(bad),
-                Err(SecondsError::NotANumber),
-                "{:?}",
-                bad.escape_ascii().to_string()
-            );
+            assert_eq!(parse_seconds(bad), Err(SecondsError::NotANumber), "{:?}", bad.escape_ascii().to_string());
         }
     }
 
@@ -1037,11 +886,7 @@ mod tests {
                 req(0, 374, 44),
                 req(4_314_579_000, 396, 109),
                 req(4_314_579_012, 1, 2),
-                req(
-                    (5 * 3600 + 44 * 60 + 13) * 1_000_000_000 + 319_410_000,
-                    0,
-                    0
-                ),
+                req((5 * 3600 + 44 * 60 + 13) * 1_000_000_000 + 319_410_000, 0, 0),
             ]
         );
     }
@@ -1049,31 +894,16 @@ mod tests {
     #[test]
     fn azure_columns_in_any_order_and_case() {
         let text = "generatedtokens , TimeStamp,CONTEXTTOKENS\n7,2023-11-16 18:15:46,3\n";
-        assert_eq!(
-            read_all(text, RequestFormat::AzureLlm, 1.0).unwrap(),
-            [req(0, 3, 7)]
-        );
+        assert_eq!(read_all(text, RequestFormat::AzureLlm, 1.0).unwrap(), [req(0, 3, 7)]);
     }
 
     #[test]
     fn speedup_divides_times() {
         let text = "time\n0\n1\n3\n10.000000001\n";
-        assert_eq!(
-            times(text, RequestFormat::Csv, 2.0),
-            [0, 500_000_000, 1_500_000_000, 5_000_000_001]
-        ); // 0.5 ns rounds up
-        assert_eq!(
-            times(text, RequestFormat::Csv, 0.5),
-            [0, 2_000_000_000, 6_000_000_000, 20_000_000_002]
-        );
-        assert_eq!(
-            times(text, RequestFormat::Csv, 3.0),
-            [0, 333_333_333, 1_000_000_000, 3_333_333_334]
-        );
-        assert_eq!(
-            times(text, RequestFormat::Csv, 0.1),
-            [0, 10_000_000_000, 30_000_000_000, 100_000_000_010]
-        );
+        assert_eq!(times(text, RequestFormat::Csv, 2.0), [0, 500_000_000, 1_500_000_000, 5_000_000_001]); // 0.5 ns rounds up
+        assert_eq!(times(text, RequestFormat::Csv, 0.5), [0, 2_000_000_000, 6_000_000_000, 20_000_000_002]);
+        assert_eq!(times(text, RequestFormat::Csv, 3.0), [0, 333_333_333, 1_000_000_000, 3_333_333_334]);
+        assert_eq!(times(text, RequestFormat::Csv, 0.1), [0, 10_000_000_000, 30_000_000_000, 100_000_000_010]);
         let azure = "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.0,1,1\n2023-11-16 18:15:47.0,1,1\n";
         assert_eq!(times(azure, RequestFormat::AzureLlm, 2.0), [0, 500_000_000]);
         let rfc = "time\n2023-11-16T18:15:46Z\n2023-11-16T18:15:50Z\n";
@@ -1085,9 +915,7 @@ mod tests {
 
     #[test]
     fn scale_matches_exact_division() {
-        for &s in &[
-            2.0, 0.5, 3.0, 1.5, 0.1, 7.25, 1000.0, 1e-6, 1e20, 5e-324, 1e300,
-        ] {
+        for &s in &[2.0, 0.5, 3.0, 1.5, 0.1, 7.25, 1000.0, 1e-6, 1e20, 5e-324, 1e300] {
             let scale = Scale::new(s);
             for &ns in &[0u64, 1, 999, 1_000_000_000, 123_456_789_012, 1 << 40] {
                 let expect = (ns as f64 / s).round();
@@ -1105,9 +933,7 @@ mod tests {
     fn speedup_must_be_positive_and_finite() {
         let (_dir, path) = write("x.csv", b"time\n0\n");
         for s in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            let msg = RequestTrace::open(&path, RequestFormat::Csv, s)
-                .unwrap_err()
-                .to_string();
+            let msg = RequestTrace::open(&path, RequestFormat::Csv, s).unwrap_err().to_string();
             assert!(msg.contains("x.csv") && msg.contains("speedup"), "{msg}");
         }
     }
@@ -1123,26 +949,12 @@ mod tests {
 
     #[test]
     fn token_columns_and_aliases() {
-        let r = read_all(
-            "time,tokens_in,tokens_out\n0,10,20\n1,4294967295,0\n",
-            RequestFormat::Csv,
-            1.0,
-        )
-        .unwrap();
+        let r = read_all("time,tokens_in,tokens_out\n0,10,20\n1,4294967295,0\n", RequestFormat::Csv, 1.0).unwrap();
         assert_eq!(r, [req(0, 10, 20), req(1_000_000_000, u32::MAX, 0)]);
-        let r = read_all(
-            " Input_Tokens ,TIME, output_tokens,extra\n3,0.5,4,whatever\n",
-            RequestFormat::Csv,
-            1.0,
-        )
-        .unwrap();
+        let r =
+            read_all(" Input_Tokens ,TIME, output_tokens,extra\n3,0.5,4,whatever\n", RequestFormat::Csv, 1.0).unwrap();
         assert_eq!(r, [req(500_000_000, 3, 4)]);
-        let r = read_all(
-            "context_tokens,generated_tokens,time\n5,6,0\n",
-            RequestFormat::Csv,
-            1.0,
-        )
-        .unwrap();
+        let r = read_all("context_tokens,generated_tokens,time\n5,6,0\n", RequestFormat::Csv, 1.0).unwrap();
         assert_eq!(r, [req(0, 5, 6)]);
     }
 
@@ -1152,36 +964,24 @@ mod tests {
             read_all("time\n0\n2\n", RequestFormat::Csv, 1.0).unwrap(),
             [req(0, 0, 0), req(2_000_000_000, 0, 0)]
         );
-        assert_eq!(
-            read_all("time,tokens_out\n0,9\n", RequestFormat::Csv, 1.0).unwrap(),
-            [req(0, 0, 9)]
-        );
+        assert_eq!(read_all("time,tokens_out\n0,9\n", RequestFormat::Csv, 1.0).unwrap(), [req(0, 0, 9)]);
     }
 
     #[test]
     fn tolerant_of_crlf_bom_quotes_blank_lines_and_extra_fields() {
         let text = "\u{feff}time,tokens_in\r\n\"0\",\" 1 \"\r\n\r\n 2.5 ,3,extra\r\n";
-        assert_eq!(
-            read_all(text, RequestFormat::Csv, 1.0).unwrap(),
-            [req(0, 1, 0), req(2_500_000_000, 3, 0)]
-        );
+        assert_eq!(read_all(text, RequestFormat::Csv, 1.0).unwrap(), [req(0, 1, 0), req(2_500_000_000, 3, 0)]);
     }
 
     #[test]
     fn equal_times_are_fine() {
-        assert_eq!(
-            times("time\n1\n1\n1.0\n", RequestFormat::Csv, 1.0),
-            [1_000_000_000; 3]
-        );
+        assert_eq!(times("time\n1\n1\n1.0\n", RequestFormat::Csv, 1.0), [1_000_000_000; 3]);
     }
 
     #[test]
     fn non_utf8_in_ignored_columns_is_fine() {
         let (_dir, path) = write("x.csv", b"time,note\n0,\xff\xfe\n1,ok\n");
-        assert_eq!(
-            scan(&path, RequestFormat::Csv, 1.0).unwrap(),
-            (2, SimTime(1_000_000_000))
-        );
+        assert_eq!(scan(&path, RequestFormat::Csv, 1.0).unwrap(), (2, SimTime(1_000_000_000)));
     }
 
     #[test]
@@ -1192,44 +992,29 @@ mod tests {
             "{msg}"
         );
         let msg = error(b"time\n0\n1\n\n\n2\nabc\n", RequestFormat::Csv);
-        assert!(msg.contains("x.csv:7: time \"abc\" is not seconds from the start; expected a non-negative decimal number"), "{msg}");
+        assert!(
+            msg.contains("x.csv:7: time \"abc\" is not seconds from the start; expected a non-negative decimal number"),
+            "{msg}"
+        );
         assert!(msg.contains("line 2"), "{msg}");
     }
 
     #[test]
     fn error_time_kind_changes() {
         let msg = error(b"time\n0\n2023-11-16T18:15:46Z\n", RequestFormat::Csv);
-        assert!(
-            msg.contains("x.csv:3:") && msg.contains("is not seconds from the start"),
-            "{msg}"
-        );
+        assert!(msg.contains("x.csv:3:") && msg.contains("is not seconds from the start"), "{msg}");
         let msg = error(b"time\n2023-11-16T18:15:46Z\n5\n", RequestFormat::Csv);
-        assert!(
-            msg.contains("x.csv:3: time \"5\" is not an RFC 3339 timestamp"),
-            "{msg}"
-        );
-        let msg = error(
-            b"time\n2023-11-16T18:15:46Z\n2023-11-16T18:15:47\n",
-            RequestFormat::Csv,
-        );
-        assert!(
-            msg.contains("x.csv:3:") && msg.contains("RFC 3339"),
-            "{msg}"
-        );
+        assert!(msg.contains("x.csv:3: time \"5\" is not an RFC 3339 timestamp"), "{msg}");
+        let msg = error(b"time\n2023-11-16T18:15:46Z\n2023-11-16T18:15:47\n", RequestFormat::Csv);
+        assert!(msg.contains("x.csv:3:") && msg.contains("RFC 3339"), "{msg}");
     }
 
     #[test]
     fn error_negative_seconds() {
         let msg = error(b"time\n-1.5\n", RequestFormat::Csv);
-        assert!(
-            msg.contains("x.csv:2: time \"-1.5\" is negative; expected seconds from the start"),
-            "{msg}"
-        );
+        assert!(msg.contains("x.csv:2: time \"-1.5\" is negative; expected seconds from the start"), "{msg}");
         let msg = error(b"time\n0\n1\n-2\n", RequestFormat::Csv);
-        assert!(
-            msg.contains("x.csv:4:") && msg.contains("negative"),
-            "{msg}"
-        );
+        assert!(msg.contains("x.csv:4:") && msg.contains("negative"), "{msg}");
     }
 
     #[test]
@@ -1239,22 +1024,14 @@ mod tests {
             msg.ends_with("x.csv:4: time \"4.5\" (4.5 s from the start) is earlier than the previous request's time (5 s, line 3); expected non-decreasing times"),
             "{msg}"
         );
-        let msg = error(
-            b"time\n2023-11-16T18:15:46Z\n2023-11-16T18:15:45Z\n",
-            RequestFormat::Csv,
-        );
-        assert!(
-            msg.contains("x.csv:3:") && msg.contains("(-1 s from the start) is earlier"),
-            "{msg}"
-        );
+        let msg = error(b"time\n2023-11-16T18:15:46Z\n2023-11-16T18:15:45Z\n", RequestFormat::Csv);
+        assert!(msg.contains("x.csv:3:") && msg.contains("(-1 s from the start) is earlier"), "{msg}");
         let msg = error(
             b"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.5,1,1\n2023-11-16 18:15:47,1,1\n2023-11-16 18:15:46.9,1,1\n",
             RequestFormat::AzureLlm,
         );
         assert!(
-            msg.contains("x.csv:4:")
-                && msg.contains("(0.4 s from the start)")
-                && msg.contains("(0.5 s, line 3)"),
+            msg.contains("x.csv:4:") && msg.contains("(0.4 s from the start)") && msg.contains("(0.5 s, line 3)"),
             "{msg}"
         );
     }
@@ -1262,57 +1039,40 @@ mod tests {
     #[test]
     fn error_bad_tokens() {
         let msg = error(b"time,tokens_in\n0,1\n1,-3\n", RequestFormat::Csv);
-        assert!(msg.contains("x.csv:3: tokens_in \"-3\" is negative; expected a non-negative integer up to 4294967295"), "{msg}");
+        assert!(
+            msg.contains("x.csv:3: tokens_in \"-3\" is negative; expected a non-negative integer up to 4294967295"),
+            "{msg}"
+        );
         let msg = error(b"time,output_tokens\n0,4294967296\n", RequestFormat::Csv);
-        assert!(
-            msg.contains("x.csv:2: output_tokens \"4294967296\" is too large"),
-            "{msg}"
-        );
+        assert!(msg.contains("x.csv:2: output_tokens \"4294967296\" is too large"), "{msg}");
         let msg = error(b"time,tokens_out\n0,1.5\n", RequestFormat::Csv);
-        assert!(
-            msg.contains("x.csv:2: tokens_out \"1.5\" is not a token count"),
-            "{msg}"
-        );
+        assert!(msg.contains("x.csv:2: tokens_out \"1.5\" is not a token count"), "{msg}");
         let msg = error(b"time,tokens_out\n0,\n", RequestFormat::Csv);
-        assert!(
-            msg.contains("x.csv:2: tokens_out \"\" is not a token count"),
-            "{msg}"
-        );
-        let msg = error(
-            b"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46,x,1\n",
-            RequestFormat::AzureLlm,
-        );
-        assert!(
-            msg.contains("x.csv:2: ContextTokens \"x\" is not a token count"),
-            "{msg}"
-        );
+        assert!(msg.contains("x.csv:2: tokens_out \"\" is not a token count"), "{msg}");
+        let msg = error(b"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46,x,1\n", RequestFormat::AzureLlm);
+        assert!(msg.contains("x.csv:2: ContextTokens \"x\" is not a token count"), "{msg}");
     }
 
     #[test]
     fn error_short_row() {
-        let msg = error(
-            b"time,tokens_in,tokens_out\n0,1,2\n1,1\n",
-            RequestFormat::Csv,
+        let msg = error(b"time,tokens_in,tokens_out\n0,1,2\n1,1\n", RequestFormat::Csv);
+        assert!(
+            msg.contains("x.csv:3: the row has 2 fields; expected at least 3 (missing \"tokens_out\" (column 3))"),
+            "{msg}"
         );
-        assert!(msg.contains("x.csv:3: the row has 2 fields; expected at least 3 (missing \"tokens_out\" (column 3))"), "{msg}");
     }
 
     #[test]
     fn error_bad_azure_timestamp() {
         let head = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
-        for bad in [
-            "2023-11-16T18:15:46Z",
-            "2023-11-16 18:15:46+01:00",
-            "yesterday",
-            "1.5",
-            "2023-11-16 18:15:46.1234567891",
-        ] {
-            let msg = error(
-                format!("{head}2023-11-16 18:15:40,1,1\n{bad},1,1\n").as_bytes(),
-                RequestFormat::AzureLlm,
-            );
+        for bad in
+            ["2023-11-16T18:15:46Z", "2023-11-16 18:15:46+01:00", "yesterday", "1.5", "2023-11-16 18:15:46.1234567891"]
+        {
+            let msg = error(format!("{head}2023-11-16 18:15:40,1,1\n{bad},1,1\n").as_bytes(), RequestFormat::AzureLlm);
             assert!(
-                msg.contains(&format!("x.csv:3: TIMESTAMP {bad:?} is not a date and time like 2023-11-16 18:15:46.6805900")),
+                msg.contains(&format!(
+                    "x.csv:3: TIMESTAMP {bad:?} is not a date and time like 2023-11-16 18:15:46.6805900"
+                )),
                 "{msg}"
             );
         }
@@ -1321,17 +1081,17 @@ mod tests {
     #[test]
     fn error_missing_time_column_names_the_columns() {
         let msg = error(b"when,tokens_in\n0,1\n", RequestFormat::Csv);
+        assert!(msg.ends_with("x.csv:1: no \"time\" column; found columns \"when\", \"tokens_in\""), "{msg}");
+        let msg = error(b"TIMESTAMP,ContextTokens\n2023-11-16 18:15:46,1\n", RequestFormat::AzureLlm);
         assert!(
-            msg.ends_with("x.csv:1: no \"time\" column; found columns \"when\", \"tokens_in\""),
+            msg.contains("x.csv:1: no \"GeneratedTokens\" column; found columns \"TIMESTAMP\", \"ContextTokens\""),
             "{msg}"
         );
-        let msg = error(
-            b"TIMESTAMP,ContextTokens\n2023-11-16 18:15:46,1\n",
-            RequestFormat::AzureLlm,
-        );
-        assert!(msg.contains("x.csv:1: no \"GeneratedTokens\" column; found columns \"TIMESTAMP\", \"ContextTokens\""), "{msg}");
         let msg = error(b"time,tokens_in,input_tokens\n0,1,1\n", RequestFormat::Csv);
-        assert!(msg.contains("x.csv:1: columns \"tokens_in\" (column 2) and \"input_tokens\" (column 3) both give"), "{msg}");
+        assert!(
+            msg.contains("x.csv:1: columns \"tokens_in\" (column 2) and \"input_tokens\" (column 3) both give"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -1340,10 +1100,7 @@ mod tests {
         assert!(msg.contains("x.csv: has no requests"), "{msg}");
         let msg = error(b"time,tokens_in\n", RequestFormat::Csv);
         assert!(msg.contains("x.csv: has no requests"), "{msg}");
-        let msg = error(
-            b"TIMESTAMP,ContextTokens,GeneratedTokens\n\n\n",
-            RequestFormat::AzureLlm,
-        );
+        let msg = error(b"TIMESTAMP,ContextTokens,GeneratedTokens\n\n\n", RequestFormat::AzureLlm);
         assert!(msg.contains("x.csv: has no requests"), "{msg}");
     }
 
@@ -1351,52 +1108,23 @@ mod tests {
     fn error_missing_file_and_directory() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope.csv");
-        let msg = RequestTrace::open(&missing, RequestFormat::Csv, 1.0)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            msg.contains(&missing.display().to_string()) && msg.contains("cannot open"),
-            "{msg}"
-        );
-        let msg = scan(dir.path(), RequestFormat::Csv, 1.0)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            msg.contains(&dir.path().display().to_string()) && msg.contains("is a directory"),
-            "{msg}"
-        );
+        let msg = RequestTrace::open(&missing, RequestFormat::Csv, 1.0).unwrap_err().to_string();
+        assert!(msg.contains(&missing.display().to_string()) && msg.contains("cannot open"), "{msg}");
+        let msg = scan(dir.path(), RequestFormat::Csv, 1.0).unwrap_err().to_string();
+        assert!(msg.contains(&dir.path().display().to_string()) && msg.contains("is a directory"), "{msg}");
     }
 
     #[test]
     fn error_non_utf8_time() {
         let msg = error(b"time\n0\n\xff1\n", RequestFormat::Csv);
-        assert!(
-            msg.contains(
-                "x.csv:3: time \"\\xff1\" (not valid UTF-8) is not seconds from the start"
-            ),
-            "{msg}"
-        );
-        let msg = error(
-            b"time\n2023-11-16T18:15:46Z\n2023-11-16T18:15:4\xe96Z\n",
-            RequestFormat::Csv,
-        );
-        assert!(
-            msg.contains("x.csv:3:") && msg.contains("not valid UTF-8"),
-            "{msg}"
-        );
-        let msg = error(
-            b"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:4\xff,1,1\n",
-            RequestFormat::AzureLlm,
-        );
-        assert!(
-            msg.contains("x.csv:2:") && msg.contains("not valid UTF-8"),
-            "{msg}"
-        );
+        assert!(msg.contains("x.csv:3: time \"\\xff1\" (not valid UTF-8) is not seconds from the start"), "{msg}");
+        let msg = error(b"time\n2023-11-16T18:15:46Z\n2023-11-16T18:15:4\xe96Z\n", RequestFormat::Csv);
+        assert!(msg.contains("x.csv:3:") && msg.contains("not valid UTF-8"), "{msg}");
+        let msg =
+            error(b"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:4\xff,1,1\n", RequestFormat::AzureLlm);
+        assert!(msg.contains("x.csv:2:") && msg.contains("not valid UTF-8"), "{msg}");
         let msg = error(b"time,tokens_in\n0,\xff\n", RequestFormat::Csv);
-        assert!(
-            msg.contains("x.csv:2:") && msg.contains("not valid UTF-8"),
-            "{msg}"
-        );
+        assert!(msg.contains("x.csv:2:") && msg.contains("not valid UTF-8"), "{msg}");
     }
 
     #[test]
@@ -1422,9 +1150,7 @@ mod tests {
             let len = (next() % 60) as usize;
             let mut bytes: Vec<u8> = match i % 3 {
                 0 => b"time,tokens_in,tokens_out\n".to_vec(),
-                1 => {
-                    b"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.1,1,1\n".to_vec()
-                }
+                1 => b"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.1,1,1\n".to_vec(),
                 _ => Vec::new(),
             };
             bytes.extend((0..len).map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize]));
@@ -1442,9 +1168,7 @@ mod tests {
     #[test]
     fn iterator_yields_the_same_requests() {
         let (_dir, path) = write("x.csv", b"time,tokens_in\n0,1\n1,2\n");
-        let all: Result<Vec<_>, _> = RequestTrace::open(&path, RequestFormat::Csv, 1.0)
-            .unwrap()
-            .collect();
+        let all: Result<Vec<_>, _> = RequestTrace::open(&path, RequestFormat::Csv, 1.0).unwrap().collect();
         assert_eq!(all.unwrap(), [req(0, 1, 0), req(1_000_000_000, 2, 0)]);
     }
 
@@ -1462,19 +1186,10 @@ mod tests {
             count += 1;
         }
         assert_eq!(count, 19_366);
-        assert!(
-            last >= SimTime(3_000 * 1_000_000_000) && last <= SimTime(4_000 * 1_000_000_000),
-            "{last}"
-        );
+        assert!(last >= SimTime(3_000 * 1_000_000_000) && last <= SimTime(4_000 * 1_000_000_000), "{last}");
         // 2023-11-16 19:14:08.4025270 − 18:15:46.6805900 = 3501.721937 s.
         assert_eq!(last, SimTime(3_501_721_937_000));
-        assert_eq!(
-            scan(&path, RequestFormat::AzureLlm, 1.0).unwrap(),
-            (19_366, SimTime(3_501_721_937_000))
-        );
-        assert_eq!(
-            scan(&path, RequestFormat::AzureLlm, 2.0).unwrap(),
-            (19_366, SimTime(1_750_860_968_500))
-        );
+        assert_eq!(scan(&path, RequestFormat::AzureLlm, 1.0).unwrap(), (19_366, SimTime(3_501_721_937_000)));
+        assert_eq!(scan(&path, RequestFormat::AzureLlm, 2.0).unwrap(), (19_366, SimTime(1_750_860_968_500)));
     }
 }

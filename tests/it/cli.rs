@@ -1,1 +1,282 @@
-//! cli tests
+//! The command line: outputs, exit codes (0 ok, 1 assert failed, 2 bad input) and error messages
+//! that name file, line, column and key.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn fleetsim() -> Command {
+    let mut cmd = Command::cargo_bin("fleetsim").expect("binary built");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+fn quickstart() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.yaml")
+}
+
+const GOOD: &str = "name: cli\nhorizon: 1m\n\
+    workload:\n  arrivals:\n    poisson: { rate: 50/s }\n  sla: { latency: 100ms }\n\
+    service:\n  batch_time: { base: 8ms, per_item: 1ms }\n\
+    batcher: { max_batch_size: 8, max_wait: 2ms }\n\
+    fleet:\n  pools:\n    - { name: a, instance: g5.xlarge, count: 2 }\n";
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn run_writes_the_three_files_and_prints_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    fleetsim().args(["run", quickstart().to_str().unwrap(), "--out", out.to_str().unwrap()]).assert().success().stdout(
+        predicate::str::contains("latency")
+            .and(predicate::str::contains("p99"))
+            .and(predicate::str::contains("g5.xlarge")),
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    for key in ["requests", "latency_s", "sla", "cost_usd", "fleet", "engine"] {
+        assert!(summary.get(key).is_some(), "summary.json lacks {key}");
+    }
+    for key in ["arrived", "completed", "retried", "dropped", "sla_violations"] {
+        assert!(summary["requests"][key].is_u64(), "requests.{key}");
+    }
+    for key in ["total", "on_demand", "spot", "reserved", "per_million_requests"] {
+        assert!(summary["cost_usd"][key].is_f64(), "cost_usd.{key}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["seed"], 7);
+    assert_eq!(manifest["scenario_sha256"].as_str().unwrap().len(), 64);
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    assert!(ts.starts_with("time_s,arrivals,completions,queue_len,busy_replicas,replicas_base,cost_usd\n"));
+    // A header, 60 one-minute rows, and a last row where the queue finished draining.
+    let rows: Vec<&str> = ts.lines().skip(1).collect();
+    assert!(rows.len() == 60 || rows.len() == 61, "{} rows", rows.len());
+    assert!(rows[59].starts_with("3600,"));
+}
+
+#[test]
+fn json_goes_to_stdout_and_seed_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(dir.path(), "s.yaml", GOOD);
+    let output = fleetsim()
+        .args(["run", s.to_str().unwrap(), "--json", "--seed", "99", "--out"])
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON only");
+    assert_eq!(v["engine"]["seed"], 99);
+}
+
+/// Same seed twice → byte-identical summary.json apart from engine.wall_s.
+#[test]
+fn runs_are_reproducible_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(dir.path(), "s.yaml", GOOD);
+    let mut texts = Vec::new();
+    for name in ["a", "b"] {
+        let out = dir.path().join(name);
+        fleetsim().args(["run", s.to_str().unwrap(), "--out", out.to_str().unwrap()]).assert().success();
+        let text = std::fs::read_to_string(out.join("summary.json")).unwrap();
+        let stripped: String = text.lines().filter(|l| !l.contains("\"wall_s\"")).collect::<Vec<_>>().join("\n");
+        texts.push(stripped);
+    }
+    assert_eq!(texts[0], texts[1]);
+}
+
+#[test]
+fn a_failed_assert_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(dir.path(), "s.yaml", &format!("{GOOD}assert:\n  - \"latency_s.p99 < 0.000001\"\n"));
+    fleetsim()
+        .args(["run", s.to_str().unwrap(), "--out"])
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAILED"));
+}
+
+#[test]
+fn an_existing_output_folder_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(dir.path(), "s.yaml", GOOD);
+    write(dir.path(), "keep.txt", "precious");
+    fleetsim()
+        .args(["run", s.to_str().unwrap(), "--out", dir.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("never overwrites"));
+    assert_eq!(std::fs::read_to_string(dir.path().join("keep.txt")).unwrap(), "precious");
+}
+
+/// Each bad scenario: exit 2, and stderr names `file:line:column: key: message`.
+#[test]
+fn bad_scenarios_name_file_line_column_and_key() {
+    let cases: &[(&str, &str, &str)] = &[
+        // (text replaced in GOOD, replacement, expected in stderr)
+        (
+            "max_batch_size: 8",
+            "max_batch_size: 0",
+            "s.yaml:9:28: batcher.max_batch_size: must be between 1 and 1048576, found 0",
+        ),
+        (
+            "max_batch_size: 8",
+            "max_batch_sise: 8",
+            "s.yaml:9:12: batcher.max_batch_sise: unknown field `max_batch_sise`",
+        ),
+        ("rate: 50/s", "rate: 50", "s.yaml:5:22: workload.arrivals.poisson.rate: rate 50 has no unit"),
+        ("base: 8ms", "base: 8 minutes", "s.yaml:8:23: service.batch_time.base: unknown duration unit \"minutes\""),
+        (
+            "g5.xlarge",
+            "g5.xlarg",
+            "s.yaml:12:28: fleet.pools[0].instance: unknown instance type \"g5.xlarg\": did you mean g5.xlarge",
+        ),
+        ("count: 2", "count: -2", "s.yaml:12:46: fleet.pools[0].count: expected a whole number ≥ 0, found \"-2\""),
+        ("count: 2", "count: two", "s.yaml:12:46: fleet.pools[0].count: expected a whole number ≥ 0, found \"two\""),
+        ("poisson:", "poison:", "s.yaml:5:5: workload.arrivals: unknown variant `poison`"),
+        (
+            "latency: 100ms",
+            "latency: 100ms, quantile: 2",
+            "s.yaml:6:36: workload.sla.quantile: must be strictly between 0 and 1",
+        ),
+        ("horizon: 1m", "horizon: 1m\nwarmup: 2m", "s.yaml:3:9: warmup: 2m is not shorter than the horizon 1m"),
+        ("name: cli\n", "name: cli\nname: again\n", "s.yaml:2:1: key `name` appears twice"),
+        ("horizon: 1m\n", "", "missing required key `horizon`"),
+        (
+            "count: 2",
+            "count: 2, market: spot",
+            "fleet.pools[0].market: `spot` pools are not supported by this version yet",
+        ),
+    ];
+    for (from, to, want) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(GOOD.contains(from), "case {from:?}");
+        let s = write(dir.path(), "s.yaml", &GOOD.replacen(from, to, 1));
+        fleetsim().args(["validate", s.to_str().unwrap()]).assert().code(2).stderr(predicate::str::contains(*want));
+    }
+}
+
+#[test]
+fn bad_files_and_flags_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    fleetsim()
+        .args(["validate", "no/such/file.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/file.yaml: cannot read"));
+    fleetsim()
+        .args(["validate", dir.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a directory"));
+    let empty = write(dir.path(), "empty.yaml", "");
+    fleetsim()
+        .args(["validate", empty.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the file is empty"));
+    let binary = dir.path().join("bin.yaml");
+    std::fs::write(&binary, b"name: \xff\xfe\n").unwrap();
+    fleetsim()
+        .args(["validate", binary.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bin.yaml:1:7: the file is not valid UTF-8"));
+    let bomb = write(
+        dir.path(),
+        "bomb.yaml",
+        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n",
+    );
+    fleetsim().args(["validate", bomb.to_str().unwrap()]).assert().code(2);
+    let s = write(dir.path(), "s.yaml", GOOD);
+    fleetsim().args(["run", s.to_str().unwrap(), "--bogus"]).assert().code(2);
+    fleetsim()
+        .args(["run", s.to_str().unwrap(), "--set", "novalue"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("expected KEY=VALUE"));
+}
+
+#[test]
+fn set_overrides_are_checked_like_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(dir.path(), "s.yaml", GOOD);
+    fleetsim()
+        .args(["validate", s.to_str().unwrap(), "--set", "batcher.max_batch_size=0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--set batcher.max_batch_size=0: batcher.max_batch_size: must be between 1"));
+    fleetsim()
+        .args(["validate", s.to_str().unwrap(), "--set", "batcher.max_wiat=3ms"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown field `max_wiat`"));
+    fleetsim()
+        .args(["validate", s.to_str().unwrap(), "--set", "fleet.pools[0].count=5", "--set", "router=least_outstanding"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("5 replica(s)"));
+}
+
+#[test]
+fn trace_errors_name_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "t.csv", "time,tokens_in\n0,5\n1,5\nabc,5\n");
+    let s =
+        write(dir.path(), "s.yaml", &GOOD.replace("poisson: { rate: 50/s }", "trace: { path: t.csv, format: csv }"));
+    fleetsim().args(["validate", s.to_str().unwrap()]).assert().code(2).stderr(predicate::str::contains("t.csv:4"));
+    fleetsim()
+        .arg("run")
+        .arg(&s)
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("t.csv:4"));
+    let missing = write(dir.path(), "m.yaml", &GOOD.replace("poisson: { rate: 50/s }", "trace: { path: nope.csv }"));
+    fleetsim().args(["run", missing.to_str().unwrap()]).assert().code(2).stderr(predicate::str::contains("nope.csv"));
+}
+
+#[test]
+fn validate_reads_the_azure_trace_through() {
+    let s = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/azure-conv.yaml");
+    fleetsim()
+        .args(["validate", s.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("19366 requests"));
+}
+
+#[test]
+fn catalog_lists_types_with_prices() {
+    fleetsim()
+        .arg("catalog")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("g5.xlarge").and(predicate::str::contains("1.0060")));
+    let out = fleetsim().args(["catalog", "--json", "--filter", "h100"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v.as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["price_source"].as_str().unwrap().starts_with("https://")));
+}
+
+/// Every scenario shipped in scenarios/ validates.
+#[test]
+fn shipped_scenarios_validate() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            fleetsim().arg("validate").arg(&path).assert().success();
+            n += 1;
+        }
+    }
+    assert!(n >= 6, "expected the shipped scenarios, found {n}");
+}

@@ -108,9 +108,15 @@ fn check_mmc(c: u32, rho: f64) {
     let err_p99 = (p99 - want_p99) / want_p99;
     eprintln!(
         "M/M/{c} ρ={rho}: mean {mean:.6} vs {want_mean:.6} ({:+.3}%, se {:.3}%), p99 {p99:.6} vs {want_p99:.6} ({:+.3}%, se {:.3}%)",
-        err_mean * 100.0, se_mean / want_mean * 100.0, err_p99 * 100.0, se_p99 / want_p99 * 100.0
+        err_mean * 100.0,
+        se_mean / want_mean * 100.0,
+        err_p99 * 100.0,
+        se_p99 / want_p99 * 100.0
     );
-    assert!(se_mean / want_mean < 0.005 && se_p99 / want_p99 < 0.005, "runs too short for a 2% test: se {se_mean} / {se_p99}");
+    assert!(
+        se_mean / want_mean < 0.005 && se_p99 / want_p99 < 0.005,
+        "runs too short for a 2% test: se {se_mean} / {se_p99}"
+    );
     assert!(err_mean.abs() < 0.02, "M/M/{c} ρ={rho}: mean sojourn {mean} vs Erlang C {want_mean}");
     assert!(err_p99.abs() < 0.02, "M/M/{c} ρ={rho}: p99 sojourn {p99} vs closed form {want_p99}");
 }
@@ -146,7 +152,11 @@ fn md1_matches_pollaczek_khinchine() {
         let (mean, se) = mean_se(&runs.iter().map(|r| r.latency_s.mean).collect::<Vec<_>>());
         let want = 1.0 / MU + rho / (2.0 * MU * (1.0 - rho));
         let err = (mean - want) / want;
-        eprintln!("M/D/1 ρ={rho}: mean {mean:.6} vs P-K {want:.6} ({:+.3}%, se {:.3}%)", err * 100.0, se / want * 100.0);
+        eprintln!(
+            "M/D/1 ρ={rho}: mean {mean:.6} vs P-K {want:.6} ({:+.3}%, se {:.3}%)",
+            err * 100.0,
+            se / want * 100.0
+        );
         assert!(se / want < 0.005, "runs too short for a 2% test: se {se}");
         assert!(err.abs() < 0.02, "M/D/1 ρ={rho}: mean sojourn {mean} vs Pollaczek–Khinchine {want}");
     }
