@@ -3,10 +3,12 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use fleetsim::engine::SimTime;
 use fleetsim::output::{self, manifest};
 use fleetsim::scenario::{Arrivals, Loaded};
 use fleetsim::serving::{self, RequestSource};
 use fleetsim::trace::requests::RequestTrace;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Outcome, RunArgs, table};
 
@@ -18,7 +20,14 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         _ => None,
     };
     let started = Instant::now();
-    let mut outcome = serving::simulate(s, trace.as_mut().map(|t| t as &mut dyn RequestSource))?;
+    let bar = progress_bar(s.horizon.as_nanos());
+    let mut on_progress = |now: SimTime| bar.set_position(now.0.min(s.horizon.as_nanos()));
+    let mut outcome =
+        serving::simulate_with_progress(s, trace.as_mut().map(|t| t as &mut dyn RequestSource), &mut on_progress)?;
+    bar.finish_and_clear();
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
     outcome.summary.engine.wall_s = started.elapsed().as_secs_f64();
 
     let dir = output::create_run_dir(args.out.as_deref(), &s.name, s.seed)?;
@@ -36,6 +45,16 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         println!("wrote {}", dir.display());
     }
     Ok(if checks.iter().all(|c| c.passed) { Outcome::Ok } else { Outcome::AssertFailed })
+}
+
+/// A bar over the simulated horizon on stderr; hidden when stderr is not a terminal.
+fn progress_bar(horizon_ns: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(horizon_ns), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("simulating {bar:40} {percent:>3}% of the horizon, ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 fn manifest_of(loaded: &Loaded, overrides: &[String]) -> Result<manifest::Manifest> {

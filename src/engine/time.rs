@@ -52,10 +52,12 @@ impl Duration {
         Duration(ms * 1_000_000)
     }
 
-    /// A duration from floating seconds, rounded to the nearest nanosecond (negative → zero).
+    /// A duration from floating seconds, rounded to the nearest nanosecond; negative or NaN
+    /// gives zero, anything beyond the range (including +∞) saturates at the largest duration.
     pub fn from_secs_f64(secs: f64) -> Duration {
-        if secs.is_finite() && secs > 0.0 {
-            Duration((secs * NANOS_PER_SEC as f64).round().min(u64::MAX as f64) as u64)
+        if secs > 0.0 {
+            // `as` saturates: +∞ and huge values become u64::MAX.
+            Duration((secs * NANOS_PER_SEC as f64).round() as u64)
         } else {
             Duration(0)
         }

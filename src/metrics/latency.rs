@@ -8,6 +8,7 @@ use crate::engine::Duration;
 pub struct LatencyStats {
     hist: Histogram<u64>,
     n: u64,
+    min_ns: u64,
     sum_ns: u128,
     max_ns: u64,
     sla_ns: Option<u64>,
@@ -37,7 +38,15 @@ impl LatencyStats {
         // Three significant digits: percentiles within 0.1% of the exact order statistic. The
         // histogram resizes itself as larger latencies arrive.
         let hist = Histogram::new(3).expect("3 significant digits is a valid HDR precision");
-        LatencyStats { hist, n: 0, sum_ns: 0, max_ns: 0, sla_ns: sla.map(|d| d.as_nanos()), n_over_sla: 0 }
+        LatencyStats {
+            hist,
+            n: 0,
+            min_ns: u64::MAX,
+            sum_ns: 0,
+            max_ns: 0,
+            sla_ns: sla.map(|d| d.as_nanos()),
+            n_over_sla: 0,
+        }
     }
 
     /// Records one latency.
@@ -50,6 +59,7 @@ impl LatencyStats {
         self.n += 1;
         self.sum_ns += u128::from(ns);
         self.max_ns = self.max_ns.max(ns);
+        self.min_ns = self.min_ns.min(ns);
         if self.sla_ns.is_some_and(|sla| ns > sla) {
             self.n_over_sla += 1;
         }
@@ -65,12 +75,13 @@ impl LatencyStats {
         self.n_over_sla
     }
 
-    /// The latency at quantile `q` (0–1), seconds.
+    /// The latency at quantile `q` (0–1), seconds: the histogram's value (within 0.1%), kept
+    /// inside the exact [min, max] so that, e.g., p99 never exceeds the largest latency seen.
     pub fn quantile_s(&self, q: f64) -> f64 {
         if self.n == 0 {
             return 0.0;
         }
-        self.hist.value_at_quantile(q) as f64 / 1e9
+        self.hist.value_at_quantile(q).clamp(self.min_ns, self.max_ns) as f64 / 1e9
     }
 
     /// The summary in seconds (zeros when nothing was recorded).
@@ -118,5 +129,18 @@ mod tests {
         // 20 ms is not over a 20 ms target; 30 and 40 are.
         assert_eq!(s.n_over_sla(), 2);
         assert!((sum.p50 - 0.020).abs() <= 0.020 * 1e-3);
+    }
+
+    /// All latencies equal to the SLA target: p99 must not read above it (the histogram bucket's
+    /// upper edge is 250.085 ms).
+    #[test]
+    fn percentiles_stay_within_the_observed_range() {
+        let mut s = LatencyStats::new(Some(Duration::from_millis(250)));
+        for _ in 0..1000 {
+            s.record(Duration::from_millis(250));
+        }
+        assert_eq!(s.summary().p99, 0.25);
+        assert_eq!(s.summary().p50, 0.25);
+        assert_eq!(s.n_over_sla(), 0);
     }
 }

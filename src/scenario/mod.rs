@@ -180,6 +180,11 @@ fn friendlier(message: &str) -> String {
         let key = rest.split(',').next().unwrap_or(rest);
         return format!("key `{key}` appears twice in the same mapping; each key may appear once");
     }
+    if message.starts_with("budget breached") {
+        return format!(
+            "the file is too large or alias-heavy to read safely ({message}); scenarios are limited to 1000 aliases, 1,000,000 YAML events and nesting 100 deep"
+        );
+    }
     if let Some(rest) = message.strip_prefix("missing field ") {
         return format!("missing required key {rest}");
     }

@@ -29,6 +29,24 @@ pub struct Scenario {
     pub timeseries_interval: Duration,
     /// Checks on the results.
     pub asserts: Vec<Assertion>,
+    /// Resource limits of a run.
+    pub limits: Limits,
+}
+
+/// Bounds that keep a run from exhausting memory or time; reaching one is reported, never an
+/// out-of-memory kill.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// Most requests waiting in the queues at once; arrivals beyond it are dropped and counted.
+    pub max_queued_requests: usize,
+    /// Most events one run may process before it stops with an error.
+    pub max_events: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_queued_requests: 20_000_000, max_events: 50_000_000_000 }
+    }
 }
 
 /// Requests through a batcher onto a fleet.

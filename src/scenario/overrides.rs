@@ -30,6 +30,9 @@ impl Override {
         if key.is_empty() || key.split('.').any(str::is_empty) {
             return Err(format!("--set {arg:?}: the key must be a dotted path such as batcher.max_wait"));
         }
+        if text.trim().is_empty() {
+            return Err(format!("--set {arg:?}: the value is empty; write KEY=VALUE, e.g. batcher.max_wait=5ms"));
+        }
         Ok(Override { key: key.to_string(), text: text.trim().to_string() })
     }
 
@@ -86,22 +89,36 @@ enum Segment {
 
 /// Applies `overrides` in order to `raw`.
 pub fn apply(file: &Path, raw: &RawScenario, overrides: &[Override]) -> Result<RawScenario, ScenarioError> {
-    let mut tree = serde_json::to_value(raw).map_err(|e| ScenarioError::file(file, e.to_string()))?;
-    for o in overrides {
-        set_path(&mut tree, &o.segments(), o.value()).map_err(|message| ScenarioError {
-            key: Some(o.key.clone()),
-            from_override: Some(o.to_arg()),
-            ..ScenarioError::file(file, message)
-        })?;
-    }
-    serde_path_to_error::deserialize::<_, RawScenario>(tree).map_err(|e| {
-        let key = e.path().to_string();
-        ScenarioError {
+    let base = serde_json::to_value(raw).map_err(|e| ScenarioError::file(file, e.to_string()))?;
+    // Values are read as YAML scalars (`32` a number); a key that wants text (`name=2024`) gets
+    // the text instead, as it would in the file.
+    let mut as_text = vec![false; overrides.len()];
+    loop {
+        let mut tree = base.clone();
+        for (o, &text) in overrides.iter().zip(&as_text) {
+            let value = if text { Value::String(o.text.clone()) } else { o.value() };
+            set_path(&mut tree, &o.segments(), value).map_err(|message| ScenarioError {
+                key: Some(o.key.clone()),
+                from_override: Some(o.to_arg()),
+                ..ScenarioError::file(file, message)
+            })?;
+        }
+        let err = match serde_path_to_error::deserialize::<_, RawScenario>(tree) {
+            Ok(raw) => return Ok(raw),
+            Err(e) => e,
+        };
+        let key = err.path().to_string();
+        let culprit = overrides.iter().rposition(|o| o.canonical_key() == key);
+        if let Some(i) = culprit.filter(|&i| !as_text[i] && !overrides[i].value().is_string()) {
+            as_text[i] = true;
+            continue;
+        }
+        return Err(ScenarioError {
             from_override: blame(overrides, &key).or_else(|| overrides.last().map(Override::to_arg)),
             key: Some(key),
-            ..ScenarioError::file(file, e.into_inner().to_string())
-        }
-    })
+            ..ScenarioError::file(file, err.into_inner().to_string())
+        });
+    }
 }
 
 /// The override (as `KEY=VALUE`) that set `key` or one of its ancestors, if any.
@@ -131,6 +148,11 @@ fn set_path(tree: &mut Value, path: &[Segment], value: Value) -> Result<(), Stri
             };
             set_path(map.entry(k.clone()).or_insert(Value::Null), rest, value)
         }
+        // A number addresses a list entry, or a mapping key that is a number (`table.8`).
+        Segment::Index(i) if tree.is_object() => {
+            let Value::Object(map) = tree else { unreachable!("checked is_object") };
+            set_path(map.entry(i.to_string()).or_insert(Value::Null), rest, value)
+        }
         Segment::Index(i) => {
             let Value::Array(items) = tree else {
                 return Err(format!("cannot index [{i}] into a value that is not a list"));
@@ -159,6 +181,7 @@ mod tests {
 
     #[test]
     fn bad_arguments_are_refused() {
+        assert!(Override::parse("batcher.max_wait=").is_err());
         assert!(Override::parse("novalue").is_err());
         assert!(Override::parse("a..b=1").is_err());
         assert!(Override::parse("=1").is_err());

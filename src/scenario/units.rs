@@ -31,6 +31,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if s == "0" {
         return Ok(Duration::ZERO);
     }
+    if s.is_empty() {
+        return Err("expected a duration such as 250ms, 90s, 5m, 2h or 3d, found an empty value".into());
+    }
     let mut rest = s;
     let mut total = 0.0;
     while !rest.is_empty() {

@@ -31,6 +31,12 @@ fn invalid<T>(key: impl Into<String>, message: impl Into<String>) -> Result<T> {
 pub const MAX_BATCH_SIZE: u32 = 1 << 20;
 /// Most rows `timeseries.csv` may have.
 pub const MAX_TIMESERIES_ROWS: u64 = 1_000_000;
+/// Most time-series cells (rows × (pools + fixed columns)) held in memory.
+pub const MAX_TIMESERIES_CELLS: u64 = 20_000_000;
+/// Most pools in a fleet.
+pub const MAX_POOLS: usize = 1_000;
+/// Most instances in a fleet.
+pub const MAX_INSTANCES: u64 = 1_000_000;
 
 /// Default seed when the file gives none.
 pub const DEFAULT_SEED: u64 = 1;
@@ -48,7 +54,8 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
     if warmup >= horizon {
         return invalid("warmup", format!("{warmup} is not shorter than the horizon {horizon}"));
     }
-    let timeseries_interval = timeseries_interval(raw, horizon)?;
+    let fleet = fleet(&raw.fleet)?;
+    let timeseries_interval = timeseries_interval(raw, horizon, fleet.pools.len())?;
     Ok(Scenario {
         name: raw.name.trim().to_string(),
         description: raw.description.clone(),
@@ -56,23 +63,25 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
         horizon,
         warmup,
         serving: serving(raw, base_dir)?,
-        fleet: fleet(&raw.fleet)?,
+        fleet,
         billing: billing(raw.billing.as_ref())?,
         timeseries_interval,
         asserts: asserts(raw.assert.as_deref().unwrap_or_default())?,
+        limits: Limits::default(),
     })
 }
 
-fn timeseries_interval(raw: &RawScenario, horizon: Duration) -> Result<Duration> {
+fn timeseries_interval(raw: &RawScenario, horizon: Duration, n_pools: usize) -> Result<Duration> {
     let interval = raw.output.as_ref().and_then(|o| o.timeseries_interval).map_or(Duration::from_secs(60), |d| d.0);
     if interval == Duration::ZERO {
         return invalid("output.timeseries_interval", "must be longer than 0");
     }
-    if horizon.0 / interval.0 > MAX_TIMESERIES_ROWS {
+    let n_rows = horizon.0 / interval.0;
+    if n_rows > MAX_TIMESERIES_ROWS || n_rows.saturating_mul(n_pools as u64 + 20) > MAX_TIMESERIES_CELLS {
         return invalid(
             "output.timeseries_interval",
             format!(
-                "{interval} gives more than {MAX_TIMESERIES_ROWS} rows over the horizon {horizon}; use a longer interval"
+                "{interval} gives {n_rows} rows over the horizon {horizon}, too many to keep (at most {MAX_TIMESERIES_ROWS}, fewer with many pools); use a longer interval"
             ),
         );
     }
@@ -86,15 +95,26 @@ fn serving(raw: &RawScenario, base_dir: &Path) -> Result<Serving> {
     let Some(service) = &raw.service else {
         return invalid("service", "missing: a serving scenario needs `service.batch_time`");
     };
+    let batcher = batcher(raw.batcher.as_ref())?;
+    let batch_time = batch_time(&service.batch_time)?;
+    if let BatchTime::Table(points) = &batch_time {
+        let (largest, _) = points[points.len() - 1];
+        if points.len() == 1 && batcher.max_batch_size.get() > largest {
+            return invalid(
+                "service.batch_time.table",
+                format!(
+                    "has one entry (batch size {largest}) but batches reach {}: give a second entry so larger batches can be extrapolated, or the time at the largest batch size",
+                    batcher.max_batch_size
+                ),
+            );
+        }
+    }
     Ok(Serving {
         arrivals: arrivals(&workload.arrivals, base_dir)?,
         sla: sla(workload.sla.as_ref())?,
         cache: cache(workload)?,
-        service: Service {
-            batch_time: batch_time(&service.batch_time)?,
-            distribution: distribution(service.distribution.as_ref())?,
-        },
-        batcher: batcher(raw.batcher.as_ref())?,
+        service: Service { batch_time, distribution: distribution(service.distribution.as_ref())? },
+        batcher,
         router: match raw.router.unwrap_or(RawRouter::SharedQueue) {
             RawRouter::SharedQueue => Router::SharedQueue,
             RawRouter::RoundRobin => Router::RoundRobin,
@@ -104,8 +124,11 @@ fn serving(raw: &RawScenario, base_dir: &Path) -> Result<Serving> {
 }
 
 fn positive_rate(key: &str, per_s: f64) -> Result<f64> {
-    if per_s <= 0.0 {
-        return invalid(key, "must be greater than 0/s");
+    if per_s < 1e-6 {
+        return invalid(
+            key,
+            format!("{per_s:e}/s is below the smallest rate accepted, 1e-6/s (one request in 11.6 days)"),
+        );
     }
     if per_s > 1e9 {
         return invalid(key, "is above the limit of 1e9 requests per second");
@@ -264,6 +287,9 @@ fn fleet(raw: &RawFleet) -> Result<FleetSpec> {
     if raw.pools.is_empty() {
         return invalid("fleet.pools", "must list at least one pool");
     }
+    if raw.pools.len() > MAX_POOLS {
+        return invalid("fleet.pools", format!("{} pools is above the limit of {MAX_POOLS}", raw.pools.len()));
+    }
     let overrides = raw.instance_types.as_deref().unwrap_or_default();
     for (i, t) in overrides.iter().enumerate() {
         resolve_instance(&t.name, overrides)
@@ -280,6 +306,10 @@ fn fleet(raw: &RawFleet) -> Result<FleetSpec> {
             return invalid(format!("{key}.name"), format!("pool name {:?} is used twice", p.name));
         }
         pools.push(pool(&key, p, overrides)?);
+    }
+    let n_instances: u64 = pools.iter().map(|p| u64::from(p.count)).sum();
+    if n_instances > MAX_INSTANCES {
+        return invalid("fleet.pools", format!("{n_instances} instances is above the limit of {MAX_INSTANCES}"));
     }
     if pools.iter().all(|p| p.count == 0) {
         return invalid("fleet.pools", "the fleet has no instances: give at least one pool a `count` of 1 or more");
@@ -377,8 +407,11 @@ fn apply_custom(spec: &mut InstanceSpec, c: &RawInstanceType) -> Result<()> {
         spec.on_demand_price = price;
     }
     if let Some(speed) = c.speed {
-        if !(speed.is_finite() && speed > 0.0 && speed <= 1e6) {
-            return invalid("speed", format!("must be a number greater than 0 (1.0 = reference speed), found {speed}"));
+        if !(speed.is_finite() && (1e-3..=1e3).contains(&speed)) {
+            return invalid(
+                "speed",
+                format!("must be a number between 0.001 and 1000 (1.0 = reference speed), found {speed}"),
+            );
         }
         spec.speed = speed;
     }

@@ -7,8 +7,9 @@
 //! stop at the horizon and the queues drain afterwards.
 
 pub mod arrivals;
+pub mod router;
 pub mod service;
 mod world;
 
 pub use arrivals::{ArrivalProcess, RequestSource};
-pub use world::{Outcome, SimError, simulate};
+pub use world::{Outcome, SimError, simulate, simulate_with_progress};

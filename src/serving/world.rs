@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use rand::RngExt;
 
 use super::arrivals::{ArrivalProcess, RequestSource};
+use super::router::RouterState;
 use super::service::{BatchShape, ServiceModel};
 use crate::engine::rng::{self, Source, Stream};
 use crate::engine::{Duration, EventQueue, SimTime};
@@ -12,13 +13,11 @@ use crate::fleet::billing;
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::metrics::{LatencyStats, Summary};
-use crate::scenario::{Market, Router, Scenario};
+use crate::scenario::{Market, Scenario};
 use crate::trace::requests::{TraceError, TraceRequest};
 
-/// Most events one run may process before it is stopped with an error.
-pub const MAX_EVENTS: u64 = 50_000_000_000;
-/// Most requests that may wait in the queues at once.
-pub const MAX_QUEUED_REQUESTS: usize = 20_000_000;
+/// Longest a single batch may take; longer draws are cut to it (a guard against absurd inputs).
+pub const MAX_BATCH_TIME: Duration = Duration::from_secs(30 * 86_400);
 
 /// Why a run stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +38,8 @@ pub struct Outcome {
     pub timeseries: TimeSeries,
     /// Latencies of measured requests (for charts).
     pub latency: LatencyStats,
+    /// Warnings for the user (e.g. requests dropped at the queue limit).
+    pub warnings: Vec<String>,
 }
 
 /// Events, named as facts.
@@ -97,7 +98,7 @@ struct World<'s, 't> {
     replicas: Vec<Replica>,
     idle: Vec<u32>,
     n_busy: u32,
-    rr_next: usize,
+    router: RouterState,
     max_batch: usize,
     max_wait: Duration,
     latency: LatencyStats,
@@ -105,6 +106,8 @@ struct World<'s, 't> {
     n_completed: u64,
     n_cache_hits: u64,
     n_queued: usize,
+    n_dropped: u64,
+    n_dropped_measured: u64,
     last_completion: SimTime,
     interval: Interval,
     rows: Vec<Row>,
@@ -112,8 +115,21 @@ struct World<'s, 't> {
 
 /// Runs the serving scenario `s`; `trace` is the open request trace when arrivals replay one.
 pub fn simulate(s: &Scenario, trace: Option<&mut dyn RequestSource>) -> Result<Outcome, SimError> {
+    simulate_with_progress(s, trace, &mut |_| {})
+}
+
+/// Events between two calls of the progress callback.
+const PROGRESS_EVERY: u64 = 1 << 20;
+
+/// As [`simulate`], calling `progress(now)` every million or so events, so that a caller can show
+/// how far through the horizon the run is. The callback does not change the run.
+pub fn simulate_with_progress(
+    s: &Scenario,
+    trace: Option<&mut dyn RequestSource>,
+    progress: &mut dyn FnMut(SimTime),
+) -> Result<Outcome, SimError> {
     let mut world = World::new(s, trace);
-    world.run()?;
+    world.run(progress)?;
     Ok(world.finish())
 }
 
@@ -133,10 +149,8 @@ impl<'s, 't> World<'s, 't> {
                 });
             }
         }
-        let n_queues = match sv.router {
-            Router::SharedQueue => 1,
-            Router::RoundRobin | Router::LeastOutstanding => replicas.len(),
-        };
+        let router = RouterState::new(sv.router, replicas.len());
+        let n_queues = router.n_queues(replicas.len());
         for (i, r) in replicas.iter_mut().enumerate() {
             r.queue_idx = if n_queues == 1 { 0 } else { i };
         }
@@ -156,7 +170,7 @@ impl<'s, 't> World<'s, 't> {
             replicas,
             idle,
             n_busy: 0,
-            rr_next: 0,
+            router,
             max_batch: sv.batcher.max_batch_size.get() as usize,
             max_wait: sv.batcher.max_wait,
             latency: LatencyStats::new(sv.sla.map(|sla| sla.latency)),
@@ -164,13 +178,15 @@ impl<'s, 't> World<'s, 't> {
             n_completed: 0,
             n_cache_hits: 0,
             n_queued: 0,
+            n_dropped: 0,
+            n_dropped_measured: 0,
             last_completion: SimTime::ZERO,
             interval: Interval::default(),
             rows: Vec::new(),
         }
     }
 
-    fn run(&mut self) -> Result<(), SimError> {
+    fn run(&mut self, progress: &mut dyn FnMut(SimTime)) -> Result<(), SimError> {
         self.schedule_next_arrival()?;
         let first_tick = SimTime::ZERO.after(self.s.timeseries_interval);
         if first_tick <= self.horizon {
@@ -183,9 +199,14 @@ impl<'s, 't> World<'s, 't> {
                 Event::BatchWaitExpired(q) => self.on_wait_expired(now, q as usize),
                 Event::IntervalEnded => self.on_interval_ended(now),
             }
-            if self.events.n_events() >= MAX_EVENTS {
+            let n_events = self.events.n_events();
+            if n_events.is_multiple_of(PROGRESS_EVERY) {
+                progress(now);
+            }
+            if n_events >= self.s.limits.max_events {
                 return Err(SimError::Limit(format!(
-                    "the run reached the limit of {MAX_EVENTS} events at simulated time {now}; shorten the horizon"
+                    "the run reached the limit of {} events at simulated time {now}; shorten the horizon",
+                    self.s.limits.max_events
                 )));
             }
         }
@@ -213,37 +234,23 @@ impl<'s, 't> World<'s, 't> {
                 self.n_cache_hits += 1;
                 self.complete(req, now.after(cache.latency));
             }
-            _ => self.enqueue(now, req)?,
+            _ => self.enqueue(now, req),
         }
         self.schedule_next_arrival()
     }
 
-    fn enqueue(&mut self, now: SimTime, req: Request) -> Result<(), SimError> {
-        let q = self.route();
+    fn enqueue(&mut self, now: SimTime, req: Request) {
+        if self.n_queued >= self.s.limits.max_queued_requests {
+            self.n_dropped += 1;
+            if req.arrived >= self.warmup {
+                self.n_dropped_measured += 1;
+            }
+            return;
+        }
+        let q = self.router.route();
         self.queues[q].items.push_back(req);
         self.n_queued += 1;
-        if self.n_queued > MAX_QUEUED_REQUESTS {
-            return Err(SimError::Limit(format!(
-                "more than {MAX_QUEUED_REQUESTS} requests are waiting at simulated time {now}: the fleet cannot keep up with the arrivals; add replicas or lower the rate"
-            )));
-        }
         self.try_dispatch(now, q);
-        Ok(())
-    }
-
-    fn route(&mut self) -> usize {
-        match self.s.serving.router {
-            Router::SharedQueue => 0,
-            Router::RoundRobin => {
-                let q = self.rr_next;
-                self.rr_next = (q + 1) % self.queues.len();
-                q
-            }
-            Router::LeastOutstanding => {
-                let outstanding = |i: usize| self.queues[i].items.len() + self.replicas[i].batch.len();
-                (0..self.queues.len()).min_by_key(|&i| outstanding(i)).unwrap_or(0)
-            }
-        }
     }
 
     fn has_idle(&self, q: usize) -> bool {
@@ -285,9 +292,9 @@ impl<'s, 't> World<'s, 't> {
             shape.tokens_in += u64::from(req.tokens_in);
             shape.max_tokens_out = shape.max_tokens_out.max(req.tokens_out);
         }
-        let took = self.service.draw(shape, replica.speed, &mut self.service_rng);
+        let took = self.service.draw(shape, replica.speed, &mut self.service_rng).min(MAX_BATCH_TIME);
         replica.busy = true;
-        replica.busy_ns += took.as_nanos();
+        replica.busy_ns = replica.busy_ns.saturating_add(took.as_nanos());
         self.n_busy += 1;
         self.events.schedule(now.after(took), Event::BatchCompleted(r as u32));
     }
@@ -307,6 +314,7 @@ impl<'s, 't> World<'s, 't> {
         for &req in &batch {
             self.complete(req, now);
         }
+        self.router.completed(r, batch.len() as u32);
         let replica = &mut self.replicas[r];
         replica.batch = batch;
         replica.batch.clear();
@@ -326,10 +334,16 @@ impl<'s, 't> World<'s, 't> {
         self.try_dispatch(now, q);
     }
 
+    /// Rows continue through the drain after the horizon until no request is left; the last,
+    /// partial row is written at the end of the run by [`World::finish`].
     fn on_interval_ended(&mut self, now: SimTime) {
+        let draining = self.n_arrived > self.n_completed + self.n_dropped;
+        if now > self.horizon && !draining {
+            return;
+        }
         self.push_row(now, self.running_cost(now));
         let next = now.after(self.s.timeseries_interval);
-        if next <= self.horizon {
+        if next <= self.horizon || draining {
             self.events.schedule(next, Event::IntervalEnded);
         }
     }
@@ -369,7 +383,14 @@ impl<'s, 't> World<'s, 't> {
         let summary = self.summary(end, pools, total);
         let timeseries =
             TimeSeries { pool_names: self.s.fleet.pools.iter().map(|p| p.name.clone()).collect(), rows: self.rows };
-        Outcome { summary, timeseries, latency: self.latency }
+        let mut warnings = Vec::new();
+        if self.n_dropped > 0 {
+            warnings.push(format!(
+                "{} requests were dropped because {} were already waiting: the fleet cannot keep up with the arrivals (they count as SLA violations)",
+                self.n_dropped, self.s.limits.max_queued_requests
+            ));
+        }
+        Outcome { summary, timeseries, latency: self.latency, warnings }
     }
 
     fn pool_summaries(&self, end: SimTime) -> Vec<PoolSummary> {
@@ -381,7 +402,7 @@ impl<'s, 't> World<'s, 't> {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let busy_ns: u64 = self.replicas.iter().filter(|r| r.pool_idx == i).map(|r| r.busy_ns).sum();
+                let busy_ns: f64 = self.replicas.iter().filter(|r| r.pool_idx == i).map(|r| r.busy_ns as f64).sum();
                 let running_ns = ran.as_nanos() as f64 * f64::from(p.count);
                 PoolSummary {
                     name: p.name.clone(),
@@ -394,7 +415,7 @@ impl<'s, 't> World<'s, 't> {
                     instance_hours: f64::from(p.count) * ran.as_secs_f64() / 3_600.0,
                     billed_hours: f64::from(p.count) * billed.as_secs_f64() / 3_600.0,
                     cost_usd: f64::from(p.count) * billing::cost_usd(billed, p.instance.on_demand_price),
-                    utilization: if running_ns > 0.0 { busy_ns as f64 / running_ns } else { 0.0 },
+                    utilization: if running_ns > 0.0 { busy_ns / running_ns } else { 0.0 },
                 }
             })
             .collect()
@@ -403,18 +424,22 @@ impl<'s, 't> World<'s, 't> {
     fn summary(&self, end: SimTime, pools: Vec<PoolSummary>, total: f64) -> Summary {
         let end_s = end.as_secs_f64();
         let n_replicas: u32 = pools.iter().map(|p| p.count).sum();
-        let busy_ns: u64 = self.replicas.iter().map(|r| r.busy_ns).sum();
+        let busy_ns: f64 = self.replicas.iter().map(|r| r.busy_ns as f64).sum();
         let running_ns = end.0 as f64 * f64::from(n_replicas);
         let rps = if end_s > 0.0 { self.n_completed as f64 / end_s } else { 0.0 };
         let per_hour = if end_s > 0.0 { total / (end_s / 3_600.0) } else { 0.0 };
         let measured = self.latency.count();
+        // Dropped requests never got an answer: they count as violations. With nothing measured
+        // (e.g. warmup covers every arrival) the SLA cannot be judged and is left null.
+        let n_violations = self.latency.n_over_sla() + self.n_dropped_measured;
+        let n_judged = measured + self.n_dropped_measured;
         let sla = self.s.serving.sla.map(|sla| {
-            let rate = if measured > 0 { self.latency.n_over_sla() as f64 / measured as f64 } else { 0.0 };
+            let rate = (n_judged > 0).then(|| n_violations as f64 / n_judged as f64);
             SlaSummary {
                 target_s: Some(sla.latency.as_secs_f64()),
                 quantile: Some(sla.quantile),
-                violation_rate: Some(rate),
-                met: Some(rate <= 1.0 - sla.quantile),
+                violation_rate: rate,
+                met: rate.map(|r| r <= 1.0 - sla.quantile),
             }
         });
         Summary {
@@ -423,11 +448,11 @@ impl<'s, 't> World<'s, 't> {
                 arrived: self.n_arrived,
                 completed: self.n_completed,
                 retried: 0,
-                dropped: 0,
-                sla_violations: self.latency.n_over_sla(),
+                dropped: self.n_dropped,
+                sla_violations: if self.s.serving.sla.is_some() { n_violations } else { 0 },
                 cache_hits: self.n_cache_hits,
                 measured,
-                in_flight: self.n_arrived - self.n_completed,
+                in_flight: self.n_arrived - self.n_completed - self.n_dropped,
             },
             latency_s: self.latency.summary(),
             sla: sla.unwrap_or_default(),
@@ -448,7 +473,7 @@ impl<'s, 't> World<'s, 't> {
                 interruptions: 0,
                 mean_replicas: f64::from(n_replicas),
                 max_replicas: n_replicas,
-                utilization: if running_ns > 0.0 { busy_ns as f64 / running_ns } else { 0.0 },
+                utilization: if running_ns > 0.0 { busy_ns / running_ns } else { 0.0 },
             },
             pools,
             engine: Engine { events: self.events.n_events(), wall_s: 0.0, seed: self.s.seed, end_s },

@@ -59,6 +59,20 @@ fn hourly_granularity_rounds_to_whole_hours() {
     assert_eq!(cents(m.cost_usd.total), 740);
 }
 
+/// Billing runs to the end of the drain: one replica, a request every 100 ms for 90 s (900
+/// requests), 110 ms each — the replica is busy from t = 0 and finishes the backlog at
+/// 900 × 0.11 = 99.0 s, 9 s after the horizon. 99 s of g5.xlarge: 1.006 × 99 / 3600 = $0.027665.
+#[test]
+fn the_drain_after_the_horizon_is_billed() {
+    let y = "name: d\nhorizon: 90s\nworkload:\n  arrivals:\n    constant: { rate: 10/s }\n\
+             service:\n  batch_time: { base: 110ms }\n\
+             fleet:\n  pools:\n    - { name: p, instance: g5.xlarge, count: 1 }\n";
+    let m = run(&scenario(y)).summary;
+    assert_eq!(m.engine.end_s, 99.0);
+    assert!((m.cost_usd.total - 1.006 * 99.0 / 3600.0).abs() < 1e-15);
+    assert_eq!(cents(m.cost_usd.total), 3);
+}
+
 /// Instance-type overrides change the price used for billing: 2 × $2.50 × 1 h = $5.00.
 #[test]
 fn instance_type_overrides_set_the_price() {

@@ -187,12 +187,17 @@ fn bad_files_and_flags_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("bin.yaml:1:7: the file is not valid UTF-8"));
+    // An alias bomb: 2,000 uses of one anchor where a list of strings is expected.
     let bomb = write(
         dir.path(),
         "bomb.yaml",
-        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n",
+        &format!("name: x\ndescription: &d boom\nassert: [{}]\n", vec!["*d"; 2000].join(", ")),
     );
-    fleetsim().args(["validate", bomb.to_str().unwrap()]).assert().code(2);
+    fleetsim()
+        .args(["validate", bomb.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("alias-heavy"));
     let s = write(dir.path(), "s.yaml", GOOD);
     fleetsim().args(["run", s.to_str().unwrap(), "--bogus"]).assert().code(2);
     fleetsim()
@@ -279,4 +284,69 @@ fn shipped_scenarios_validate() {
         }
     }
     assert!(n >= 6, "expected the shipped scenarios, found {n}");
+}
+
+/// Absurd values are refused with the key named, before they can overflow or hang the engine.
+#[test]
+fn absurd_values_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &str, &str)] = &[
+        ("rate: 50/s", "rate: 1e-320/s", "workload.arrivals.poisson.rate: 1e-320/s is below the smallest rate"),
+        ("rate: 50/s", "rate: 1e12/s", "workload.arrivals.poisson.rate: is above the limit"),
+        ("count: 2", "count: 2000000", "fleet.pools[0].count: 2000000 is above the limit"),
+        ("horizon: 1m", "horizon: 20000d", "horizon: duration \"20000d\" is longer than the 10-year limit"),
+        (
+            "horizon: 1m",
+            "horizon: 1m\noutput: { timeseries_interval: 1ns }",
+            "output.timeseries_interval: 1ns gives 60000000000 rows",
+        ),
+        ("horizon: 1m", "horizon: 0s", "horizon: must be longer than 0"),
+    ];
+    for (from, to, want) in cases {
+        let s = write(dir.path(), "s.yaml", &GOOD.replacen(from, to, 1));
+        fleetsim().args(["validate", s.to_str().unwrap()]).assert().code(2).stderr(predicate::str::contains(*want));
+    }
+    let s = write(
+        dir.path(),
+        "speed.yaml",
+        &format!("{GOOD}  instance_types:\n    - {{ name: g5.xlarge, speed: 1e-300 }}\n"),
+    );
+    fleetsim()
+        .args(["validate", s.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("fleet.instance_types[0].speed: must be a number between 0.001 and 1000"));
+}
+
+/// `--set` reads values as the file would: text for text keys, numbers as map keys.
+#[test]
+fn set_handles_text_values_and_numeric_map_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(dir.path(), "s.yaml", GOOD);
+    fleetsim()
+        .args(["validate", s.to_str().unwrap(), "--set", "name=2024"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"2024\""));
+    fleetsim()
+        .args([
+            "validate",
+            s.to_str().unwrap(),
+            "--set",
+            "service.batch_time={table: {1: 10ms, 8: 20ms}}",
+            "--set",
+            "service.batch_time.table.16=30ms",
+        ])
+        .assert()
+        .success();
+    fleetsim()
+        .args(["validate", s.to_str().unwrap(), "--set", "service.batch_time={table: {1: 10ms}}"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("service.batch_time.table: has one entry"));
+    fleetsim()
+        .args(["validate", s.to_str().unwrap(), "--set", "batcher.max_wait="])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the value is empty"));
 }

@@ -25,13 +25,15 @@ fn azure_conv_trace_replays_every_request() {
     assert!(m.latency_s.mean > 1.0, "token terms should dominate: {}", m.latency_s.mean);
 }
 
-/// `speedup: 2` replays the same requests in half the time (the last at ≈ 3501.7 / 2 s).
+/// `speedup: 2` replays the trace in half the time: rows at 0, 1.5 and 4 s arrive at 0, 0.75 and
+/// 2 s, so all three fall inside a 2.05 s horizon (at speedup 1 the third would not), and the
+/// last completes at 2.1 s.
 #[test]
 fn speedup_compresses_time() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.csv");
     std::fs::write(&trace, "time,tokens_in,tokens_out\n0,10,1\n1.5,10,1\n4,10,1\n").unwrap();
-    let y = "name: s\nhorizon: 10s\nworkload:\n  arrivals:\n    trace: { path: t.csv, format: csv, speedup: 2 }\n\
+    let y = "name: s\nhorizon: 2050ms\nworkload:\n  arrivals:\n    trace: { path: t.csv, format: csv, speedup: 2 }\n\
              service:\n  batch_time: { base: 100ms }\n\
              fleet:\n  pools:\n    - { name: p, instance: g5.xlarge, count: 1 }\n";
     let path = dir.path().join("s.yaml");
@@ -41,9 +43,10 @@ fn speedup_compresses_time() {
     assert_eq!(*speedup, 2.0);
     let mut t = RequestTrace::open(tp, *format, *speedup).unwrap();
     let out = serving::simulate(&loaded.scenario, Some(&mut t as &mut dyn RequestSource)).unwrap();
-    // Arrivals at 0, 0.75 and 2 s; each served in 100 ms.
+    assert_eq!(out.summary.requests.arrived, 3);
     assert_eq!(out.summary.requests.completed, 3);
     assert_eq!(out.summary.latency_s.max, 0.1);
+    assert_eq!(out.summary.engine.end_s, 2.1);
     assert_eq!(out.timeseries.rows.iter().map(|r| r.arrivals).sum::<u64>(), 3);
 }
 
