@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use fleetsim::engine::SimTime;
 use fleetsim::output::{self, manifest};
 use fleetsim::scenario::{Arrivals, Loaded};
-use fleetsim::serving::{self, RequestSource};
+use fleetsim::serving::{self, Inputs, RequestSource};
 use fleetsim::trace::requests::RequestTrace;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -19,11 +19,12 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         Arrivals::Trace { path, format, speedup } => Some(RequestTrace::open(path, *format, *speedup)?),
         _ => None,
     };
+    let market = fleetsim::trace::market::load(s).context("spot traces")?;
     let started = Instant::now();
     let bar = progress_bar(s.horizon.as_nanos());
     let mut on_progress = |now: SimTime| bar.set_position(now.0.min(s.horizon.as_nanos()));
-    let mut outcome =
-        serving::simulate_with_progress(s, trace.as_mut().map(|t| t as &mut dyn RequestSource), &mut on_progress)?;
+    let inputs = Inputs { requests: trace.as_mut().map(|t| t as &mut dyn RequestSource), market };
+    let mut outcome = serving::simulate_with(s, inputs, &mut on_progress)?;
     bar.finish_and_clear();
     for warning in &outcome.warnings {
         eprintln!("warning: {warning}");
@@ -58,9 +59,13 @@ fn progress_bar(horizon_ns: u64) -> ProgressBar {
 }
 
 fn manifest_of(loaded: &Loaded, overrides: &[String]) -> Result<manifest::Manifest> {
-    let mut traces = Vec::new();
+    let mut paths = fleetsim::trace::market::trace_paths(&loaded.scenario);
     if let Arrivals::Trace { path, .. } = &loaded.scenario.serving.arrivals {
-        let sha256 = manifest::sha256_file(path).with_context(|| format!("cannot hash {}", path.display()))?;
+        paths.insert(0, path.clone());
+    }
+    let mut traces = Vec::new();
+    for path in paths {
+        let sha256 = manifest::sha256_file(&path).with_context(|| format!("cannot hash {}", path.display()))?;
         traces.push(manifest::TraceDigest { path: path.display().to_string(), sha256 });
     }
     Ok(manifest::Manifest {

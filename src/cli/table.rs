@@ -109,11 +109,27 @@ pub fn render(s: &Scenario, m: &Summary) -> String {
     let f = &m.fleet;
     let _ = writeln!(
         o,
-        "  fleet       {} replicas  utilization {:.1}%  {:.2} instance-hours",
+        "  fleet       {} replicas at most, {:.1} on average  utilization {:.1}%  {:.2} instance-hours  {} launched",
         f.max_replicas,
+        f.mean_replicas,
         f.utilization * 100.0,
-        f.instance_hours
+        f.instance_hours,
+        f.instances_launched
     );
+    if f.interruptions > 0 || c.spot > 0.0 {
+        let _ = writeln!(
+            o,
+            "  spot        {} interruptions  {} requests retried  {:.2} spot capacity-hours lost  {:.0} s below requested capacity",
+            f.interruptions,
+            count(r.retried),
+            f.spot_capacity_hours_lost,
+            f.time_below_capacity_s
+        );
+        let zones: Vec<String> = c.by_zone.iter().map(|(z, usd)| format!("{z} {}", money(*usd))).collect();
+        if !zones.is_empty() {
+            let _ = writeln!(o, "  spot cost   {}", zones.join("  "));
+        }
+    }
     let _ = writeln!(
         o,
         "  {:<12} {:<26} {:<10} {:>6} {:>9} {:>10} {:>8}",

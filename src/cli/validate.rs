@@ -13,6 +13,13 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
         let (n, last) = requests::scan(path, *format, *speedup).context("request trace")?;
         println!("trace {}: {n} requests over {:.1} s", path.display(), last.as_secs_f64());
     }
+    let market = fleetsim::trace::market::load(s).context("spot traces")?;
+    for (zone, series) in &market.availability {
+        println!("availability {zone}: {} changes", series.points().count());
+    }
+    for (zone, series) in &market.prices {
+        println!("spot price {zone}: {} changes", series.points().count());
+    }
     let n_replicas: u32 = s.fleet.pools.iter().map(|p| p.count).sum();
     println!(
         "{}: ok — scenario {:?}, seed {}, horizon {}, {} pool(s), {} replica(s)",

@@ -2,3 +2,5 @@
 
 pub mod billing;
 pub mod catalog;
+pub mod market;
+pub mod market_refs;

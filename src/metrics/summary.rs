@@ -74,6 +74,8 @@ pub struct Cost {
     pub reserved: f64,
     /// Total over completed requests, per million.
     pub per_million_requests: f64,
+    /// Spot cost per zone.
+    pub by_zone: std::collections::BTreeMap<String, f64>,
 }
 
 /// `throughput.*`
@@ -100,6 +102,12 @@ pub struct FleetSummary {
     pub max_replicas: u32,
     /// Busy time over running time.
     pub utilization: f64,
+    /// Instances launched over the run, replacements and stand-ins included.
+    pub instances_launched: u64,
+    /// Σ over spot pools of (count − ready spot instances), integrated over time, hours.
+    pub spot_capacity_hours_lost: f64,
+    /// Time with fewer ready replicas than the pools' counts, seconds.
+    pub time_below_capacity_s: f64,
 }
 
 /// One pool.
@@ -111,8 +119,12 @@ pub struct PoolSummary {
     pub instance: String,
     /// Market.
     pub market: String,
-    /// Instances.
+    /// Instances asked for.
     pub count: u32,
+    /// Instances launched over the run.
+    pub instances_launched: u64,
+    /// Interruption notices received.
+    pub interruptions: u64,
     /// USD per instance-hour.
     pub price_per_hour: f64,
     /// Running time, hours.
@@ -167,6 +179,9 @@ pub const METRIC_KEYS: &[&str] = &[
     "throughput.requests_per_usd",
     "throughput.rps_per_usd_per_hour",
     "fleet.instance_hours",
+    "fleet.instances_launched",
+    "fleet.spot_capacity_hours_lost",
+    "fleet.time_below_capacity_s",
     "fleet.interruptions",
     "fleet.mean_replicas",
     "fleet.max_replicas",

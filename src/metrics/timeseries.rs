@@ -1,4 +1,5 @@
-//! `timeseries.csv`: one row per interval with load, queue, replicas by pool and cost accrued.
+//! `timeseries.csv`: one row per interval with load, queue, replicas by pool and by market,
+//! interruptions and cost accrued.
 
 /// One row.
 #[derive(Clone, Debug, PartialEq)]
@@ -13,8 +14,12 @@ pub struct Row {
     pub queue_len: u64,
     /// Replicas busy at the end of the interval.
     pub busy_replicas: u32,
-    /// Replicas per pool at the end of the interval.
+    /// Live instances (booting or serving) per pool at the end of the interval.
     pub replicas_by_pool: Vec<u32>,
+    /// Live instances per market (on-demand, spot, reserved) at the end of the interval.
+    pub replicas_by_market: [u32; 3],
+    /// Interruption notices in the interval.
+    pub interruptions: u64,
     /// Cost accrued since the start, USD.
     pub cost_usd: f64,
 }
@@ -40,6 +45,7 @@ impl TimeSeries {
             "busy_replicas".into(),
         ];
         header.extend(self.pool_names.iter().map(|p| format!("replicas_{p}")));
+        header.extend(["replicas_on_demand", "replicas_spot", "replicas_reserved", "interruptions"].map(String::from));
         header.push("cost_usd".into());
         // Writing to a Vec cannot fail.
         let _ = w.write_record(&header);
@@ -52,6 +58,8 @@ impl TimeSeries {
                 r.busy_replicas.to_string(),
             ];
             rec.extend(r.replicas_by_pool.iter().map(u32::to_string));
+            rec.extend(r.replicas_by_market.iter().map(u32::to_string));
+            rec.push(r.interruptions.to_string());
             rec.push(format!("{:.6}", r.cost_usd));
             let _ = w.write_record(&rec);
         }

@@ -9,6 +9,7 @@ pub mod locate;
 pub mod model;
 pub mod overrides;
 pub mod raw;
+pub mod spot;
 pub mod units;
 pub mod validate;
 

@@ -19,6 +19,10 @@ pub struct Scenario {
     pub horizon: Duration,
     /// Requests arriving earlier are left out of latency and SLA statistics.
     pub warmup: Duration,
+    /// The instant of time 0 (weekends, time-of-day profiles, timestamped traces).
+    pub start: jiff::Timestamp,
+    /// Spot markets, when any pool is spot.
+    pub spot: Option<SpotSpec>,
     /// The serving workload, service model, batcher and router.
     pub serving: Serving,
     /// Pools of instances.
@@ -168,6 +172,8 @@ pub struct Batcher {
     pub max_batch_size: NonZeroU32,
     /// Longest the oldest request waits for a fuller batch.
     pub max_wait: Duration,
+    /// Most requests waiting before arrivals are dropped.
+    pub max_queue: Option<usize>,
 }
 
 /// Routers.
@@ -199,6 +205,96 @@ pub struct PoolSpec {
     pub market: Market,
     /// Fixed number of instances.
     pub count: u32,
+    /// USD per instance-hour of the pool's own market (on-demand or reserved price; for spot
+    /// pools the on-demand price of fallback stand-ins).
+    pub price_per_hour: f64,
+    /// Spot: zones, in the order given (one `default` zone when none are).
+    pub zones: Vec<String>,
+    /// Spot: how new instances pick a zone.
+    pub zone_strategy: ZoneStrategy,
+    /// Spot: launch on-demand stand-ins while spot is unobtainable.
+    pub ondemand_fallback: bool,
+    /// Spot: instances are reclaimed while the price is above this, and none launch.
+    pub max_price: Option<f64>,
+    /// Spot: price where no trace gives one, USD per instance-hour.
+    pub spot_price: f64,
+    /// Spot: interruptions per instance-hour (hazard model).
+    pub interruptions_per_hour: f64,
+    /// Spot: warning before reclaim.
+    pub notice: Duration,
+}
+
+/// Zone choice for a new spot instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZoneStrategy {
+    /// Lowest spot price among obtainable zones.
+    LowestPrice,
+    /// Most obtainable capacity left.
+    MostAvailable,
+    /// In turn.
+    RoundRobin,
+}
+
+/// Spot market inputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpotSpec {
+    /// Where interruptions come from.
+    pub interruptions: Interruptions,
+    /// Price traces (empty: constant prices per pool).
+    pub price_traces: Vec<PriceTraceSpec>,
+}
+
+/// Interruption sources.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Interruptions {
+    /// Independent per instance, at each pool's `interruptions_per_hour`, shaped by these.
+    Hazard {
+        /// Multiplier on Saturdays and Sundays (UTC).
+        weekend_factor: f64,
+        /// Multiplier per UTC hour of the day.
+        profile: [f64; 24],
+    },
+    /// Availability traces.
+    Traces(Vec<AvailabilityTraceSpec>),
+}
+
+/// An availability trace to read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AvailabilityTraceSpec {
+    /// Resolved path.
+    pub path: PathBuf,
+    /// `skypilot-availability` (true) or csv (false).
+    pub skypilot: bool,
+    /// Zone (skypilot) or zone filter (csv).
+    pub zone: Option<String>,
+    /// Instance filter.
+    pub instance: Option<String>,
+}
+
+/// A price trace to read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriceTraceSpec {
+    /// Resolved path.
+    pub path: PathBuf,
+    /// Format.
+    pub format: PriceTraceFormat,
+    /// Zone filter.
+    pub zone: Option<String>,
+    /// Instance filter.
+    pub instance: Option<String>,
+    /// Tick of per-tick series.
+    pub tick: Option<Duration>,
+}
+
+/// Price trace formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriceTraceFormat {
+    /// `time,zone,instance,price`
+    Csv,
+    /// `aws ec2 describe-spot-price-history` JSON.
+    AwsJson,
+    /// Per-tick series per zone.
+    SkypilotPrices,
 }
 
 /// A resolved instance type.
@@ -216,6 +312,10 @@ pub struct InstanceSpec {
     pub speed: f64,
     /// Launch to ready.
     pub boot: Duration,
+    /// Cloud provider, when known.
+    pub provider: String,
+    /// Longest an instance may live before it is reclaimed.
+    pub max_lifetime: Option<Duration>,
 }
 
 /// Markets.
@@ -223,6 +323,21 @@ pub struct InstanceSpec {
 pub enum Market {
     /// Pay as you go.
     OnDemand,
+    /// Interruptible, at the spot price.
+    Spot,
+    /// Committed for the whole run, billed whether used or not.
+    Reserved,
+}
+
+impl Market {
+    /// The scenario's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Market::OnDemand => "on_demand",
+            Market::Spot => "spot",
+            Market::Reserved => "reserved",
+        }
+    }
 }
 
 /// Billing rules.

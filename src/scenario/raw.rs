@@ -24,6 +24,10 @@ pub struct RawScenario {
     pub seed: Option<u64>,
     /// Arrivals stop at the horizon; the queue drains afterwards.
     pub horizon: DurationValue,
+    /// The wall-clock instant of time 0 (RFC 3339), for weekends and time-of-day profiles and
+    /// for traces with timestamps. Default 2024-01-01T00:00:00Z, a Monday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
     /// Requests arriving before this are left out of latency/SLA statistics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warmup: Option<DurationValue>,
@@ -41,6 +45,9 @@ pub struct RawScenario {
     pub router: Option<RawRouter>,
     /// Pools of instances and instance-type overrides.
     pub fleet: RawFleet,
+    /// Spot markets: interruptions, prices, notice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spot: Option<RawSpot>,
     /// Billing granularity and minimum.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing: Option<RawBilling>,
@@ -204,6 +211,9 @@ pub struct RawBatcher {
     /// Longest the oldest request waits for a fuller batch (default 0: dispatch at once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_wait: Option<DurationValue>,
+    /// Most requests waiting; arrivals beyond it are dropped (default: no limit but the engine's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_queue: Option<u64>,
 }
 
 /// `router:`
@@ -255,6 +265,155 @@ pub struct RawPool {
     /// Spot: zones the pool spreads over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zones: Option<Vec<String>>,
+    /// Spot: how a new instance picks its zone (default lowest_price).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone_strategy: Option<RawZoneStrategy>,
+    /// Spot: launch on-demand stand-ins while spot is unobtainable (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ondemand_fallback: Option<bool>,
+    /// Effective USD per instance-hour: required for reserved pools; overrides the on-demand price
+    /// of on-demand pools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<f64>,
+}
+
+/// Zone choice for a new spot instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawZoneStrategy {
+    /// The obtainable zone with the lowest spot price.
+    LowestPrice,
+    /// The zone with the most obtainable capacity left.
+    MostAvailable,
+    /// Zones in turn.
+    RoundRobin,
+}
+
+/// `spot:`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpot {
+    /// Interruption source (default: a hazard at the catalog's rate for the GPU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interruptions: Option<RawInterruptions>,
+    /// Price source (default: the catalog's typical discount off on-demand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<RawPrice>,
+    /// Warning before an instance is reclaimed (default: the provider's, AWS 2m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<DurationValue>,
+}
+
+/// `spot.interruptions:` — exactly one of these keys.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawInterruptions {
+    /// Independent exponential interruptions per instance.
+    Hazard(RawHazard),
+    /// Availability traces, one entry or a list (one per zone).
+    Trace(OneOrMany<RawAvailabilityTrace>),
+}
+
+/// One value or a list of them.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    /// A single entry.
+    One(T),
+    /// Several entries.
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    /// The entries as a slice.
+    pub fn as_slice(&self) -> &[T] {
+        match self {
+            OneOrMany::One(t) => std::slice::from_ref(t),
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// `hazard: { per_hour, weekend_factor, profile }`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHazard {
+    /// Interruptions per instance-hour (default: the catalog's figure for the GPU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_hour: Option<f64>,
+    /// Multiplier on Saturdays and Sundays (UTC) (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekend_factor: Option<f64>,
+    /// 24 multipliers, one per UTC hour of the day (default all 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Vec<f64>>,
+}
+
+/// An availability trace entry.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAvailabilityTrace {
+    /// Path, relative to the scenario file.
+    pub path: String,
+    /// `skypilot-availability` or `csv`.
+    pub format: RawAvailabilityFormat,
+    /// The zone a one-series file applies to (skypilot-availability); a filter for csv.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// Only rows of this instance type (csv).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+}
+
+/// Availability trace formats.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawAvailabilityFormat {
+    /// `{"metadata": {"gap_seconds": N}, "data": [...]}`
+    SkypilotAvailability,
+    /// `time,zone,instance,available`
+    Csv,
+}
+
+/// `spot.price:` — exactly one of these keys.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawPrice {
+    /// One price everywhere, USD per instance-hour.
+    Constant(f64),
+    /// Price traces, one entry or a list.
+    Trace(OneOrMany<RawPriceTrace>),
+}
+
+/// A price trace entry.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPriceTrace {
+    /// Path, relative to the scenario file.
+    pub path: String,
+    /// `csv`, `aws-json` or `skypilot-prices`.
+    pub format: RawPriceFormat,
+    /// Only this zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// Only this instance type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// Tick length of a per-tick series (skypilot-prices), e.g. 195s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tick: Option<DurationValue>,
+}
+
+/// Price trace formats.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawPriceFormat {
+    /// `time,zone,instance,price`
+    Csv,
+    /// `aws ec2 describe-spot-price-history` output.
+    AwsJson,
+    /// `{"<zone>_v100_1": [price per tick, ...]}`
+    SkypilotPrices,
 }
 
 /// Markets.
@@ -299,6 +458,12 @@ pub struct RawInstanceType {
     /// Time from launch to serving.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boot: Option<DurationValue>,
+    /// Cloud provider (`aws`, `gcp`, `azure`), for default notices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// Longest an instance may live (e.g. 24h for GCP preemptible); then it is reclaimed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_lifetime: Option<DurationValue>,
 }
 
 /// `billing: { granularity, minimum }`

@@ -23,7 +23,8 @@ pub struct Invalid {
 
 type Result<T> = std::result::Result<T, Invalid>;
 
-fn invalid<T>(key: impl Into<String>, message: impl Into<String>) -> Result<T> {
+/// An `Err(Invalid)` for `key`.
+pub(super) fn invalid<T>(key: impl Into<String>, message: impl Into<String>) -> Result<T> {
     Err(Invalid { key: key.into(), message: message.into() })
 }
 
@@ -54,7 +55,22 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
     if warmup >= horizon {
         return invalid("warmup", format!("{warmup} is not shorter than the horizon {horizon}"));
     }
-    let fleet = fleet(&raw.fleet)?;
+    let start = match &raw.start {
+        None => jiff::Timestamp::from_second(1_704_067_200).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+        Some(text) => text.parse::<jiff::Timestamp>().map_err(|e| Invalid {
+            key: "start".into(),
+            message: format!("expected an RFC 3339 instant such as 2024-01-01T00:00:00Z, found {text:?} ({e})"),
+        })?,
+    };
+    let fleet = fleet(&raw.fleet, raw.spot.as_ref())?;
+    let any_spot = fleet.pools.iter().any(|p| p.market == Market::Spot);
+    if any_spot && raw.router.is_some_and(|r| !matches!(r, RawRouter::SharedQueue)) {
+        return invalid(
+            "router",
+            "spot pools need router: shared_queue (per-replica queues cannot follow replicas that come and go yet)",
+        );
+    }
+    let spot = super::spot::spot(raw.spot.as_ref(), base_dir, any_spot)?;
     let timeseries_interval = timeseries_interval(raw, horizon, fleet.pools.len())?;
     Ok(Scenario {
         name: raw.name.trim().to_string(),
@@ -62,6 +78,8 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
         seed: raw.seed.unwrap_or(DEFAULT_SEED),
         horizon,
         warmup,
+        start,
+        spot,
         serving: serving(raw, base_dir)?,
         fleet,
         billing: billing(raw.billing.as_ref())?,
@@ -280,10 +298,15 @@ fn batcher(raw: Option<&RawBatcher>) -> Result<Batcher> {
         return invalid("batcher.max_batch_size", format!("must be between 1 and {MAX_BATCH_SIZE}, found {size}"));
     };
     let max_wait = raw.and_then(|b| b.max_wait).map_or(Duration::ZERO, |d| d.0);
-    Ok(Batcher { max_batch_size, max_wait })
+    let max_queue = match raw.and_then(|b| b.max_queue) {
+        None => None,
+        Some(0) => return invalid("batcher.max_queue", "must be at least 1 (or left out for no limit)"),
+        Some(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+    };
+    Ok(Batcher { max_batch_size, max_wait, max_queue })
 }
 
-fn fleet(raw: &RawFleet) -> Result<FleetSpec> {
+fn fleet(raw: &RawFleet, spot: Option<&RawSpot>) -> Result<FleetSpec> {
     if raw.pools.is_empty() {
         return invalid("fleet.pools", "must list at least one pool");
     }
@@ -305,7 +328,7 @@ fn fleet(raw: &RawFleet) -> Result<FleetSpec> {
         if !names.insert(p.name.as_str()) {
             return invalid(format!("{key}.name"), format!("pool name {:?} is used twice", p.name));
         }
-        pools.push(pool(&key, p, overrides)?);
+        pools.push(pool(&key, p, overrides, spot)?);
     }
     let n_instances: u64 = pools.iter().map(|p| u64::from(p.count)).sum();
     if n_instances > MAX_INSTANCES {
@@ -317,27 +340,17 @@ fn fleet(raw: &RawFleet) -> Result<FleetSpec> {
     Ok(FleetSpec { pools })
 }
 
-fn pool(key: &str, p: &RawPool, types: &[RawInstanceType]) -> Result<PoolSpec> {
+fn pool(key: &str, p: &RawPool, types: &[RawInstanceType], spot: Option<&RawSpot>) -> Result<PoolSpec> {
     let market = match p.market.unwrap_or(RawMarket::OnDemand) {
         RawMarket::OnDemand => Market::OnDemand,
-        m @ (RawMarket::Spot | RawMarket::Reserved) => {
-            let word = if m == RawMarket::Spot { "spot" } else { "reserved" };
-            return invalid(
-                format!("{key}.market"),
-                format!("`{word}` pools are not supported by this version yet; use on_demand"),
-            );
-        }
+        RawMarket::Spot => Market::Spot,
+        RawMarket::Reserved => Market::Reserved,
     };
-    for (field, present) in [
-        ("min", p.min.is_some()),
-        ("max", p.max.is_some()),
-        ("max_price", p.max_price.is_some()),
-        ("zones", p.zones.is_some()),
-    ] {
+    for (field, present) in [("min", p.min.is_some()), ("max", p.max.is_some())] {
         if present {
             return invalid(
                 format!("{key}.{field}"),
-                "autoscaled and spot pools are not supported by this version yet; give the pool a fixed `count`",
+                "autoscaled pools are not supported by this version yet; give the pool a fixed `count`",
             );
         }
     }
@@ -351,7 +364,21 @@ fn pool(key: &str, p: &RawPool, types: &[RawInstanceType]) -> Result<PoolSpec> {
         key: if e.key == "name" { format!("{key}.instance") } else { e.key },
         message: e.message,
     })?;
-    Ok(PoolSpec { name: p.name.clone(), instance, market, count })
+    let m = super::spot::pool_market(key, p, market, &instance, spot)?;
+    Ok(PoolSpec {
+        name: p.name.clone(),
+        instance,
+        market,
+        count,
+        price_per_hour: m.price_per_hour,
+        zones: m.zones,
+        zone_strategy: m.zone_strategy,
+        ondemand_fallback: m.ondemand_fallback,
+        max_price: m.max_price,
+        spot_price: m.spot_price,
+        interruptions_per_hour: m.interruptions_per_hour,
+        notice: m.notice,
+    })
 }
 
 /// Resolves `name` against `fleet.instance_types` (by override) and the built-in catalog.
@@ -366,6 +393,8 @@ fn resolve_instance(name: &str, types: &[RawInstanceType]) -> Result<InstanceSpe
             on_demand_price: b.on_demand_price,
             speed: 1.0,
             boot: Duration::from_secs(90),
+            provider: b.provider.clone(),
+            max_lifetime: None,
         },
         (None, Some(c)) => {
             let Some(price) = c.on_demand_price else {
@@ -381,6 +410,8 @@ fn resolve_instance(name: &str, types: &[RawInstanceType]) -> Result<InstanceSpe
                 on_demand_price: price,
                 speed: 1.0,
                 boot: Duration::from_secs(90),
+                provider: String::new(),
+                max_lifetime: None,
             }
         }
         (None, None) => {
@@ -423,6 +454,15 @@ fn apply_custom(spec: &mut InstanceSpec, c: &RawInstanceType) -> Result<()> {
     }
     if let Some(boot) = c.boot {
         spec.boot = boot.0;
+    }
+    if let Some(provider) = &c.provider {
+        spec.provider = provider.clone();
+    }
+    if let Some(lifetime) = c.max_lifetime {
+        if lifetime.0 == Duration::ZERO {
+            return invalid("max_lifetime", "must be longer than 0, e.g. 24h");
+        }
+        spec.max_lifetime = Some(lifetime.0);
     }
     Ok(())
 }

@@ -1,3 +1,5 @@
 //! Trace readers: request traces (CSV, Azure LLM) read as streams.
 
+pub mod market;
 pub mod requests;
+pub mod spot;

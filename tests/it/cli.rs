@@ -52,7 +52,7 @@ fn run_writes_the_three_files_and_prints_a_table() {
     assert_eq!(manifest["seed"], 7);
     assert_eq!(manifest["scenario_sha256"].as_str().unwrap().len(), 64);
     let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
-    assert!(ts.starts_with("time_s,arrivals,completions,queue_len,busy_replicas,replicas_base,cost_usd\n"));
+    assert!(ts.starts_with("time_s,arrivals,completions,queue_len,busy_replicas,replicas_base,replicas_on_demand,replicas_spot,replicas_reserved,interruptions,cost_usd\n"));
     // A header, 60 one-minute rows, and a last row where the queue finished draining.
     let rows: Vec<&str> = ts.lines().skip(1).collect();
     assert!(rows.len() == 60 || rows.len() == 61, "{} rows", rows.len());
@@ -150,7 +150,7 @@ fn bad_scenarios_name_file_line_column_and_key() {
         (
             "count: 2",
             "count: 2, market: spot",
-            "fleet.pools[0].market: `spot` pools are not supported by this version yet",
+            "spot.interruptions.hazard.per_hour: pool \"a\" runs \"g5.xlarge\" (GPU \"A10G\"), for which there is no published interruption rate",
         ),
     ];
     for (from, to, want) in cases {

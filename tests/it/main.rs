@@ -6,4 +6,5 @@ mod cli;
 mod common;
 mod determinism;
 mod queueing;
+mod spot;
 mod traces;

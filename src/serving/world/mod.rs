@@ -1,4 +1,11 @@
-//! The serving world and its event loop.
+//! The serving world and its event loop: requests, batches and the instances that serve them.
+//!
+//! `mod.rs` handles requests (arrival, routing, batching, completion); `fleet.rs` handles
+//! instances (launch, boot, interruption notice, stop, spot zones and prices); `report.rs` turns
+//! the state into the summary and time series.
+
+mod fleet;
+mod report;
 
 use std::collections::VecDeque;
 
@@ -9,12 +16,13 @@ use super::router::RouterState;
 use super::service::{BatchShape, ServiceModel};
 use crate::engine::rng::{self, Source, Stream};
 use crate::engine::{Duration, EventQueue, SimTime};
-use crate::fleet::billing;
-use crate::metrics::summary::*;
+use crate::fleet::market::MarketData;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::metrics::{LatencyStats, Summary};
 use crate::scenario::{Market, Scenario};
 use crate::trace::requests::{TraceError, TraceRequest};
+
+use fleet::{FleetState, ReplicaState};
 
 /// Longest a single batch may take; longer draws are cut to it (a guard against absurd inputs).
 pub const MAX_BATCH_TIME: Duration = Duration::from_secs(30 * 86_400);
@@ -40,6 +48,17 @@ pub struct Outcome {
     pub latency: LatencyStats,
     /// Warnings for the user (e.g. requests dropped at the queue limit).
     pub warnings: Vec<String>,
+    /// When each interruption notice came, in order (for checks and charts).
+    pub interruption_times: Vec<SimTime>,
+}
+
+/// What a run reads besides its scenario.
+#[derive(Default)]
+pub struct Inputs<'t> {
+    /// The open request trace, when arrivals replay one.
+    pub requests: Option<&'t mut dyn RequestSource>,
+    /// Spot availability and price series.
+    pub market: MarketData,
 }
 
 /// Events, named as facts.
@@ -47,12 +66,20 @@ pub struct Outcome {
 enum Event {
     /// The pending arrival happened.
     RequestArrived,
-    /// A replica finished its batch.
-    BatchCompleted(u32),
+    /// A replica finished its batch (stale if the generation moved on).
+    BatchCompleted { replica: u32, generation: u32 },
     /// A queue's oldest request reached `max_wait`.
     BatchWaitExpired(u32),
     /// A time-series interval ended.
     IntervalEnded,
+    /// A launched instance finished booting.
+    InstanceReady(u32),
+    /// An instance was told it will be reclaimed (hazard or lifetime).
+    InterruptionNoticed(u32),
+    /// A noticed or released instance stopped.
+    InstanceStopped(u32),
+    /// A zone's availability or spot price changed.
+    ZoneChanged(u32),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -69,19 +96,29 @@ struct RequestQueue {
     timer_at: Option<SimTime>,
 }
 
+/// One instance serving as a replica.
 struct Replica {
     pool_idx: usize,
+    /// The market it is billed in (an on-demand stand-in of a spot pool is `OnDemand`).
+    market: Market,
+    zone_idx: Option<usize>,
     speed: f64,
     queue_idx: usize,
+    state: ReplicaState,
     busy: bool,
     batch: Vec<Request>,
+    generation: u32,
     busy_ns: u64,
+    launched: SimTime,
+    stopped: Option<SimTime>,
+    stand_in: bool,
 }
 
 #[derive(Default)]
 struct Interval {
     arrivals: u64,
     completions: u64,
+    interruptions: u64,
 }
 
 struct World<'s, 't> {
@@ -101,6 +138,8 @@ struct World<'s, 't> {
     router: RouterState,
     max_batch: usize,
     max_wait: Duration,
+    max_queued: usize,
+    fleet: FleetState,
     latency: LatencyStats,
     n_arrived: u64,
     n_completed: u64,
@@ -108,6 +147,8 @@ struct World<'s, 't> {
     n_queued: usize,
     n_dropped: u64,
     n_dropped_measured: u64,
+    n_dropped_at_limit: u64,
+    n_retried: u64,
     last_completion: SimTime,
     interval: Interval,
     rows: Vec<Row>,
@@ -115,51 +156,33 @@ struct World<'s, 't> {
 
 /// Runs the serving scenario `s`; `trace` is the open request trace when arrivals replay one.
 pub fn simulate(s: &Scenario, trace: Option<&mut dyn RequestSource>) -> Result<Outcome, SimError> {
-    simulate_with_progress(s, trace, &mut |_| {})
+    simulate_with(s, Inputs { requests: trace, market: MarketData::default() }, &mut |_| {})
 }
 
 /// Events between two calls of the progress callback.
 const PROGRESS_EVERY: u64 = 1 << 20;
 
-/// As [`simulate`], calling `progress(now)` every million or so events, so that a caller can show
-/// how far through the horizon the run is. The callback does not change the run.
-pub fn simulate_with_progress(
-    s: &Scenario,
-    trace: Option<&mut dyn RequestSource>,
-    progress: &mut dyn FnMut(SimTime),
-) -> Result<Outcome, SimError> {
-    let mut world = World::new(s, trace);
+/// As [`simulate`], with market traces, calling `progress(now)` every million or so events so
+/// that a caller can show how far through the horizon the run is. The callback does not change
+/// the run.
+pub fn simulate_with(s: &Scenario, inputs: Inputs<'_>, progress: &mut dyn FnMut(SimTime)) -> Result<Outcome, SimError> {
+    let mut world = World::new(s, inputs);
     world.run(progress)?;
     Ok(world.finish())
 }
 
 impl<'s, 't> World<'s, 't> {
-    fn new(s: &'s Scenario, trace: Option<&'t mut dyn RequestSource>) -> World<'s, 't> {
+    fn new(s: &'s Scenario, inputs: Inputs<'t>) -> World<'s, 't> {
         let sv = &s.serving;
-        let mut replicas = Vec::new();
-        for (pool_idx, pool) in s.fleet.pools.iter().enumerate() {
-            for _ in 0..pool.count {
-                replicas.push(Replica {
-                    pool_idx,
-                    speed: pool.instance.speed,
-                    queue_idx: 0,
-                    busy: false,
-                    batch: Vec::new(),
-                    busy_ns: 0,
-                });
-            }
-        }
-        let router = RouterState::new(sv.router, replicas.len());
-        let n_queues = router.n_queues(replicas.len());
-        for (i, r) in replicas.iter_mut().enumerate() {
-            r.queue_idx = if n_queues == 1 { 0 } else { i };
-        }
-        // Idle replicas as a stack, lowest index on top.
-        let idle = (0..replicas.len() as u32).rev().collect();
+        let n_target: usize = s.fleet.pools.iter().map(|p| p.count as usize).sum();
+        let router = RouterState::new(sv.router, n_target);
+        let n_queues = router.n_queues(n_target);
+        let max_queued =
+            sv.batcher.max_queue.map_or(s.limits.max_queued_requests, |m| m.min(s.limits.max_queued_requests));
         World {
             s,
             events: EventQueue::new(),
-            arrivals: ArrivalProcess::new(&sv.arrivals, rng::stream(s.seed, Source::Arrivals), trace),
+            arrivals: ArrivalProcess::new(&sv.arrivals, rng::stream(s.seed, Source::Arrivals), inputs.requests),
             pending: None,
             horizon: SimTime(s.horizon.as_nanos()),
             warmup: SimTime(s.warmup.as_nanos()),
@@ -167,12 +190,14 @@ impl<'s, 't> World<'s, 't> {
             service_rng: rng::stream(s.seed, Source::Service),
             cache_rng: rng::stream(s.seed, Source::Cache),
             queues: (0..n_queues).map(|_| RequestQueue::default()).collect(),
-            replicas,
-            idle,
+            replicas: Vec::with_capacity(n_target),
+            idle: Vec::new(),
             n_busy: 0,
             router,
             max_batch: sv.batcher.max_batch_size.get() as usize,
             max_wait: sv.batcher.max_wait,
+            max_queued,
+            fleet: FleetState::new(s, inputs.market),
             latency: LatencyStats::new(sv.sla.map(|sla| sla.latency)),
             n_arrived: 0,
             n_completed: 0,
@@ -180,6 +205,8 @@ impl<'s, 't> World<'s, 't> {
             n_queued: 0,
             n_dropped: 0,
             n_dropped_measured: 0,
+            n_dropped_at_limit: 0,
+            n_retried: 0,
             last_completion: SimTime::ZERO,
             interval: Interval::default(),
             rows: Vec::new(),
@@ -187,6 +214,7 @@ impl<'s, 't> World<'s, 't> {
     }
 
     fn run(&mut self, progress: &mut dyn FnMut(SimTime)) -> Result<(), SimError> {
+        self.start_fleet();
         self.schedule_next_arrival()?;
         let first_tick = SimTime::ZERO.after(self.s.timeseries_interval);
         if first_tick <= self.horizon {
@@ -195,9 +223,15 @@ impl<'s, 't> World<'s, 't> {
         while let Some((now, event)) = self.events.pop() {
             match event {
                 Event::RequestArrived => self.on_arrival(now)?,
-                Event::BatchCompleted(r) => self.on_batch_completed(now, r as usize),
+                Event::BatchCompleted { replica, generation } => {
+                    self.on_batch_completed(now, replica as usize, generation)
+                }
                 Event::BatchWaitExpired(q) => self.on_wait_expired(now, q as usize),
                 Event::IntervalEnded => self.on_interval_ended(now),
+                Event::InstanceReady(r) => self.on_instance_ready(now, r as usize),
+                Event::InterruptionNoticed(r) => self.on_interruption_noticed(now, r as usize),
+                Event::InstanceStopped(r) => self.on_instance_stopped(now, r as usize),
+                Event::ZoneChanged(z) => self.on_zone_changed(now, z as usize),
             }
             let n_events = self.events.n_events();
             if n_events.is_multiple_of(PROGRESS_EVERY) {
@@ -240,8 +274,11 @@ impl<'s, 't> World<'s, 't> {
     }
 
     fn enqueue(&mut self, now: SimTime, req: Request) {
-        if self.n_queued >= self.s.limits.max_queued_requests {
+        if self.n_queued >= self.max_queued {
             self.n_dropped += 1;
+            if self.n_queued >= self.s.limits.max_queued_requests {
+                self.n_dropped_at_limit += 1;
+            }
             if req.arrived >= self.warmup {
                 self.n_dropped_measured += 1;
             }
@@ -253,8 +290,13 @@ impl<'s, 't> World<'s, 't> {
         self.try_dispatch(now, q);
     }
 
+    /// An idle, ready replica for queue `q`: any on the shared queue's stack, or the queue's own.
     fn has_idle(&self, q: usize) -> bool {
-        if self.queues.len() == 1 { !self.idle.is_empty() } else { !self.replicas[q].busy }
+        if self.queues.len() == 1 {
+            !self.idle.is_empty()
+        } else {
+            self.replicas.get(q).is_some_and(|r| !r.busy && r.state == ReplicaState::Ready)
+        }
     }
 
     fn take_idle(&mut self, q: usize) -> usize {
@@ -296,7 +338,8 @@ impl<'s, 't> World<'s, 't> {
         replica.busy = true;
         replica.busy_ns = replica.busy_ns.saturating_add(took.as_nanos());
         self.n_busy += 1;
-        self.events.schedule(now.after(took), Event::BatchCompleted(r as u32));
+        let generation = replica.generation;
+        self.events.schedule(now.after(took), Event::BatchCompleted { replica: r as u32, generation });
     }
 
     #[inline]
@@ -309,7 +352,10 @@ impl<'s, 't> World<'s, 't> {
         }
     }
 
-    fn on_batch_completed(&mut self, now: SimTime, r: usize) {
+    fn on_batch_completed(&mut self, now: SimTime, r: usize, generation: u32) {
+        if self.replicas[r].generation != generation {
+            return; // the batch was re-queued when its instance stopped
+        }
         let batch = std::mem::take(&mut self.replicas[r].batch);
         for &req in &batch {
             self.complete(req, now);
@@ -321,10 +367,17 @@ impl<'s, 't> World<'s, 't> {
         replica.busy = false;
         self.n_busy -= 1;
         let q = replica.queue_idx;
-        if self.queues.len() == 1 {
-            self.idle.push(r as u32);
+        match replica.state {
+            ReplicaState::Ready => {
+                if self.queues.len() == 1 {
+                    self.idle.push(r as u32);
+                }
+                self.try_dispatch(now, q);
+            }
+            // A released stand-in stops once its batch is done; a noticed one waits for its stop.
+            ReplicaState::Releasing => self.stop_instance(now, r),
+            ReplicaState::Booting | ReplicaState::Noticed | ReplicaState::Stopped => {}
         }
-        self.try_dispatch(now, q);
     }
 
     fn on_wait_expired(&mut self, now: SimTime, q: usize) {
@@ -334,149 +387,24 @@ impl<'s, 't> World<'s, 't> {
         self.try_dispatch(now, q);
     }
 
-    /// Rows continue through the drain after the horizon until no request is left; the last,
-    /// partial row is written at the end of the run by [`World::finish`].
-    fn on_interval_ended(&mut self, now: SimTime) {
-        let draining = self.n_arrived > self.n_completed + self.n_dropped;
-        if now > self.horizon && !draining {
+    /// Puts a stopped replica's unfinished batch back at the head of its queue, oldest first.
+    fn requeue_batch(&mut self, now: SimTime, r: usize) {
+        let replica = &mut self.replicas[r];
+        if !replica.busy {
             return;
         }
-        self.push_row(now, self.running_cost(now));
-        let next = now.after(self.s.timeseries_interval);
-        if next <= self.horizon || draining {
-            self.events.schedule(next, Event::IntervalEnded);
+        replica.busy = false;
+        replica.generation = replica.generation.wrapping_add(1);
+        self.n_busy -= 1;
+        let q = replica.queue_idx;
+        let batch = std::mem::take(&mut replica.batch);
+        self.n_retried += batch.len() as u64;
+        self.n_queued += batch.len();
+        for &req in batch.iter().rev() {
+            self.queues[q].items.push_front(req);
         }
-    }
-
-    fn replicas_by_pool(&self) -> Vec<u32> {
-        self.s.fleet.pools.iter().map(|p| p.count).collect()
-    }
-
-    /// Cost accrued by `now` before rounding and minimums (those apply at the end).
-    fn running_cost(&self, now: SimTime) -> f64 {
-        let hours = now.as_secs_f64() / 3_600.0;
-        self.s.fleet.pools.iter().map(|p| f64::from(p.count) * p.instance.on_demand_price * hours).sum()
-    }
-
-    fn push_row(&mut self, now: SimTime, cost_usd: f64) {
-        let interval = std::mem::take(&mut self.interval);
-        self.rows.push(Row {
-            time_s: now.as_secs_f64(),
-            arrivals: interval.arrivals,
-            completions: interval.completions,
-            queue_len: self.n_queued as u64,
-            busy_replicas: self.n_busy,
-            replicas_by_pool: self.replicas_by_pool(),
-            cost_usd,
-        });
-    }
-
-    fn finish(mut self) -> Outcome {
-        let end = self.horizon.max(self.last_completion);
-        let pools = self.pool_summaries(end);
-        let total: f64 = pools.iter().map(|p| p.cost_usd).sum();
-        if self.rows.last().is_none_or(|r| r.time_s < end.as_secs_f64()) {
-            self.push_row(end, total);
-        } else if let Some(last) = self.rows.last_mut() {
-            last.cost_usd = total;
-        }
-        let summary = self.summary(end, pools, total);
-        let timeseries =
-            TimeSeries { pool_names: self.s.fleet.pools.iter().map(|p| p.name.clone()).collect(), rows: self.rows };
-        let mut warnings = Vec::new();
-        if self.n_dropped > 0 {
-            warnings.push(format!(
-                "{} requests were dropped because {} were already waiting: the fleet cannot keep up with the arrivals (they count as SLA violations)",
-                self.n_dropped, self.s.limits.max_queued_requests
-            ));
-        }
-        Outcome { summary, timeseries, latency: self.latency, warnings }
-    }
-
-    fn pool_summaries(&self, end: SimTime) -> Vec<PoolSummary> {
-        let ran = end.since(SimTime::ZERO);
-        let billed = billing::billed(ran, &self.s.billing);
-        self.s
-            .fleet
-            .pools
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let busy_ns: f64 = self.replicas.iter().filter(|r| r.pool_idx == i).map(|r| r.busy_ns as f64).sum();
-                let running_ns = ran.as_nanos() as f64 * f64::from(p.count);
-                PoolSummary {
-                    name: p.name.clone(),
-                    instance: p.instance.name.clone(),
-                    market: match p.market {
-                        Market::OnDemand => "on_demand".into(),
-                    },
-                    count: p.count,
-                    price_per_hour: p.instance.on_demand_price,
-                    instance_hours: f64::from(p.count) * ran.as_secs_f64() / 3_600.0,
-                    billed_hours: f64::from(p.count) * billed.as_secs_f64() / 3_600.0,
-                    cost_usd: f64::from(p.count) * billing::cost_usd(billed, p.instance.on_demand_price),
-                    utilization: if running_ns > 0.0 { busy_ns / running_ns } else { 0.0 },
-                }
-            })
-            .collect()
-    }
-
-    fn summary(&self, end: SimTime, pools: Vec<PoolSummary>, total: f64) -> Summary {
-        let end_s = end.as_secs_f64();
-        let n_replicas: u32 = pools.iter().map(|p| p.count).sum();
-        let busy_ns: f64 = self.replicas.iter().map(|r| r.busy_ns as f64).sum();
-        let running_ns = end.0 as f64 * f64::from(n_replicas);
-        let rps = if end_s > 0.0 { self.n_completed as f64 / end_s } else { 0.0 };
-        let per_hour = if end_s > 0.0 { total / (end_s / 3_600.0) } else { 0.0 };
-        let measured = self.latency.count();
-        // Dropped requests never got an answer: they count as violations. With nothing measured
-        // (e.g. warmup covers every arrival) the SLA cannot be judged and is left null.
-        let n_violations = self.latency.n_over_sla() + self.n_dropped_measured;
-        let n_judged = measured + self.n_dropped_measured;
-        let sla = self.s.serving.sla.map(|sla| {
-            let rate = (n_judged > 0).then(|| n_violations as f64 / n_judged as f64);
-            SlaSummary {
-                target_s: Some(sla.latency.as_secs_f64()),
-                quantile: Some(sla.quantile),
-                violation_rate: rate,
-                met: rate.map(|r| r <= 1.0 - sla.quantile),
-            }
-        });
-        Summary {
-            scenario: self.s.name.clone(),
-            requests: Requests {
-                arrived: self.n_arrived,
-                completed: self.n_completed,
-                retried: 0,
-                dropped: self.n_dropped,
-                sla_violations: if self.s.serving.sla.is_some() { n_violations } else { 0 },
-                cache_hits: self.n_cache_hits,
-                measured,
-                in_flight: self.n_arrived - self.n_completed - self.n_dropped,
-            },
-            latency_s: self.latency.summary(),
-            sla: sla.unwrap_or_default(),
-            cost_usd: Cost {
-                total,
-                on_demand: total,
-                spot: 0.0,
-                reserved: 0.0,
-                per_million_requests: if self.n_completed > 0 { total / self.n_completed as f64 * 1e6 } else { 0.0 },
-            },
-            throughput: Throughput {
-                rps,
-                requests_per_usd: if total > 0.0 { self.n_completed as f64 / total } else { 0.0 },
-                rps_per_usd_per_hour: if per_hour > 0.0 { rps / per_hour } else { 0.0 },
-            },
-            fleet: FleetSummary {
-                instance_hours: pools.iter().map(|p| p.instance_hours).sum(),
-                interruptions: 0,
-                mean_replicas: f64::from(n_replicas),
-                max_replicas: n_replicas,
-                utilization: if running_ns > 0.0 { busy_ns / running_ns } else { 0.0 },
-            },
-            pools,
-            engine: Engine { events: self.events.n_events(), wall_s: 0.0, seed: self.s.seed, end_s },
-        }
+        self.replicas[r].batch = batch;
+        self.replicas[r].batch.clear();
+        self.try_dispatch(now, q);
     }
 }

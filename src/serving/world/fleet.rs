@@ -1,0 +1,499 @@
+//! Instances: launch, boot, interruption notice, stop; spot zones, availability, prices and
+//! on-demand stand-ins; the time-weighted fleet counters.
+//!
+//! The initial fleet is up at time 0. A spot instance interrupted (by its hazard, an availability
+//! drop, its price passing `max_price`, or its lifetime) gets `notice`: it takes no new batch, and
+//! stops when the notice runs out; a batch still running then goes back to the head of the queue.
+//! Its pool asks for a replacement at once, in the zone the strategy picks among those where spot
+//! is obtainable; replacements serve after `boot`. Markets change only until the horizon: during
+//! the drain after it, the fleet is left as it is.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
+
+use super::{Event, Replica, World};
+use crate::engine::SimTime;
+use crate::engine::rng::{self, Stream};
+use crate::fleet::market::MarketData;
+use crate::scenario::{Interruptions, Market, PoolSpec, Scenario, ZoneStrategy};
+use crate::trace::spot::StepSeries;
+
+/// Where an instance is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ReplicaState {
+    /// Launched, not yet serving.
+    Booting,
+    /// Serving.
+    Ready,
+    /// Told it will be reclaimed: finishing its batch, taking no new one.
+    Noticed,
+    /// An on-demand stand-in no longer needed: stops when its batch is done.
+    Releasing,
+    /// Gone.
+    Stopped,
+}
+
+/// One spot zone.
+pub(super) struct Zone {
+    pub(super) name: String,
+    availability: Option<StepSeries>,
+    price: Option<StepSeries>,
+    /// Spot instances in the zone that are not noticed or stopped.
+    n_running: u32,
+}
+
+/// Per-pool counters.
+#[derive(Default)]
+pub(super) struct PoolState {
+    /// Spot instances launched and not noticed or stopped.
+    n_live_spot: u32,
+    /// Live on-demand stand-ins of a spot pool.
+    stand_ins: Vec<u32>,
+    /// Ready (serving) instances of the pool, any market.
+    n_ready: u32,
+    /// Live instances of the pool (booting or ready), any market.
+    pub(super) n_live: u32,
+    /// Round-robin position over the pool's zones.
+    rr_next: usize,
+    /// Zone indices of the pool.
+    zones: Vec<usize>,
+    /// Ready spot instances (for capacity lost).
+    n_ready_spot: u32,
+}
+
+/// The fleet's market state and time-weighted counters.
+pub(super) struct FleetState {
+    pub(super) zones: Vec<Zone>,
+    pub(super) pools: Vec<PoolState>,
+    /// Weekend factor and hourly profile when interruptions come from a hazard.
+    hazard: Option<(f64, [f64; 24])>,
+    /// Unix seconds of time 0.
+    start_unix_s: i64,
+    pub(super) n_interruptions: u64,
+    pub(super) interruption_times: Vec<SimTime>,
+    last_account: SimTime,
+    /// ∫ ready replicas dt, ns.
+    pub(super) replica_ns: f64,
+    /// ∫ Σ spot pools max(0, count − ready spot) dt, ns.
+    pub(super) spot_lost_ns: f64,
+    /// Time with fewer ready replicas than the pools ask for, ns.
+    pub(super) below_capacity_ns: u64,
+    pub(super) max_ready: u32,
+    n_ready: u32,
+    n_target: u32,
+    /// Cost of instances already stopped, before rounding (for the running cost in rows).
+    pub(super) stopped_cost_usd: f64,
+}
+
+impl FleetState {
+    pub(super) fn new(s: &Scenario, market: MarketData) -> FleetState {
+        let mut zones: Vec<Zone> = Vec::new();
+        let mut pools = Vec::new();
+        for p in &s.fleet.pools {
+            let mut state = PoolState::default();
+            if p.market == Market::Spot {
+                for name in &p.zones {
+                    let idx = zones.iter().position(|z| &z.name == name).unwrap_or_else(|| {
+                        zones.push(Zone {
+                            name: name.clone(),
+                            availability: market.availability.get(name).cloned(),
+                            price: market.prices.get(name).cloned(),
+                            n_running: 0,
+                        });
+                        zones.len() - 1
+                    });
+                    state.zones.push(idx);
+                }
+            }
+            pools.push(state);
+        }
+        let hazard = match s.spot.as_ref().map(|sp| &sp.interruptions) {
+            Some(Interruptions::Hazard { weekend_factor, profile }) => Some((*weekend_factor, *profile)),
+            _ => None,
+        };
+        FleetState {
+            zones,
+            pools,
+            hazard,
+            start_unix_s: s.start.as_second(),
+            n_interruptions: 0,
+            interruption_times: Vec::new(),
+            last_account: SimTime::ZERO,
+            replica_ns: 0.0,
+            spot_lost_ns: 0.0,
+            below_capacity_ns: 0,
+            max_ready: 0,
+            n_ready: 0,
+            n_target: s.fleet.pools.iter().map(|p| p.count).sum(),
+            stopped_cost_usd: 0.0,
+        }
+    }
+
+    /// The spot price for `pool` in zone `z` at `t`.
+    pub(super) fn spot_price(&self, pool: &PoolSpec, z: usize, t: SimTime) -> f64 {
+        self.zones[z].price.as_ref().map_or(pool.spot_price, |p| p.value_at(t))
+    }
+
+    /// USD of a spot instance of `pool` in zone `z` over [from, to).
+    pub(super) fn spot_cost(&self, pool: &PoolSpec, z: usize, from: SimTime, to: SimTime) -> f64 {
+        match &self.zones[z].price {
+            Some(series) => series.integrate(from, to) / 3_600.0,
+            None => pool.spot_price * to.since(from).as_secs_f64() / 3_600.0,
+        }
+    }
+
+    fn available(&self, z: usize, t: SimTime) -> Option<u32> {
+        self.zones[z].availability.as_ref().map(|a| a.value_at(t).max(0.0).min(f64::from(u32::MAX)) as u32)
+    }
+
+    /// Whether one more spot instance of `pool` can launch in zone `z` at `t`.
+    fn obtainable(&self, pool: &PoolSpec, z: usize, t: SimTime) -> bool {
+        let capacity_ok = self.available(z, t).is_none_or(|a| a > self.zones[z].n_running);
+        capacity_ok && pool.max_price.is_none_or(|m| self.spot_price(pool, z, t) <= m)
+    }
+
+    /// The zone a new spot instance of pool `p` goes to, if any is obtainable.
+    fn choose_zone(&mut self, p: usize, pool: &PoolSpec, t: SimTime) -> Option<usize> {
+        let zones = &self.pools[p].zones;
+        let ok: Vec<usize> = zones.iter().copied().filter(|&z| self.obtainable(pool, z, t)).collect();
+        let chosen = match pool.zone_strategy {
+            ZoneStrategy::LowestPrice => {
+                ok.iter().copied().min_by(|&a, &b| self.spot_price(pool, a, t).total_cmp(&self.spot_price(pool, b, t)))
+            }
+            ZoneStrategy::MostAvailable => ok.iter().copied().max_by_key(|&z| {
+                // Unlimited zones rank first; among limited ones, the most headroom; ties → first listed.
+                let headroom =
+                    self.available(z, t).map_or(u64::MAX, |a| u64::from(a.saturating_sub(self.zones[z].n_running)));
+                (headroom, std::cmp::Reverse(zones.iter().position(|&x| x == z)))
+            }),
+            ZoneStrategy::RoundRobin => {
+                let n = zones.len();
+                let start = self.pools[p].rr_next;
+                (0..n).map(|i| zones[(start + i) % n]).find(|z| ok.contains(z))
+            }
+        }?;
+        if pool.zone_strategy == ZoneStrategy::RoundRobin {
+            let pos = zones.iter().position(|&z| z == chosen).unwrap_or(0);
+            self.pools[p].rr_next = (pos + 1) % zones.len();
+        }
+        Some(chosen)
+    }
+
+    /// Interruption rate per ns at `t` for a base rate `per_hour`.
+    fn hazard_rate(&self, per_hour: f64, t: SimTime) -> f64 {
+        let Some((weekend, profile)) = self.hazard else { return 0.0 };
+        let unix = self.start_unix_s + (t.0 / 1_000_000_000) as i64;
+        let dow = (unix.div_euclid(86_400) + 4).rem_euclid(7); // 0 = Sunday (1970-01-01 was a Thursday)
+        let hour = unix.rem_euclid(86_400) / 3_600;
+        let w = if dow == 0 || dow == 6 { weekend } else { 1.0 };
+        per_hour / 3.6e12 * w * profile[hour as usize]
+    }
+
+    /// The next interruption of an instance launched at `from`, before `until`, by thinning.
+    fn next_interruption(&self, per_hour: f64, from: SimTime, until: SimTime, rng: &mut Stream) -> Option<SimTime> {
+        let (weekend, profile) = self.hazard?;
+        let max_factor = weekend.max(1.0) * profile.iter().copied().fold(0.0, f64::max);
+        let max_rate = per_hour / 3.6e12 * max_factor;
+        if max_rate <= 0.0 {
+            return None;
+        }
+        let mut t = from.0 as f64;
+        loop {
+            let gap: f64 = Exp1.sample(rng);
+            t += gap / max_rate;
+            if t >= until.0 as f64 {
+                return None;
+            }
+            let at = SimTime(t as u64);
+            if rng.random::<f64>() * max_rate < self.hazard_rate(per_hour, at) {
+                return Some(at);
+            }
+        }
+    }
+
+    /// Next change of zone `z`'s availability or price after `t`.
+    fn next_zone_change(&self, z: usize, t: SimTime) -> Option<SimTime> {
+        let zone = &self.zones[z];
+        let a = zone.availability.as_ref().and_then(|s| s.next_change_after(t));
+        let p = zone.price.as_ref().and_then(|s| s.next_change_after(t));
+        match (a, p) {
+            (Some(a), Some(p)) => Some(a.min(p)),
+            (a, p) => a.or(p),
+        }
+    }
+}
+
+impl World<'_, '_> {
+    /// Launches the initial fleet, ready at time 0, and schedules the zones' first changes.
+    pub(super) fn start_fleet(&mut self) {
+        for (p, pool) in self.s.fleet.pools.iter().enumerate() {
+            if pool.market == Market::Spot {
+                continue;
+            }
+            for _ in 0..pool.count {
+                self.launch(SimTime::ZERO, p, pool.market, None, true);
+            }
+        }
+        for p in 0..self.s.fleet.pools.len() {
+            if self.s.fleet.pools[p].market == Market::Spot {
+                self.replenish(SimTime::ZERO, p, true);
+            }
+        }
+        for z in 0..self.fleet.zones.len() {
+            self.schedule_zone_change(SimTime::ZERO, z);
+        }
+        // Idle replicas as a stack with the lowest index on top: the first pools serve first.
+        self.idle.sort_unstable_by(|a, b| b.cmp(a));
+    }
+
+    fn schedule_zone_change(&mut self, now: SimTime, z: usize) {
+        if let Some(t) = self.fleet.next_zone_change(z, now).filter(|&t| t < self.horizon) {
+            self.events.schedule(t, Event::ZoneChanged(z as u32));
+        }
+    }
+
+    /// Brings time-weighted counters up to `now` (for the end of the run).
+    pub(super) fn account_public(&mut self, now: SimTime) {
+        self.account(now);
+    }
+
+    /// Brings time-weighted counters up to `now`; call before any change of readiness.
+    fn account(&mut self, now: SimTime) {
+        let f = &mut self.fleet;
+        let dt = now.since(f.last_account).as_nanos();
+        if dt > 0 {
+            f.replica_ns += dt as f64 * f64::from(f.n_ready);
+            let lost: u32 = self
+                .s
+                .fleet
+                .pools
+                .iter()
+                .zip(&f.pools)
+                .filter(|(spec, _)| spec.market == Market::Spot)
+                .map(|(spec, st)| spec.count.saturating_sub(st.n_ready_spot))
+                .sum();
+            f.spot_lost_ns += dt as f64 * f64::from(lost);
+            if f.n_ready < f.n_target {
+                f.below_capacity_ns += dt;
+            }
+            f.last_account = now;
+        }
+    }
+
+    /// Starts an instance of pool `p` in `market` (and spot `zone`); ready at once or after boot.
+    fn launch(&mut self, now: SimTime, p: usize, market: Market, zone_idx: Option<usize>, ready_now: bool) -> usize {
+        let pool = &self.s.fleet.pools[p];
+        let r = self.replicas.len();
+        let queue_idx = if self.queues.len() == 1 { 0 } else { r.min(self.queues.len() - 1) };
+        self.replicas.push(Replica {
+            pool_idx: p,
+            market,
+            zone_idx,
+            speed: pool.instance.speed,
+            queue_idx,
+            state: ReplicaState::Booting,
+            busy: false,
+            batch: Vec::new(),
+            generation: 0,
+            busy_ns: 0,
+            launched: now,
+            stopped: None,
+            stand_in: pool.market == Market::Spot && market == Market::OnDemand,
+        });
+        self.fleet.pools[p].n_live += 1;
+        if let Some(z) = zone_idx {
+            self.fleet.zones[z].n_running += 1;
+            self.fleet.pools[p].n_live_spot += 1;
+            let per_hour = pool.interruptions_per_hour;
+            let mut stream = rng::indexed_stream(self.s.seed, "interruptions", r as u64);
+            if let Some(t) = self.fleet.next_interruption(per_hour, now, self.horizon, &mut stream) {
+                self.events.schedule(t, Event::InterruptionNoticed(r as u32));
+            }
+        } else if self.replicas[r].stand_in {
+            self.fleet.pools[p].stand_ins.push(r as u32);
+        }
+        if let Some(lifetime) = pool.instance.max_lifetime.filter(|_| market == Market::Spot) {
+            let t = now.after(lifetime);
+            if t < self.horizon {
+                self.events.schedule(t, Event::InterruptionNoticed(r as u32));
+            }
+        }
+        if ready_now || pool.instance.boot.as_nanos() == 0 {
+            self.mark_ready(now, r);
+        } else {
+            self.events.schedule(now.after(pool.instance.boot), Event::InstanceReady(r as u32));
+        }
+        r
+    }
+
+    fn mark_ready(&mut self, now: SimTime, r: usize) {
+        if self.replicas[r].state != ReplicaState::Booting {
+            return;
+        }
+        self.account(now);
+        let p = self.replicas[r].pool_idx;
+        self.replicas[r].state = ReplicaState::Ready;
+        self.fleet.n_ready += 1;
+        self.fleet.max_ready = self.fleet.max_ready.max(self.fleet.n_ready);
+        self.fleet.pools[p].n_ready += 1;
+        if self.replicas[r].zone_idx.is_some() {
+            self.fleet.pools[p].n_ready_spot += 1;
+        }
+        if self.queues.len() == 1 {
+            self.idle.push(r as u32);
+        }
+        let q = self.replicas[r].queue_idx;
+        self.try_dispatch(now, q);
+        if self.replicas[r].zone_idx.is_some() {
+            self.release_surplus_stand_in(now, p);
+        }
+    }
+
+    pub(super) fn on_instance_ready(&mut self, now: SimTime, r: usize) {
+        self.mark_ready(now, r);
+    }
+
+    /// Leaves the ready set: no new batches (the idle stack forgets it).
+    fn leave_ready(&mut self, now: SimTime, r: usize, next: ReplicaState) {
+        self.account(now);
+        let p = self.replicas[r].pool_idx;
+        if self.replicas[r].state == ReplicaState::Ready {
+            self.fleet.n_ready -= 1;
+            self.fleet.pools[p].n_ready -= 1;
+            if self.replicas[r].zone_idx.is_some() {
+                self.fleet.pools[p].n_ready_spot -= 1;
+            }
+            if !self.replicas[r].busy {
+                self.idle.retain(|&i| i as usize != r);
+            }
+        }
+        self.replicas[r].state = next;
+    }
+
+    pub(super) fn on_interruption_noticed(&mut self, now: SimTime, r: usize) {
+        self.notice(now, r);
+    }
+
+    /// Tells spot instance `r` it will be reclaimed; its pool asks for a replacement.
+    fn notice(&mut self, now: SimTime, r: usize) {
+        if !matches!(self.replicas[r].state, ReplicaState::Booting | ReplicaState::Ready)
+            || self.replicas[r].zone_idx.is_none()
+        {
+            return;
+        }
+        let p = self.replicas[r].pool_idx;
+        self.leave_ready(now, r, ReplicaState::Noticed);
+        self.fleet.n_interruptions += 1;
+        self.fleet.interruption_times.push(now);
+        self.interval.interruptions += 1;
+        if let Some(z) = self.replicas[r].zone_idx {
+            self.fleet.zones[z].n_running -= 1;
+        }
+        self.fleet.pools[p].n_live_spot -= 1;
+        self.fleet.pools[p].n_live -= 1;
+        let notice = self.s.fleet.pools[p].notice;
+        self.events.schedule(now.after(notice), Event::InstanceStopped(r as u32));
+        if now < self.horizon {
+            self.replenish(now, p, false);
+        }
+    }
+
+    pub(super) fn on_instance_stopped(&mut self, now: SimTime, r: usize) {
+        self.stop_instance(now, r);
+    }
+
+    /// Stops instance `r` now: billing ends, an unfinished batch goes back to the queue.
+    pub(super) fn stop_instance(&mut self, now: SimTime, r: usize) {
+        if self.replicas[r].state == ReplicaState::Stopped {
+            return;
+        }
+        if self.replicas[r].state != ReplicaState::Noticed && self.replicas[r].state != ReplicaState::Releasing {
+            self.leave_ready(now, r, ReplicaState::Stopped);
+        }
+        self.replicas[r].state = ReplicaState::Stopped;
+        self.replicas[r].stopped = Some(now);
+        self.fleet.stopped_cost_usd += self.raw_cost(r, now);
+        self.requeue_batch(now, r);
+    }
+
+    /// The cost of instance `r` from launch to `until`, before rounding and minimums.
+    pub(super) fn raw_cost(&self, r: usize, until: SimTime) -> f64 {
+        let rep = &self.replicas[r];
+        let pool = &self.s.fleet.pools[rep.pool_idx];
+        match (rep.market, rep.zone_idx) {
+            (Market::Spot, Some(z)) => self.fleet.spot_cost(pool, z, rep.launched, until),
+            (Market::OnDemand, _) if rep.stand_in => {
+                pool.instance.on_demand_price * until.since(rep.launched).as_secs_f64() / 3_600.0
+            }
+            _ => pool.price_per_hour * until.since(rep.launched).as_secs_f64() / 3_600.0,
+        }
+    }
+
+    /// Launches spot instances (or on-demand stand-ins) until pool `p` has its count.
+    fn replenish(&mut self, now: SimTime, p: usize, ready_now: bool) {
+        let pool = &self.s.fleet.pools[p];
+        while self.fleet.pools[p].n_live_spot < pool.count {
+            match self.fleet.choose_zone(p, pool, now) {
+                Some(z) => {
+                    self.launch(now, p, Market::Spot, Some(z), ready_now);
+                }
+                None => break,
+            }
+        }
+        if pool.ondemand_fallback {
+            while self.fleet.pools[p].n_live_spot + (self.fleet.pools[p].stand_ins.len() as u32) < pool.count {
+                self.launch(now, p, Market::OnDemand, None, ready_now);
+            }
+        }
+    }
+
+    /// Once pool `p` has enough ready spot instances, lets go of its newest stand-in.
+    fn release_surplus_stand_in(&mut self, now: SimTime, p: usize) {
+        let count = self.s.fleet.pools[p].count;
+        let st = &self.fleet.pools[p];
+        if st.stand_ins.is_empty() || st.n_ready_spot + st.stand_ins.len() as u32 <= count {
+            return;
+        }
+        let Some(r) = self.fleet.pools[p].stand_ins.pop().map(|r| r as usize) else { return };
+        self.fleet.pools[p].n_live -= 1;
+        let busy = self.replicas[r].busy;
+        self.leave_ready(now, r, ReplicaState::Releasing);
+        if !busy {
+            self.stop_instance(now, r);
+        }
+    }
+
+    /// A zone's availability or price changed: reclaim what no longer fits, launch what now does.
+    pub(super) fn on_zone_changed(&mut self, now: SimTime, z: usize) {
+        if let Some(avail) = self.fleet.available(z, now) {
+            // Newest first: the most recently launched instances are reclaimed.
+            let mut excess = self.fleet.zones[z].n_running.saturating_sub(avail);
+            let mut r = self.replicas.len();
+            while excess > 0 && r > 0 {
+                r -= 1;
+                if self.replicas[r].zone_idx == Some(z)
+                    && matches!(self.replicas[r].state, ReplicaState::Booting | ReplicaState::Ready)
+                {
+                    self.notice(now, r);
+                    excess -= 1;
+                }
+            }
+        }
+        for r in 0..self.replicas.len() {
+            let rep = &self.replicas[r];
+            if rep.zone_idx != Some(z) || !matches!(rep.state, ReplicaState::Booting | ReplicaState::Ready) {
+                continue;
+            }
+            let pool = &self.s.fleet.pools[rep.pool_idx];
+            if pool.max_price.is_some_and(|m| self.fleet.spot_price(pool, z, now) > m) {
+                self.notice(now, r);
+            }
+        }
+        for p in 0..self.s.fleet.pools.len() {
+            if self.s.fleet.pools[p].market == Market::Spot && self.fleet.pools[p].zones.contains(&z) {
+                self.replenish(now, p, false);
+            }
+        }
+        self.schedule_zone_change(now, z);
+    }
+}

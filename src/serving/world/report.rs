@@ -1,0 +1,247 @@
+//! From world state to results: time-series rows, billing, and the summary.
+
+use std::collections::BTreeMap;
+
+use super::fleet::ReplicaState;
+use super::{Event, Outcome, World};
+use crate::engine::SimTime;
+use crate::fleet::billing;
+use crate::metrics::summary::*;
+use crate::metrics::timeseries::{Row, TimeSeries};
+use crate::scenario::Market;
+
+/// What billing found, per instance and in total.
+struct Bill {
+    by_market: [f64; 3],
+    by_zone: BTreeMap<String, f64>,
+    by_pool: Vec<f64>,
+    billed_s_by_pool: Vec<f64>,
+}
+
+fn market_idx(m: Market) -> usize {
+    match m {
+        Market::OnDemand => 0,
+        Market::Spot => 1,
+        Market::Reserved => 2,
+    }
+}
+
+impl World<'_, '_> {
+    /// Rows continue through the drain after the horizon until no request is left — or nothing
+    /// else is pending, so that requests no replica will ever serve do not keep the run going;
+    /// the last, partial row is written at the end of the run by [`World::finish`].
+    pub(super) fn on_interval_ended(&mut self, now: SimTime) {
+        let draining = self.n_arrived > self.n_completed + self.n_dropped && !self.events.is_empty();
+        if now > self.horizon && !draining {
+            return;
+        }
+        self.push_row(now, self.running_cost(now));
+        let next = now.after(self.s.timeseries_interval);
+        if next <= self.horizon || draining {
+            self.events.schedule(next, Event::IntervalEnded);
+        }
+    }
+
+    fn is_live(&self, r: usize) -> bool {
+        matches!(self.replicas[r].state, ReplicaState::Booting | ReplicaState::Ready)
+    }
+
+    /// Cost accrued by `now` before rounding and minimums (those apply at the end).
+    fn running_cost(&self, now: SimTime) -> f64 {
+        let live: f64 = (0..self.replicas.len())
+            .filter(|&r| self.replicas[r].stopped.is_none())
+            .map(|r| self.raw_cost(r, now))
+            .sum();
+        self.fleet.stopped_cost_usd + live
+    }
+
+    fn push_row(&mut self, now: SimTime, cost_usd: f64) {
+        let interval = std::mem::take(&mut self.interval);
+        let mut by_pool = vec![0u32; self.s.fleet.pools.len()];
+        let mut by_market = [0u32; 3];
+        for r in 0..self.replicas.len() {
+            if self.is_live(r) {
+                by_pool[self.replicas[r].pool_idx] += 1;
+                by_market[market_idx(self.replicas[r].market)] += 1;
+            }
+        }
+        self.rows.push(Row {
+            time_s: now.as_secs_f64(),
+            arrivals: interval.arrivals,
+            completions: interval.completions,
+            queue_len: self.n_queued as u64,
+            busy_replicas: self.n_busy,
+            replicas_by_pool: by_pool,
+            replicas_by_market: by_market,
+            interruptions: interval.interruptions,
+            cost_usd,
+        });
+    }
+
+    /// Bills every instance: from launch to stop (or the end of the run), rounded up to the
+    /// granularity, at least the minimum; spot at the price in force over that time; reserved
+    /// capacity for the whole run whether used or not.
+    fn bill(&self, end: SimTime) -> Bill {
+        let pools = &self.s.fleet.pools;
+        let mut bill = Bill {
+            by_market: [0.0; 3],
+            by_zone: BTreeMap::new(),
+            by_pool: vec![0.0; pools.len()],
+            billed_s_by_pool: vec![0.0; pools.len()],
+        };
+        for rep in &self.replicas {
+            let pool = &pools[rep.pool_idx];
+            let stop = rep.stopped.unwrap_or(end);
+            let (billed_s, cost) = if rep.market == Market::Reserved {
+                let whole = end.since(SimTime::ZERO);
+                (whole.as_secs_f64(), pool.price_per_hour * whole.as_secs_f64() / 3_600.0)
+            } else {
+                let billed = billing::billed(stop.since(rep.launched), &self.s.billing);
+                let until = rep.launched.after(billed);
+                let cost = match (rep.market, rep.zone_idx) {
+                    (Market::Spot, Some(z)) => self.fleet.spot_cost(pool, z, rep.launched, until),
+                    _ if rep.stand_in => billing::cost_usd(billed, pool.instance.on_demand_price),
+                    _ => billing::cost_usd(billed, pool.price_per_hour),
+                };
+                (billed.as_secs_f64(), cost)
+            };
+            bill.by_market[market_idx(rep.market)] += cost;
+            bill.by_pool[rep.pool_idx] += cost;
+            bill.billed_s_by_pool[rep.pool_idx] += billed_s;
+            if let Some(z) = rep.zone_idx {
+                *bill.by_zone.entry(self.fleet.zones[z].name.clone()).or_default() += cost;
+            }
+        }
+        bill
+    }
+
+    pub(super) fn finish(mut self) -> Outcome {
+        let end = self.horizon.max(self.last_completion);
+        self.account_public(end);
+        let bill = self.bill(end);
+        let total: f64 = bill.by_market.iter().sum();
+        if self.rows.last().is_none_or(|r| r.time_s < end.as_secs_f64()) {
+            self.push_row(end, total);
+        } else if let Some(last) = self.rows.last_mut() {
+            last.cost_usd = total;
+        }
+        let summary = self.summary(end, &bill, total);
+        let mut warnings = Vec::new();
+        if self.n_dropped_at_limit > 0 {
+            warnings.push(format!(
+                "{} requests were dropped because {} were already waiting: the fleet cannot keep up with the arrivals (they count as SLA violations)",
+                self.n_dropped_at_limit, self.s.limits.max_queued_requests
+            ));
+        }
+        let timeseries =
+            TimeSeries { pool_names: self.s.fleet.pools.iter().map(|p| p.name.clone()).collect(), rows: self.rows };
+        let stranded = summary.requests.in_flight;
+        if stranded > 0 {
+            warnings.push(format!(
+                "{stranded} requests were still waiting when the run ended: no replica was left to serve them (markets do not change after the horizon)"
+            ));
+        }
+        let interruption_times = std::mem::take(&mut self.fleet.interruption_times);
+        Outcome { summary, timeseries, latency: self.latency, warnings, interruption_times }
+    }
+
+    fn pool_summaries(&self, end: SimTime, bill: &Bill) -> Vec<PoolSummary> {
+        let pools = &self.s.fleet.pools;
+        let mut launched = vec![0u64; pools.len()];
+        let mut interruptions = vec![0u64; pools.len()];
+        let mut run_ns = vec![0f64; pools.len()];
+        let mut busy_ns = vec![0f64; pools.len()];
+        for rep in &self.replicas {
+            let p = rep.pool_idx;
+            launched[p] += 1;
+            let stop = rep.stopped.unwrap_or(end);
+            run_ns[p] += stop.since(rep.launched).as_nanos() as f64;
+            busy_ns[p] += rep.busy_ns as f64;
+            if rep.state == ReplicaState::Stopped && rep.zone_idx.is_some() && !rep.stand_in {
+                interruptions[p] += 1;
+            }
+        }
+        pools
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PoolSummary {
+                name: p.name.clone(),
+                instance: p.instance.name.clone(),
+                market: p.market.as_str().into(),
+                count: p.count,
+                instances_launched: launched[i],
+                interruptions: interruptions[i],
+                price_per_hour: p.price_per_hour,
+                instance_hours: run_ns[i] / 3.6e12,
+                billed_hours: bill.billed_s_by_pool[i] / 3_600.0,
+                cost_usd: bill.by_pool[i],
+                utilization: if run_ns[i] > 0.0 { busy_ns[i] / run_ns[i] } else { 0.0 },
+            })
+            .collect()
+    }
+
+    fn summary(&self, end: SimTime, bill: &Bill, total: f64) -> Summary {
+        let end_s = end.as_secs_f64();
+        let pools = self.pool_summaries(end, bill);
+        let run_ns: f64 = pools.iter().map(|p| p.instance_hours * 3.6e12).sum();
+        let busy_ns: f64 = self.replicas.iter().map(|r| r.busy_ns as f64).sum();
+        let rps = if end_s > 0.0 { self.n_completed as f64 / end_s } else { 0.0 };
+        let per_hour = if end_s > 0.0 { total / (end_s / 3_600.0) } else { 0.0 };
+        let measured = self.latency.count();
+        // Dropped requests never got an answer: they count as violations. With nothing measured
+        // (e.g. warmup covers every arrival) the SLA cannot be judged and is left null.
+        let n_violations = self.latency.n_over_sla() + self.n_dropped_measured;
+        let n_judged = measured + self.n_dropped_measured;
+        let sla = self.s.serving.sla.map(|sla| {
+            let rate = (n_judged > 0).then(|| n_violations as f64 / n_judged as f64);
+            SlaSummary {
+                target_s: Some(sla.latency.as_secs_f64()),
+                quantile: Some(sla.quantile),
+                violation_rate: rate,
+                met: rate.map(|r| r <= 1.0 - sla.quantile),
+            }
+        });
+        let in_queues: u64 = self.n_queued as u64;
+        let in_service: u64 = self.replicas.iter().filter(|r| r.busy).map(|r| r.batch.len() as u64).sum();
+        Summary {
+            scenario: self.s.name.clone(),
+            requests: Requests {
+                arrived: self.n_arrived,
+                completed: self.n_completed,
+                retried: self.n_retried,
+                dropped: self.n_dropped,
+                sla_violations: if self.s.serving.sla.is_some() { n_violations } else { 0 },
+                cache_hits: self.n_cache_hits,
+                measured,
+                in_flight: in_queues + in_service,
+            },
+            latency_s: self.latency.summary(),
+            sla: sla.unwrap_or_default(),
+            cost_usd: Cost {
+                total,
+                on_demand: bill.by_market[0],
+                spot: bill.by_market[1],
+                reserved: bill.by_market[2],
+                per_million_requests: if self.n_completed > 0 { total / self.n_completed as f64 * 1e6 } else { 0.0 },
+                by_zone: bill.by_zone.clone(),
+            },
+            throughput: Throughput {
+                rps,
+                requests_per_usd: if total > 0.0 { self.n_completed as f64 / total } else { 0.0 },
+                rps_per_usd_per_hour: if per_hour > 0.0 { rps / per_hour } else { 0.0 },
+            },
+            fleet: FleetSummary {
+                instance_hours: run_ns / 3.6e12,
+                interruptions: self.fleet.n_interruptions,
+                mean_replicas: if end.0 > 0 { self.fleet.replica_ns / end.0 as f64 } else { 0.0 },
+                max_replicas: self.fleet.max_ready,
+                utilization: if run_ns > 0.0 { busy_ns / run_ns } else { 0.0 },
+                instances_launched: self.replicas.len() as u64,
+                spot_capacity_hours_lost: self.fleet.spot_lost_ns / 3.6e12,
+                time_below_capacity_s: self.fleet.below_capacity_ns as f64 / 1e9,
+            },
+            pools,
+            engine: Engine { events: self.events.n_events(), wall_s: 0.0, seed: self.s.seed, end_s },
+        }
+    }
+}
