@@ -14,7 +14,11 @@ pub fn catalog(args: &CatalogArgs) -> Result<Outcome> {
         })
         .collect();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&types)?);
+        let refs = fleetsim::fleet::market_refs::all();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "instance_types": types, "market_references": refs }))?
+        );
         return Ok(Outcome::Ok);
     }
     println!(
@@ -42,5 +46,11 @@ pub fn catalog(args: &CatalogArgs) -> Result<Outcome> {
         types.len()
     );
     println!("Prices change: override any figure under fleet.instance_types in a scenario.");
+    if args.filter.is_none() {
+        println!("\nSpot market references (defaults when a scenario gives none; sources in --json):");
+        for r in fleetsim::fleet::market_refs::all() {
+            println!("  {:<28} {:<20} {:>10} {:<9} {}", r.kind, r.key, r.value, r.unit, r.date);
+        }
+    }
     Ok(Outcome::Ok)
 }

@@ -7,7 +7,7 @@
 //!
 //! | kind | key | unit |
 //! | --- | --- | --- |
-//! | `interruption_rate` | GPU model (`A100`, `V100`, `H100`, `L4`) | `per_hour` |
+//! | `interruption_rate` | GPU model (`A100`, `V100`, `H100`) | `per_hour` |
 //! | `observed_interruption_rate` | `provider:GPU` (cross-checks) | `per_hour` |
 //! | `weekend_factor` | `all` | `factor` (weekend hazard ÷ weekday hazard) |
 //! | `notice` | provider (`aws`, `gcp`, `azure`) | `seconds` |
@@ -21,9 +21,10 @@
 //! * The `interruption_rate` rows for A100, V100 and H100 are the figures quoted in the project's
 //!   issue; we could not find them in a public source, and they are two to three orders of
 //!   magnitude above what the AWS Spot Instance Advisor buckets imply, while the V100 one is ~60×
-//!   below the V100 preemption trace of the paper it is attributed to. The L4 row is an Advisor
-//!   bucket converted to an hourly hazard, so it is not on the same footing as the other three.
-//!   The `observed_interruption_rate` rows hold those cross-checks.
+//!   below the V100 preemption trace of the paper it is attributed to. The
+//!   `observed_interruption_rate` rows hold those cross-checks; they are not used as defaults.
+//!   GPUs without an `interruption_rate` row (L4, T4, A10G, …) have no default: a scenario with
+//!   such a spot pool must give `spot.interruptions.hazard.per_hour` or a trace.
 //! * Advisor buckets ("<5%" of capacity reclaimed over the trailing month) are converted as a
 //!   monthly probability `p` → hazard `-ln(1 - p) / 730 h`, at the bucket midpoint.
 //! * Notices and the GCP preemptible lifetime are the providers' documented behaviour.

@@ -266,8 +266,11 @@ fn catalog_lists_types_with_prices() {
         .stdout(predicate::str::contains("g5.xlarge").and(predicate::str::contains("1.0060")));
     let out = fleetsim().args(["catalog", "--json", "--filter", "h100"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rows = v.as_array().unwrap();
+    let rows = v["instance_types"].as_array().unwrap();
     assert!(!rows.is_empty());
+    let refs = v["market_references"].as_array().unwrap();
+    assert!(refs.iter().any(|r| r["kind"] == "interruption_rate" && r["key"] == "V100"));
+    assert!(refs.iter().all(|r| r["source"].as_str().unwrap().starts_with("https://")));
     assert!(rows.iter().all(|r| r["price_source"].as_str().unwrap().starts_with("https://")));
 }
 
