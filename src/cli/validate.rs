@@ -14,11 +14,14 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
         println!("trace {}: {n} requests over {:.1} s", path.display(), last.as_secs_f64());
     }
     let market = fleetsim::trace::market::load(s).context("spot traces")?;
-    for (zone, series) in &market.availability {
-        println!("availability {zone}: {} changes", series.points().count());
+    let label = |zone: &str, instance: &str| {
+        if instance.is_empty() { zone.to_string() } else { format!("{zone} ({instance})") }
+    };
+    for ((zone, instance), series) in &market.availability {
+        println!("availability {}: {} changes", label(zone, instance), series.points().count());
     }
-    for (zone, series) in &market.prices {
-        println!("spot price {zone}: {} changes", series.points().count());
+    for ((zone, instance), series) in &market.prices {
+        println!("spot price {}: {} changes", label(zone, instance), series.points().count());
     }
     let n_replicas: u32 = s.fleet.pools.iter().map(|p| p.count).sum();
     println!(

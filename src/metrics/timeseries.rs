@@ -45,7 +45,7 @@ impl TimeSeries {
             "busy_replicas".into(),
         ];
         header.extend(self.pool_names.iter().map(|p| format!("replicas_{p}")));
-        header.extend(["replicas_on_demand", "replicas_spot", "replicas_reserved", "interruptions"].map(String::from));
+        header.extend(["on_demand_replicas", "spot_replicas", "reserved_replicas", "interruptions"].map(String::from));
         header.push("cost_usd".into());
         // Writing to a Vec cannot fail.
         let _ = w.write_record(&header);

@@ -21,6 +21,9 @@ pub struct Scenario {
     pub warmup: Duration,
     /// The instant of time 0 (weekends, time-of-day profiles, timestamped traces).
     pub start: jiff::Timestamp,
+    /// `start` when the scenario gives it: timestamped market traces are then read relative to
+    /// it; otherwise each trace's first row is time 0.
+    pub trace_start: Option<jiff::Timestamp>,
     /// Spot markets, when any pool is spot.
     pub spot: Option<SpotSpec>,
     /// The serving workload, service model, batcher and router.

@@ -245,7 +245,23 @@ fn spot_fields(
             },
         };
     }
+    if let Some(RawInterruptions::Hazard(h)) = spot.and_then(|s| s.interruptions.as_ref()) {
+        let peak = h.weekend_factor.unwrap_or(1.0).max(1.0)
+            * h.profile.as_ref().map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max));
+        if out.interruptions_per_hour * peak > 100.0 {
+            return invalid(
+                "spot.interruptions.hazard",
+                format!(
+                    "peaks at {} interruptions per instance-hour (per_hour × weekend_factor × largest profile entry); the limit is 100",
+                    out.interruptions_per_hour * peak
+                ),
+            );
+        }
+    }
     out.notice = match spot.and_then(|s| s.notice) {
+        Some(n) if n.0 > Duration::from_secs(3_600) => {
+            return invalid("spot.notice", format!("{} is longer than the 1h limit (providers give 30s to 2m)", n.0));
+        }
         Some(n) => n.0,
         None => {
             market_refs::notice_secs(&instance.provider).map_or(DEFAULT_NOTICE, |r| Duration::from_secs_f64(r.value))

@@ -79,6 +79,7 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
         horizon,
         warmup,
         start,
+        trace_start: raw.start.as_ref().map(|_| start),
         spot,
         serving: serving(raw, base_dir)?,
         fleet,

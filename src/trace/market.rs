@@ -13,13 +13,15 @@ pub enum MarketError {
     /// A trace file could not be read.
     #[error(transparent)]
     Trace(#[from] SpotTraceError),
-    /// A spot zone without an availability series.
-    #[error("spot zone {zone:?} (pool {pool:?}) has no availability trace; the traces cover {found:?}")]
+    /// A spot zone without a series.
+    #[error("spot zone {zone:?} (pool {pool:?}) has no {what} series in the traces, which cover {found:?}")]
     MissingZone {
         /// The zone.
         zone: String,
         /// The pool.
         pool: String,
+        /// "an availability" or "a price".
+        what: &'static str,
         /// Zones the traces hold.
         found: Vec<String>,
     },
@@ -32,20 +34,11 @@ pub fn load(s: &Scenario) -> Result<MarketData, MarketError> {
     if let Interruptions::Traces(traces) = &spot_spec.interruptions {
         for t in traces {
             let format = if t.skypilot { AvailabilityFormat::SkypilotAvailability } else { AvailabilityFormat::Csv };
-            let series = spot::read_availability(&t.path, format, t.zone.as_deref(), t.instance.as_deref(), None)?;
-            merge(&mut data.availability, series);
+            let series =
+                spot::read_availability(&t.path, format, t.zone.as_deref(), t.instance.as_deref(), s.trace_start)?;
+            merge(&mut data.availability, series, t.instance.as_deref());
         }
-        for pool in s.fleet.pools.iter().filter(|p| p.market == Market::Spot) {
-            for zone in &pool.zones {
-                if !data.availability.contains_key(zone) {
-                    return Err(MarketError::MissingZone {
-                        zone: zone.clone(),
-                        pool: pool.name.clone(),
-                        found: data.availability.keys().cloned().collect(),
-                    });
-                }
-            }
-        }
+        check_coverage(s, &data.availability, |d, z, i| d.availability_of(z, i).is_some(), &data, "an availability")?;
     }
     for t in &spot_spec.price_traces {
         let format = match t.format {
@@ -53,15 +46,50 @@ pub fn load(s: &Scenario) -> Result<MarketData, MarketError> {
             PriceTraceFormat::AwsJson => PriceFormat::AwsJson,
             PriceTraceFormat::SkypilotPrices => PriceFormat::SkypilotPrices,
         };
-        let series = spot::read_prices(&t.path, format, t.zone.as_deref(), t.instance.as_deref(), t.tick, None)?;
-        merge(&mut data.prices, series);
+        let series =
+            spot::read_prices(&t.path, format, t.zone.as_deref(), t.instance.as_deref(), t.tick, s.trace_start)?;
+        merge(&mut data.prices, series, t.instance.as_deref());
+    }
+    if !spot_spec.price_traces.is_empty() {
+        check_coverage(s, &data.prices, |d, z, i| d.price_of(z, i).is_some(), &data, "a price")?;
     }
     Ok(data)
 }
 
-/// Later entries win for a zone given twice.
-fn merge(into: &mut BTreeMap<String, StepSeries>, from: BTreeMap<String, StepSeries>) {
-    into.extend(from);
+/// Every spot pool's zones must have a series (for its instance type or the whole zone).
+fn check_coverage(
+    s: &Scenario,
+    map: &BTreeMap<(String, String), StepSeries>,
+    covered: impl Fn(&MarketData, &str, &str) -> bool,
+    data: &MarketData,
+    what: &'static str,
+) -> Result<(), MarketError> {
+    for pool in s.fleet.pools.iter().filter(|p| p.market == Market::Spot) {
+        for zone in &pool.zones {
+            if !covered(data, zone, &pool.instance.name) {
+                return Err(MarketError::MissingZone {
+                    zone: zone.clone(),
+                    pool: pool.name.clone(),
+                    what,
+                    found: map
+                        .keys()
+                        .map(|(z, i)| if i.is_empty() { z.clone() } else { format!("{z} ({i})") })
+                        .collect(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Adds series keyed by zone and the entry's instance filter; later entries win.
+fn merge(
+    into: &mut BTreeMap<(String, String), StepSeries>,
+    from: BTreeMap<String, StepSeries>,
+    instance: Option<&str>,
+) {
+    let instance = instance.unwrap_or_default().to_string();
+    into.extend(from.into_iter().map(|(zone, series)| ((zone, instance.clone()), series)));
 }
 
 /// Every trace file a scenario reads (for the manifest).

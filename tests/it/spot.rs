@@ -137,9 +137,9 @@ fn hazard_rate_matches_the_configured_rate() {
 }
 
 /// The weekend factor shows in the counts: 2024-01-01 is a Monday, so of two weeks, days 5–6 and
-/// 12–13 are weekends. With factor 0.6 the weekend hourly rate is 0.6 × the weekday rate
-/// (≈ 20.5 vs 12.3 an hour over 500 instances: 4 weekend days ≈ 1,180 events, sd of the ratio
-/// ≈ 3.5%, so ±0.06 is ≈ 3 sd … run 4 seeds to bring it under 2%).
+/// 12–13 are weekends. With factor 0.6 the weekend hourly rate is 0.6 × the weekday rate (≈ 12.3
+/// vs 20.5 an hour over 500 instances). Over 4 seeds the weekend count is ≈ 4,700 and the weekday
+/// count ≈ 19,700, so the ratio's relative sd is ≈ 1.6% (≈ 0.010 absolute); ±0.05 is 5 sd.
 #[test]
 fn weekend_factor_lowers_weekend_interruptions() {
     let s = scenario::from_yaml(&hazard_yaml(0.041, 0.6, "14d")).unwrap();
@@ -233,26 +233,100 @@ fn batcher_settings_do_not_change_arrivals_or_interruptions() {
     assert_ne!(a.summary.latency_s.mean, b.summary.latency_s.mean);
 }
 
-/// Requests are conserved under interruptions, re-queues and drops, over random seeds.
+/// Requests are conserved under interruptions, re-queues and drops, over random seeds: an
+/// on-demand replica plus 6 spot replicas (1,000 req/s max) offered 1,000 req/s with a 3/h hazard,
+/// no notice (running batches are re-queued) and a 300 s boot, so every interruption overloads
+/// the fleet and the 200-request queue limit drops arrivals.
 #[test]
 fn requests_are_conserved_under_interruptions() {
-    let yaml = serving_yaml("{ max_batch_size: 8, max_wait: 2ms, max_queue: 500 }")
+    let yaml = serving_yaml("{ max_batch_size: 8, max_wait: 2ms, max_queue: 200 }")
         .replace("per_hour: 0.5", "per_hour: 3")
-        .replace("rate: 200/s", "rate: 900/s")
+        .replace("rate: 200/s", "rate: 1000/s")
         .replace("horizon: 6h", "horizon: 2h")
-        .replace("notice: 30s", "notice: 0s");
+        .replace("notice: 30s", "notice: 0s")
+        .replace("zones: [a, b] }\n", "zones: [a, b] }\n  instance_types:\n    - { name: g5.xlarge, boot: 300s }\n");
     let s = scenario::from_yaml(&yaml).unwrap();
-    let mut retried = 0;
+    let (mut retried, mut dropped) = (0, 0);
     for seed in 1..=8 {
         let mut s = s.clone();
         s.seed = seed;
         let m = run_scenario(&s).summary;
         let r = &m.requests;
         assert_eq!(r.arrived, r.completed + r.dropped + r.in_flight, "seed {seed}: {r:?}");
-        assert_eq!(r.in_flight, 0, "seed {seed}: the queue drains");
+        assert_eq!(r.in_flight, 0, "seed {seed}: the on-demand replica drains the queue");
         retried += r.retried;
+        dropped += r.dropped;
     }
     assert!(retried > 0, "interruptions should have re-queued batches");
+    assert!(dropped > 0, "overload should have dropped arrivals at max_queue");
+}
+
+/// Requests no replica is left to serve stay in flight, conserved, with a warning: a spot-only
+/// fleet whose zone has no capacity after 30 min.
+#[test]
+fn stranded_requests_are_reported_in_flight() {
+    let yaml = format!(
+        "name: x\nhorizon: 1h\n{QUIET}fleet:\n  pools:\n    - {{ name: s, instance: p3.2xlarge, market: spot, count: 1, zones: [a] }}\n\
+         spot:\n  interruptions:\n    trace: {{ path: avail.csv, format: csv }}\n  price:\n    constant: 1.0\n  notice: 0s\n"
+    );
+    let out = run_in_dir(&yaml, &[("avail.csv", "time,zone,instance,available\n0,a,,1\n1800,a,,0\n")]);
+    let r = &out.summary.requests;
+    // One request a minute from t = 0: 60 arrive, the 30 before 1800 s are served.
+    assert_eq!((r.arrived, r.completed, r.in_flight), (60, 30, 30));
+    assert!(out.warnings.iter().any(|w| w.contains("30 requests were still waiting")));
+}
+
+/// Time-weighted metrics stop at the end of the run: the zone drops at 3500 s and returns at
+/// 3550 s, and the replacement would serve only at 4150 s (boot 10 min), after the 1 h run has
+/// ended. Capacity is missing 3500 → 3600 s: 100 s, not 650 s.
+#[test]
+fn fleet_metrics_stop_at_the_end_of_the_run() {
+    let yaml = format!(
+        "name: e\nhorizon: 1h\n{QUIET}fleet:\n  pools:\n    - {{ name: s, instance: p3.2xlarge, market: spot, count: 2, zones: [a] }}\n  \
+         instance_types:\n    - {{ name: p3.2xlarge, boot: 10m }}\n\
+         spot:\n  interruptions:\n    trace: {{ path: avail.csv, format: csv }}\n  price:\n    constant: 1.0\n  notice: 0s\n"
+    );
+    let out = run_in_dir(&yaml, &[("avail.csv", "time,zone,instance,available\n0,a,,2\n3500,a,,1\n3550,a,,2\n")]);
+    let f = &out.summary.fleet;
+    assert_eq!(f.time_below_capacity_s, 100.0);
+    assert!((f.spot_capacity_hours_lost - 100.0 / 3600.0).abs() < 1e-12);
+    assert_eq!(f.max_replicas, 2);
+    assert!((f.mean_replicas - (2.0 * 3500.0 + 100.0) / 3600.0).abs() < 1e-12);
+    // The replacement launched at 3550 s is billed its 60 s minimum but nothing after the end:
+    // (3600 + 3500 + 60) s at $1/h.
+    assert!((out.summary.cost_usd.spot - 7160.0 / 3600.0).abs() < 1e-12, "{}", out.summary.cost_usd.spot);
+}
+
+/// Common random numbers across fleet designs: adding an on-demand base pool, or on-demand
+/// fallback, does not move the spot pool's interruption times.
+#[test]
+fn other_pools_do_not_shift_spot_interruptions() {
+    let spot_only = "name: c\nseed: 3\nhorizon: 12h\nworkload:\n  arrivals:\n    poisson: { rate: 50/s }\n\
+        service:\n  batch_time: { base: 10ms }\n\
+        fleet:\n  pools:\n    - { name: s, instance: g5.xlarge, market: spot, count: 4 }\n\
+        spot:\n  interruptions:\n    hazard: { per_hour: 0.4 }\n  price:\n    constant: 0.4\n  notice: 30s\n";
+    let with_base = spot_only.replace("  pools:\n", "  pools:\n    - { name: od, instance: g5.xlarge, count: 2 }\n");
+    let with_fallback = spot_only.replace("count: 4 }", "count: 4, ondemand_fallback: true }");
+    let times = |y: &str| run_scenario(&scenario::from_yaml(y).unwrap()).interruption_times;
+    let base = times(spot_only);
+    assert!(base.len() > 5);
+    assert_eq!(base, times(&with_base));
+    assert_eq!(base, times(&with_fallback));
+}
+
+/// The hour-of-day profile shapes the hazard: multiplier 2 for hours 0–11 UTC, 0 for 12–23, so
+/// every interruption falls in the first half of each day, at twice the base rate there.
+#[test]
+fn hourly_profile_shapes_interruptions() {
+    let profile = [vec!["2"; 12], vec!["0"; 12]].concat().join(", ");
+    let yaml = hazard_yaml(0.041, 1.0, "4d")
+        .replace("weekend_factor: 1 }", &format!("weekend_factor: 1, profile: [{profile}] }}"));
+    let out = run_scenario(&scenario::from_yaml(&yaml).unwrap());
+    let hours: Vec<u64> = out.interruption_times.iter().map(|t| t.0 / 3_600_000_000_000 % 24).collect();
+    assert!(hours.iter().all(|&h| h < 12), "an interruption outside the profile's hours");
+    // Expected 500 × 0.041 × 2 × 12 h × 4 days = 1,968 (sd ≈ 44): ±10% is > 4 sd.
+    let n = hours.len() as f64;
+    assert!((n - 1968.0).abs() < 197.0, "{n} interruptions");
 }
 
 /// On-demand fallback: zone `a` has capacity until 600 s, none until 1800 s, then again. The
@@ -263,7 +337,7 @@ fn requests_are_conserved_under_interruptions() {
 fn ondemand_fallback_covers_a_spot_outage() {
     let yaml = format!(
         "name: f\nhorizon: 1h\n{QUIET}fleet:\n  pools:\n    - {{ name: s, instance: p3.2xlarge, market: spot, count: 1, zones: [a], ondemand_fallback: true }}\n  \
-         instance_types:\n    - {{ name: p3.2xlarge, boot: 60s }}\n\
+         instance_types:\n    - {{ name: p3.2xlarge, boot: 60s }}\noutput: {{ timeseries_interval: 5m }}\n\
          spot:\n  interruptions:\n    trace: {{ path: avail.csv, format: csv }}\n  price:\n    constant: 1.0\n  notice: 0s\n"
     );
     let out = run_in_dir(&yaml, &[("avail.csv", "time,zone,instance,available\n0,a,,1\n600,a,,0\n1800,a,,1\n")]);
@@ -275,9 +349,15 @@ fn ondemand_fallback_covers_a_spot_outage() {
     assert!((m.cost_usd.spot - 2400.0 / 3600.0).abs() < 1e-12, "{}", m.cost_usd.spot);
     // Below capacity from 600 s until the stand-in serves at 660 s, and never after: 60 s.
     assert_eq!(m.fleet.time_below_capacity_s, 60.0);
-    // Replicas by market over time: the stand-in shows as on-demand in the 15-minute rows.
-    let ts = out.timeseries.to_csv();
-    assert!(String::from_utf8(ts).unwrap().contains("replicas_on_demand,replicas_spot"));
+    // Replicas by market in the 5-minute rows: spot until 600 s, the stand-in (on demand) at
+    // 900 s–1800 s, spot again after 1860 s.
+    let by_market = |t: f64| out.timeseries.rows.iter().find(|r| r.time_s == t).map(|r| r.replicas_by_market).unwrap();
+    assert_eq!(by_market(300.0), [0, 1, 0]);
+    assert_eq!(by_market(900.0), [1, 0, 0]);
+    assert_eq!(by_market(1800.0), [1, 1, 0]);
+    assert_eq!(by_market(2100.0), [0, 1, 0]);
+    let ts = String::from_utf8(out.timeseries.to_csv()).unwrap();
+    assert!(ts.starts_with("time_s,arrivals,completions,queue_len,busy_replicas,replicas_s,on_demand_replicas,spot_replicas,reserved_replicas,interruptions,cost_usd\n"));
 }
 
 fn zones_yaml(strategy: &str) -> String {

@@ -36,6 +36,7 @@ pub(super) enum ReplicaState {
 /// One spot zone.
 pub(super) struct Zone {
     pub(super) name: String,
+    instance: String,
     availability: Option<StepSeries>,
     price: Option<StepSeries>,
     /// Spot instances in the zone that are not noticed or stopped.
@@ -59,6 +60,10 @@ pub(super) struct PoolState {
     zones: Vec<usize>,
     /// Ready spot instances (for capacity lost).
     n_ready_spot: u32,
+    /// Interruption notices received by the pool's instances.
+    pub(super) n_interruptions: u64,
+    /// Spot instances launched so far (numbers their interruption streams).
+    n_spot_launched: u64,
 }
 
 /// The fleet's market state and time-weighted counters.
@@ -79,29 +84,55 @@ pub(super) struct FleetState {
     /// Time with fewer ready replicas than the pools ask for, ns.
     pub(super) below_capacity_ns: u64,
     pub(super) max_ready: u32,
+    /// Instances not yet stopped, by index (so that scans skip the long-gone ones).
+    pub(super) live: std::collections::BTreeSet<u32>,
+    /// Readiness states after the horizon: (time of a change, the state before it). The run's
+    /// end is known only when it is over, so these are integrated up to it by `account_final`.
+    post_horizon: Vec<(SimTime, Readiness)>,
     n_ready: u32,
     n_target: u32,
     /// Cost of instances already stopped, before rounding (for the running cost in rows).
     pub(super) stopped_cost_usd: f64,
 }
 
+/// Readiness at an instant.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Readiness {
+    n_ready: u32,
+    spot_lost: u32,
+    below: bool,
+}
+
 impl FleetState {
+    /// Adds `dt` ns spent in `state` to the time-weighted counters.
+    fn add(&mut self, state: Readiness, dt: u64) {
+        self.replica_ns += dt as f64 * f64::from(state.n_ready);
+        self.spot_lost_ns += dt as f64 * f64::from(state.spot_lost);
+        if state.below {
+            self.below_capacity_ns += dt;
+        }
+    }
+
     pub(super) fn new(s: &Scenario, market: MarketData) -> FleetState {
         let mut zones: Vec<Zone> = Vec::new();
         let mut pools = Vec::new();
         for p in &s.fleet.pools {
             let mut state = PoolState::default();
             if p.market == Market::Spot {
+                // A zone entry per (zone, instance type): capacity and prices are per type.
+                let instance = &p.instance.name;
                 for name in &p.zones {
-                    let idx = zones.iter().position(|z| &z.name == name).unwrap_or_else(|| {
-                        zones.push(Zone {
-                            name: name.clone(),
-                            availability: market.availability.get(name).cloned(),
-                            price: market.prices.get(name).cloned(),
-                            n_running: 0,
+                    let idx =
+                        zones.iter().position(|z| &z.name == name && &z.instance == instance).unwrap_or_else(|| {
+                            zones.push(Zone {
+                                name: name.clone(),
+                                instance: instance.clone(),
+                                availability: market.availability_of(name, instance).cloned(),
+                                price: market.price_of(name, instance).cloned(),
+                                n_running: 0,
+                            });
+                            zones.len() - 1
                         });
-                        zones.len() - 1
-                    });
                     state.zones.push(idx);
                 }
             }
@@ -123,6 +154,8 @@ impl FleetState {
             spot_lost_ns: 0.0,
             below_capacity_ns: 0,
             max_ready: 0,
+            live: std::collections::BTreeSet::new(),
+            post_horizon: Vec::new(),
             n_ready: 0,
             n_target: s.fleet.pools.iter().map(|p| p.count).sum(),
             stopped_cost_usd: 0.0,
@@ -252,31 +285,55 @@ impl World<'_, '_> {
         }
     }
 
-    /// Brings time-weighted counters up to `now` (for the end of the run).
-    pub(super) fn account_public(&mut self, now: SimTime) {
-        self.account(now);
+    /// The readiness figures the time-weighted metrics integrate.
+    fn readiness(&self) -> Readiness {
+        let f = &self.fleet;
+        let lost = self
+            .s
+            .fleet
+            .pools
+            .iter()
+            .zip(&f.pools)
+            .filter(|(spec, _)| spec.market == Market::Spot)
+            .map(|(spec, st)| spec.count.saturating_sub(st.n_ready_spot))
+            .sum();
+        Readiness { n_ready: f.n_ready, spot_lost: lost, below: f.n_ready < f.n_target }
     }
 
-    /// Brings time-weighted counters up to `now`; call before any change of readiness.
+    /// Brings time-weighted counters up to `now`; call before any change of readiness. Up to the
+    /// horizon they are integrated at once; after it, states are kept until the end is known.
     fn account(&mut self, now: SimTime) {
+        let state = self.readiness();
         let f = &mut self.fleet;
-        let dt = now.since(f.last_account).as_nanos();
-        if dt > 0 {
-            f.replica_ns += dt as f64 * f64::from(f.n_ready);
-            let lost: u32 = self
-                .s
-                .fleet
-                .pools
-                .iter()
-                .zip(&f.pools)
-                .filter(|(spec, _)| spec.market == Market::Spot)
-                .map(|(spec, st)| spec.count.saturating_sub(st.n_ready_spot))
-                .sum();
-            f.spot_lost_ns += dt as f64 * f64::from(lost);
-            if f.n_ready < f.n_target {
-                f.below_capacity_ns += dt;
+        let upto = now.min(self.horizon);
+        if upto > f.last_account {
+            f.add(state, upto.since(f.last_account).as_nanos());
+            f.last_account = upto;
+        }
+        if now > self.horizon {
+            f.post_horizon.push((now, state));
+        } else {
+            f.max_ready = f.max_ready.max(f.n_ready);
+        }
+    }
+
+    /// Completes the time-weighted counters over [0, end].
+    pub(super) fn account_final(&mut self, end: SimTime) {
+        let last = self.readiness();
+        let f = &mut self.fleet;
+        let upto = end.min(self.horizon);
+        if upto > f.last_account {
+            f.add(last, upto.since(f.last_account).as_nanos());
+        }
+        let mut from = self.horizon;
+        let history = std::mem::take(&mut f.post_horizon);
+        for (t, state) in history.iter().copied().chain(std::iter::once((SimTime::MAX, last))) {
+            let to = t.min(end);
+            if to > from {
+                f.add(state, to.since(from).as_nanos());
+                f.max_ready = f.max_ready.max(state.n_ready);
             }
-            f.last_account = now;
+            from = from.max(t);
         }
     }
 
@@ -301,11 +358,16 @@ impl World<'_, '_> {
             stand_in: pool.market == Market::Spot && market == Market::OnDemand,
         });
         self.fleet.pools[p].n_live += 1;
+        self.fleet.live.insert(r as u32);
         if let Some(z) = zone_idx {
             self.fleet.zones[z].n_running += 1;
             self.fleet.pools[p].n_live_spot += 1;
             let per_hour = pool.interruptions_per_hour;
-            let mut stream = rng::indexed_stream(self.s.seed, "interruptions", r as u64);
+            // The k-th spot instance of a pool draws from stream k of the pool's family: other
+            // pools, stand-ins and request flow never shift it (common random numbers).
+            let k = self.fleet.pools[p].n_spot_launched;
+            self.fleet.pools[p].n_spot_launched += 1;
+            let mut stream = rng::indexed_stream(self.s.seed, &format!("interruptions/{}", pool.name), k);
             if let Some(t) = self.fleet.next_interruption(per_hour, now, self.horizon, &mut stream) {
                 self.events.schedule(t, Event::InterruptionNoticed(r as u32));
             }
@@ -334,7 +396,6 @@ impl World<'_, '_> {
         let p = self.replicas[r].pool_idx;
         self.replicas[r].state = ReplicaState::Ready;
         self.fleet.n_ready += 1;
-        self.fleet.max_ready = self.fleet.max_ready.max(self.fleet.n_ready);
         self.fleet.pools[p].n_ready += 1;
         if self.replicas[r].zone_idx.is_some() {
             self.fleet.pools[p].n_ready_spot += 1;
@@ -346,6 +407,9 @@ impl World<'_, '_> {
         self.try_dispatch(now, q);
         if self.replicas[r].zone_idx.is_some() {
             self.release_surplus_stand_in(now, p);
+        }
+        if now <= self.horizon {
+            self.fleet.max_ready = self.fleet.max_ready.max(self.fleet.n_ready);
         }
     }
 
@@ -384,6 +448,7 @@ impl World<'_, '_> {
         let p = self.replicas[r].pool_idx;
         self.leave_ready(now, r, ReplicaState::Noticed);
         self.fleet.n_interruptions += 1;
+        self.fleet.pools[p].n_interruptions += 1;
         self.fleet.interruption_times.push(now);
         self.interval.interruptions += 1;
         if let Some(z) = self.replicas[r].zone_idx {
@@ -412,6 +477,7 @@ impl World<'_, '_> {
         }
         self.replicas[r].state = ReplicaState::Stopped;
         self.replicas[r].stopped = Some(now);
+        self.fleet.live.remove(&(r as u32));
         self.fleet.stopped_cost_usd += self.raw_cost(r, now);
         self.requeue_batch(now, r);
     }
@@ -468,9 +534,11 @@ impl World<'_, '_> {
         if let Some(avail) = self.fleet.available(z, now) {
             // Newest first: the most recently launched instances are reclaimed.
             let mut excess = self.fleet.zones[z].n_running.saturating_sub(avail);
-            let mut r = self.replicas.len();
-            while excess > 0 && r > 0 {
-                r -= 1;
+            let newest_first: Vec<usize> = self.fleet.live.iter().rev().map(|&r| r as usize).collect();
+            for r in newest_first {
+                if excess == 0 {
+                    break;
+                }
                 if self.replicas[r].zone_idx == Some(z)
                     && matches!(self.replicas[r].state, ReplicaState::Booting | ReplicaState::Ready)
                 {
@@ -479,7 +547,8 @@ impl World<'_, '_> {
                 }
             }
         }
-        for r in 0..self.replicas.len() {
+        let live: Vec<usize> = self.fleet.live.iter().map(|&r| r as usize).collect();
+        for r in live {
             let rep = &self.replicas[r];
             if rep.zone_idx != Some(z) || !matches!(rep.state, ReplicaState::Booting | ReplicaState::Ready) {
                 continue;

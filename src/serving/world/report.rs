@@ -48,10 +48,7 @@ impl World<'_, '_> {
 
     /// Cost accrued by `now` before rounding and minimums (those apply at the end).
     fn running_cost(&self, now: SimTime) -> f64 {
-        let live: f64 = (0..self.replicas.len())
-            .filter(|&r| self.replicas[r].stopped.is_none())
-            .map(|r| self.raw_cost(r, now))
-            .sum();
+        let live: f64 = self.fleet.live.iter().map(|&r| self.raw_cost(r as usize, now)).sum();
         self.fleet.stopped_cost_usd + live
     }
 
@@ -59,7 +56,8 @@ impl World<'_, '_> {
         let interval = std::mem::take(&mut self.interval);
         let mut by_pool = vec![0u32; self.s.fleet.pools.len()];
         let mut by_market = [0u32; 3];
-        for r in 0..self.replicas.len() {
+        for &r in &self.fleet.live {
+            let r = r as usize;
             if self.is_live(r) {
                 by_pool[self.replicas[r].pool_idx] += 1;
                 by_market[market_idx(self.replicas[r].market)] += 1;
@@ -91,9 +89,12 @@ impl World<'_, '_> {
         };
         for rep in &self.replicas {
             let pool = &pools[rep.pool_idx];
-            let stop = rep.stopped.unwrap_or(end);
+            // Nothing is billed past the end of the run (an instance noticed near the end may
+            // stop later in simulated time).
+            let stop = rep.stopped.unwrap_or(end).min(end);
             let (billed_s, cost) = if rep.market == Market::Reserved {
-                let whole = end.since(SimTime::ZERO);
+                // A commitment: the whole horizon, used or not.
+                let whole = self.horizon.since(SimTime::ZERO);
                 (whole.as_secs_f64(), pool.price_per_hour * whole.as_secs_f64() / 3_600.0)
             } else {
                 let billed = billing::billed(stop.since(rep.launched), &self.s.billing);
@@ -117,7 +118,7 @@ impl World<'_, '_> {
 
     pub(super) fn finish(mut self) -> Outcome {
         let end = self.horizon.max(self.last_completion);
-        self.account_public(end);
+        self.account_final(end);
         let bill = self.bill(end);
         let total: f64 = bill.by_market.iter().sum();
         if self.rows.last().is_none_or(|r| r.time_s < end.as_secs_f64()) {
@@ -148,18 +149,14 @@ impl World<'_, '_> {
     fn pool_summaries(&self, end: SimTime, bill: &Bill) -> Vec<PoolSummary> {
         let pools = &self.s.fleet.pools;
         let mut launched = vec![0u64; pools.len()];
-        let mut interruptions = vec![0u64; pools.len()];
         let mut run_ns = vec![0f64; pools.len()];
         let mut busy_ns = vec![0f64; pools.len()];
         for rep in &self.replicas {
             let p = rep.pool_idx;
             launched[p] += 1;
-            let stop = rep.stopped.unwrap_or(end);
+            let stop = rep.stopped.unwrap_or(end).min(end);
             run_ns[p] += stop.since(rep.launched).as_nanos() as f64;
             busy_ns[p] += rep.busy_ns as f64;
-            if rep.state == ReplicaState::Stopped && rep.zone_idx.is_some() && !rep.stand_in {
-                interruptions[p] += 1;
-            }
         }
         pools
             .iter()
@@ -170,7 +167,7 @@ impl World<'_, '_> {
                 market: p.market.as_str().into(),
                 count: p.count,
                 instances_launched: launched[i],
-                interruptions: interruptions[i],
+                interruptions: self.fleet.pools[i].n_interruptions,
                 price_per_hour: p.price_per_hour,
                 instance_hours: run_ns[i] / 3.6e12,
                 billed_hours: bill.billed_s_by_pool[i] / 3_600.0,
