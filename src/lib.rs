@@ -7,6 +7,7 @@
 
 pub mod engine;
 pub mod fleet;
+pub mod job;
 pub mod metrics;
 pub mod output;
 pub mod scenario;

@@ -5,7 +5,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use fleetsim::engine::SimTime;
 use fleetsim::output::{self, manifest};
-use fleetsim::scenario::{Arrivals, Loaded};
+use fleetsim::scenario::Loaded;
 use fleetsim::serving::{self, Inputs, RequestSource};
 use fleetsim::trace::requests::RequestTrace;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -15,16 +15,19 @@ use super::{Outcome, RunArgs, table};
 pub fn run(args: &RunArgs) -> Result<Outcome> {
     let loaded = super::load(&args.scenario)?;
     let s = &loaded.scenario;
-    let mut trace = match &s.serving.arrivals {
-        Arrivals::Trace { path, format, speedup } => Some(RequestTrace::open(path, *format, *speedup)?),
-        _ => None,
+    let mut trace = match s.request_trace() {
+        Some((path, format, speedup)) => Some(RequestTrace::open(path, format, speedup)?),
+        None => None,
     };
     let market = fleetsim::trace::market::load(s).context("spot traces")?;
     let started = Instant::now();
     let bar = progress_bar(s.horizon.as_nanos());
     let mut on_progress = |now: SimTime| bar.set_position(now.0.min(s.horizon.as_nanos()));
     let inputs = Inputs { requests: trace.as_mut().map(|t| t as &mut dyn RequestSource), market };
-    let mut outcome = serving::simulate_with(s, inputs, &mut on_progress)?;
+    let mut outcome = match &s.job {
+        Some(_) => fleetsim::job::simulate(s, &inputs.market)?,
+        None => serving::simulate_with(s, inputs, &mut on_progress)?,
+    };
     bar.finish_and_clear();
     for warning in &outcome.warnings {
         eprintln!("warning: {warning}");
@@ -60,8 +63,8 @@ fn progress_bar(horizon_ns: u64) -> ProgressBar {
 
 fn manifest_of(loaded: &Loaded, overrides: &[String]) -> Result<manifest::Manifest> {
     let mut paths = fleetsim::trace::market::trace_paths(&loaded.scenario);
-    if let Arrivals::Trace { path, .. } = &loaded.scenario.serving.arrivals {
-        paths.insert(0, path.clone());
+    if let Some((path, _, _)) = loaded.scenario.request_trace() {
+        paths.insert(0, path.to_path_buf());
     }
     let mut traces = Vec::new();
     for path in paths {

@@ -45,6 +45,9 @@ fn count(n: u64) -> String {
 
 /// The summary table.
 pub fn render(s: &Scenario, m: &Summary) -> String {
+    if let Some(j) = &m.job {
+        return render_job(s, m, j);
+    }
     let mut o = String::new();
     let r = &m.requests;
     let l = &m.latency_s;
@@ -148,6 +151,54 @@ pub fn render(s: &Scenario, m: &Summary) -> String {
             p.utilization * 100.0
         );
     }
+    o
+}
+
+fn hours(s: f64) -> String {
+    format!("{:.2} h", s / 3_600.0)
+}
+
+/// The summary of a job run.
+fn render_job(s: &Scenario, m: &Summary, j: &fleetsim::metrics::summary::JobSummary) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "fleetsim run: {} (seed {}), horizon {}, {} events in {:.2} s wall",
+        s.name,
+        s.seed,
+        s.horizon,
+        count(m.engine.events),
+        m.engine.wall_s
+    );
+    let deadline = s.job.as_ref().map_or(0.0, |job| job.deadline.as_secs_f64());
+    let _ = writeln!(
+        o,
+        "  job         {}  makespan {}  deadline {} {}  progress {:.1}%",
+        if j.completed { "completed" } else { "NOT completed" },
+        hours(j.makespan_s),
+        hours(deadline),
+        if j.deadline_met { "met" } else { "MISSED" },
+        j.progress * 100.0
+    );
+    let _ = writeln!(
+        o,
+        "  work        lost {}  {} checkpoints ({} writing)  {} restoring",
+        hours(j.lost_work_s),
+        j.checkpoints,
+        hours(j.checkpoint_overhead_s),
+        hours(j.restore_overhead_s)
+    );
+    let _ = writeln!(
+        o,
+        "  placement   {} interruptions  {} launches  {} on spot  {} on demand",
+        j.interruptions,
+        j.launches,
+        hours(j.spot_s),
+        hours(j.on_demand_s)
+    );
+    let c = &m.cost_usd;
+    let _ =
+        writeln!(o, "  cost        {} total  on-demand {}  spot {}", money(c.total), money(c.on_demand), money(c.spot));
     o
 }
 

@@ -1,7 +1,6 @@
 //! `fleetsim validate`: load and check a scenario, read its traces through, simulate nothing.
 
 use anyhow::{Context, Result};
-use fleetsim::scenario::Arrivals;
 use fleetsim::trace::requests;
 
 use super::{Outcome, ValidateArgs};
@@ -9,8 +8,8 @@ use super::{Outcome, ValidateArgs};
 pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
     let loaded = super::load(&args.scenario)?;
     let s = &loaded.scenario;
-    if let Arrivals::Trace { path, format, speedup } = &s.serving.arrivals {
-        let (n, last) = requests::scan(path, *format, *speedup).context("request trace")?;
+    if let Some((path, format, speedup)) = s.request_trace() {
+        let (n, last) = requests::scan(path, format, speedup).context("request trace")?;
         println!("trace {}: {n} requests over {:.1} s", path.display(), last.as_secs_f64());
     }
     let market = fleetsim::trace::market::load(s).context("spot traces")?;
@@ -22,6 +21,27 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
     }
     for ((zone, instance), series) in &market.prices {
         println!("spot price {}: {} changes", label(zone, instance), series.points().count());
+    }
+    if let Some(job) = &s.job {
+        let interval = match job.interval {
+            fleetsim::scenario::CheckpointInterval::Every(d) => format!("every {d}"),
+            fleetsim::scenario::CheckpointInterval::None => "none".into(),
+            fleetsim::scenario::CheckpointInterval::Continuous => "continuous".into(),
+        };
+        println!(
+            "{}: ok — job scenario {:?}, seed {}, horizon {}, work {} on a gang of {} × {}, policy {}, checkpoints {}, deadline {}",
+            loaded.path.display(),
+            s.name,
+            s.seed,
+            s.horizon,
+            job.work,
+            job.gang,
+            job.instance.name,
+            job.policy.as_str(),
+            interval,
+            job.deadline
+        );
+        return Ok(Outcome::Ok);
     }
     let n_replicas: u32 = s.fleet.pools.iter().map(|p| p.count).sum();
     println!(

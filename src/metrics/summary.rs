@@ -23,6 +23,9 @@ pub struct Summary {
     pub fleet: FleetSummary,
     /// Per pool.
     pub pools: Vec<PoolSummary>,
+    /// Job scenarios: the job's figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<JobSummary>,
     /// Engine counters.
     pub engine: Engine,
 }
@@ -137,6 +140,35 @@ pub struct PoolSummary {
     pub utilization: f64,
 }
 
+/// `job.*`
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct JobSummary {
+    /// Whether all the work was done and saved within the horizon.
+    pub completed: bool,
+    /// When the job finished (or the horizon), seconds.
+    pub makespan_s: f64,
+    /// Compute thrown away by interruptions, seconds.
+    pub lost_work_s: f64,
+    /// Checkpoints written.
+    pub checkpoints: u64,
+    /// Time spent writing checkpoints, seconds.
+    pub checkpoint_overhead_s: f64,
+    /// Time spent restoring, seconds.
+    pub restore_overhead_s: f64,
+    /// Interruption notices.
+    pub interruptions: u64,
+    /// Whether the job finished by its deadline.
+    pub deadline_met: bool,
+    /// Time on spot gangs, seconds.
+    pub spot_s: f64,
+    /// Time on on-demand gangs, seconds.
+    pub on_demand_s: f64,
+    /// Gangs launched.
+    pub launches: u64,
+    /// Fraction of the work saved at the end.
+    pub progress: f64,
+}
+
 /// `engine.*`
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Engine {
@@ -186,6 +218,18 @@ pub const METRIC_KEYS: &[&str] = &[
     "fleet.mean_replicas",
     "fleet.max_replicas",
     "fleet.utilization",
+    "job.completed",
+    "job.makespan_s",
+    "job.lost_work_s",
+    "job.checkpoints",
+    "job.checkpoint_overhead_s",
+    "job.restore_overhead_s",
+    "job.interruptions",
+    "job.deadline_met",
+    "job.spot_s",
+    "job.on_demand_s",
+    "job.launches",
+    "job.progress",
     "engine.events",
     "engine.end_s",
 ];

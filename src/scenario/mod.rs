@@ -5,6 +5,7 @@
 //! [`model`] the engine runs. Every error is a [`ScenarioError`] naming file, line, column and key.
 
 pub mod error;
+pub mod job;
 pub mod locate;
 pub mod model;
 pub mod overrides;

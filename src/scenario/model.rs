@@ -26,8 +26,10 @@ pub struct Scenario {
     pub trace_start: Option<jiff::Timestamp>,
     /// Spot markets, when any pool is spot.
     pub spot: Option<SpotSpec>,
-    /// The serving workload, service model, batcher and router.
-    pub serving: Serving,
+    /// The serving workload, service model, batcher and router (serving scenarios).
+    pub serving: Option<Serving>,
+    /// The training or batch job (job scenarios).
+    pub job: Option<JobSpec>,
     /// Pools of instances.
     pub fleet: FleetSpec,
     /// How instance time is billed.
@@ -54,6 +56,87 @@ impl Default for Limits {
     fn default() -> Self {
         Limits { max_queued_requests: 20_000_000, max_events: 50_000_000_000 }
     }
+}
+
+impl Scenario {
+    /// The request trace a serving scenario replays: path, format and speedup.
+    pub fn request_trace(&self) -> Option<(&std::path::Path, RequestFormat, f64)> {
+        match self.serving.as_ref().map(|sv| &sv.arrivals) {
+            Some(Arrivals::Trace { path, format, speedup }) => Some((path.as_path(), *format, *speedup)),
+            _ => None,
+        }
+    }
+}
+
+/// A long job on spot and on-demand capacity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobSpec {
+    /// Compute time needed at speed 1.0.
+    pub work: Duration,
+    /// Instances that must all run.
+    pub gang: u32,
+    /// Instance type.
+    pub instance: InstanceSpec,
+    /// Zones where spot may be taken.
+    pub zones: Vec<String>,
+    /// Deadline from time 0.
+    pub deadline: Duration,
+    /// Placement policy.
+    pub policy: JobPolicy,
+    /// Each launch: billed, no progress.
+    pub restart_overhead: Duration,
+    /// When to checkpoint.
+    pub interval: CheckpointInterval,
+    /// Time to write a checkpoint.
+    pub write: Duration,
+    /// Time to restore after a restart (when there is a checkpoint).
+    pub restore: Duration,
+    /// Write a checkpoint inside the notice window when it fits.
+    pub emergency: bool,
+    /// Spot price where no trace gives one, USD per instance-hour.
+    pub spot_price: f64,
+    /// On-demand price, USD per instance-hour.
+    pub on_demand_price: f64,
+    /// Interruptions per instance-hour (hazard model); the gang's is `gang` times this.
+    pub interruptions_per_hour: f64,
+    /// Warning before a spot gang is reclaimed.
+    pub notice: Duration,
+}
+
+/// Job placement policies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobPolicy {
+    /// Always on demand.
+    OnDemand,
+    /// Spot when obtainable, else wait.
+    SpotOnly,
+    /// Spot while obtainable; on demand once the deadline requires it.
+    Greedy,
+    /// Can't Be Late's uniform progress.
+    UniformProgress,
+}
+
+impl JobPolicy {
+    /// The scenario's word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobPolicy::OnDemand => "on_demand",
+            JobPolicy::SpotOnly => "spot_only",
+            JobPolicy::Greedy => "greedy",
+            JobPolicy::UniformProgress => "uniform_progress",
+        }
+    }
+}
+
+/// When a job checkpoints.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CheckpointInterval {
+    /// After every so much compute (Young's and Daly's intervals resolve to this).
+    Every(Duration),
+    /// Never: an interruption loses everything.
+    None,
+    /// Progress is never lost, at no cost.
+    Continuous,
 }
 
 /// Requests through a batcher onto a fleet.

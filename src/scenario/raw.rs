@@ -43,8 +43,12 @@ pub struct RawScenario {
     /// How requests reach replicas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub router: Option<RawRouter>,
-    /// Pools of instances and instance-type overrides.
-    pub fleet: RawFleet,
+    /// Pools of instances and instance-type overrides (serving scenarios).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<RawFleet>,
+    /// A training or batch job (replaces workload, service, batcher, router and pools).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<RawJob>,
     /// Spot markets: interruptions, prices, notice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spot: Option<RawSpot>,
@@ -57,6 +61,76 @@ pub struct RawScenario {
     /// Checks on the results, e.g. `"latency_s.p99 <= 0.25"`; a failed one makes the exit code 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assert: Option<Vec<String>>,
+}
+
+/// `job:`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJob {
+    /// Compute time needed at speed 1.0.
+    pub work: DurationValue,
+    /// Instances that must all run (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gang: Option<u32>,
+    /// Instance type.
+    pub instance: String,
+    /// Zones where spot may be taken (default one zone, `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<Vec<String>>,
+    /// Deadline from time 0 (default: the horizon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DurationValue>,
+    /// `on_demand`, `spot_only`, `greedy` or `uniform_progress` (default spot_only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<RawJobPolicy>,
+    /// Each launch, the first included: billed, no progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_overhead: Option<DurationValue>,
+    /// Checkpointing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<RawCheckpoint>,
+}
+
+/// Job placement policies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawJobPolicy {
+    /// Always on demand.
+    OnDemand,
+    /// Spot when obtainable, else wait.
+    SpotOnly,
+    /// Spot until the deadline forces on-demand.
+    Greedy,
+    /// Can't Be Late's uniform progress.
+    UniformProgress,
+}
+
+/// `checkpoint:`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheckpoint {
+    /// A duration, or `young`, `daly`, `none`, `continuous`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// Time to write a checkpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write: Option<DurationValue>,
+    /// Time to restore one after a restart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<DurationValue>,
+    /// `emergency` or `ignore` (default ignore).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_notice: Option<RawOnNotice>,
+}
+
+/// What a notice does to a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawOnNotice {
+    /// Write a checkpoint inside the notice window when it fits.
+    Emergency,
+    /// Keep computing until the stop.
+    Ignore,
 }
 
 /// `workload:`

@@ -62,8 +62,31 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
             message: format!("expected an RFC 3339 instant such as 2024-01-01T00:00:00Z, found {text:?} ({e})"),
         })?,
     };
-    let fleet = fleet(&raw.fleet, raw.spot.as_ref())?;
-    let any_spot = fleet.pools.iter().any(|p| p.market == Market::Spot);
+    let (fleet, job) = match (&raw.job, &raw.fleet) {
+        (Some(j), fleet) => {
+            for (key, present) in [
+                ("workload", raw.workload.is_some()),
+                ("service", raw.service.is_some()),
+                ("batcher", raw.batcher.is_some()),
+                ("router", raw.router.is_some()),
+                ("fleet.pools", fleet.as_ref().is_some_and(|f| !f.pools.is_empty())),
+            ] {
+                if present {
+                    return invalid(
+                        key,
+                        "a job scenario has no serving keys: `job` replaces workload, service, batcher, router and fleet.pools",
+                    );
+                }
+            }
+            let types = fleet.as_ref().and_then(|f| f.instance_types.as_deref()).unwrap_or_default();
+            let job = super::job::job(j, types, raw.spot.as_ref(), horizon)?;
+            (FleetSpec { pools: Vec::new() }, Some(job))
+        }
+        (None, Some(f)) => (fleet(f, raw.spot.as_ref())?, None),
+        (None, None) => return invalid("fleet", "missing: a serving scenario needs `fleet.pools` (or give a `job`)"),
+    };
+    let any_spot = fleet.pools.iter().any(|p| p.market == Market::Spot)
+        || job.as_ref().is_some_and(|j| j.policy != JobPolicy::OnDemand);
     if any_spot && raw.router.is_some_and(|r| !matches!(r, RawRouter::SharedQueue)) {
         return invalid(
             "router",
@@ -81,7 +104,8 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
         start,
         trace_start: raw.start.as_ref().map(|_| start),
         spot,
-        serving: serving(raw, base_dir)?,
+        serving: if job.is_some() { None } else { Some(serving(raw, base_dir)?) },
+        job,
         fleet,
         billing: billing(raw.billing.as_ref())?,
         timeseries_interval,
@@ -383,7 +407,7 @@ fn pool(key: &str, p: &RawPool, types: &[RawInstanceType], spot: Option<&RawSpot
 }
 
 /// Resolves `name` against `fleet.instance_types` (by override) and the built-in catalog.
-fn resolve_instance(name: &str, types: &[RawInstanceType]) -> Result<InstanceSpec> {
+pub(super) fn resolve_instance(name: &str, types: &[RawInstanceType]) -> Result<InstanceSpec> {
     let custom = types.iter().rev().find(|t| t.name == name);
     let base = catalog::find(name);
     let mut spec = match (base, custom) {

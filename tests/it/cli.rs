@@ -353,3 +353,22 @@ fn set_handles_text_values_and_numeric_map_keys() {
         .code(2)
         .stderr(predicate::str::contains("the value is empty"));
 }
+
+/// A job scenario runs through the CLI and reports `job.*` in summary.json.
+#[test]
+fn job_scenarios_run_and_report_job_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/job-checkpoint-h100.yaml");
+    let out = fleetsim().arg("run").arg(&s).args(["--json", "--out"]).arg(dir.path().join("o")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["completed", "makespan_s", "lost_work_s", "checkpoints", "checkpoint_overhead_s", "restore_overhead_s", "interruptions", "deadline_met", "spot_s", "on_demand_s"] {
+        assert!(!v["job"][key].is_null(), "job.{key} missing");
+    }
+    fleetsim().args(["validate", s.to_str().unwrap()]).assert().success().stdout(predicate::str::contains("policy spot_only"));
+    // Serving keys in a job scenario are refused by name.
+    let bad = write(dir.path(), "bad.yaml", "name: j\nhorizon: 1h\nworkload:\n  arrivals:\n    poisson: { rate: 1/s }\njob:\n  work: 1h\n  instance: p3.2xlarge\n");
+    fleetsim().args(["validate", bad.to_str().unwrap()]).assert().code(2).stderr(predicate::str::contains("workload: a job scenario has no serving keys"));
+    let young = write(dir.path(), "young.yaml", "name: j\nhorizon: 1h\njob:\n  work: 1h\n  instance: p3.2xlarge\n  checkpoint: { interval: young }\n");
+    fleetsim().args(["validate", young.to_str().unwrap()]).assert().code(2).stderr(predicate::str::contains("job.checkpoint.interval: young needs a checkpoint write time"));
+}

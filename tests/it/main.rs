@@ -5,6 +5,7 @@ mod billing;
 mod cli;
 mod common;
 mod determinism;
+mod job;
 mod queueing;
 mod spot;
 mod traces;

@@ -2,16 +2,14 @@
 
 use std::path::Path;
 
-use fleetsim::scenario::{self, Arrivals};
+use fleetsim::scenario;
 use fleetsim::serving::{self, RequestSource};
 use fleetsim::trace::requests::RequestTrace;
 
 fn replay(path: &Path) -> fleetsim::metrics::Summary {
     let loaded = scenario::load(path, &[]).expect("scenario loads");
-    let Arrivals::Trace { path, format, speedup } = &loaded.scenario.serving.arrivals else {
-        panic!("not a trace scenario");
-    };
-    let mut trace = RequestTrace::open(path, *format, *speedup).expect("trace opens");
+    let (path, format, speedup) = loaded.scenario.request_trace().expect("a trace scenario");
+    let mut trace = RequestTrace::open(path, format, speedup).expect("trace opens");
     serving::simulate(&loaded.scenario, Some(&mut trace as &mut dyn RequestSource)).expect("runs").summary
 }
 
@@ -39,9 +37,9 @@ fn speedup_compresses_time() {
     let path = dir.path().join("s.yaml");
     std::fs::write(&path, y).unwrap();
     let loaded = scenario::load(&path, &[]).unwrap();
-    let Arrivals::Trace { path: tp, format, speedup } = &loaded.scenario.serving.arrivals else { panic!() };
-    assert_eq!(*speedup, 2.0);
-    let mut t = RequestTrace::open(tp, *format, *speedup).unwrap();
+    let (tp, format, speedup) = loaded.scenario.request_trace().unwrap();
+    assert_eq!(speedup, 2.0);
+    let mut t = RequestTrace::open(tp, format, speedup).unwrap();
     let out = serving::simulate(&loaded.scenario, Some(&mut t as &mut dyn RequestSource)).unwrap();
     assert_eq!(out.summary.requests.arrived, 3);
     assert_eq!(out.summary.requests.completed, 3);
@@ -60,8 +58,8 @@ fn the_horizon_cuts_the_trace() {
              fleet:\n  pools:\n    - { name: p, instance: g5.xlarge, count: 1 }\n";
     std::fs::write(dir.path().join("s.yaml"), y).unwrap();
     let loaded = scenario::load(&dir.path().join("s.yaml"), &[]).unwrap();
-    let Arrivals::Trace { path, format, speedup } = &loaded.scenario.serving.arrivals else { panic!() };
-    let mut t = RequestTrace::open(path, *format, *speedup).unwrap();
+    let (path, format, speedup) = loaded.scenario.request_trace().unwrap();
+    let mut t = RequestTrace::open(path, format, speedup).unwrap();
     let out = serving::simulate(&loaded.scenario, Some(&mut t as &mut dyn RequestSource)).unwrap();
     assert_eq!(out.summary.requests.arrived, 2);
 }

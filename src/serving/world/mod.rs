@@ -19,7 +19,7 @@ use crate::engine::{Duration, EventQueue, SimTime};
 use crate::fleet::market::MarketData;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::metrics::{LatencyStats, Summary};
-use crate::scenario::{Market, Scenario};
+use crate::scenario::{Market, Scenario, Serving};
 use crate::trace::requests::{TraceError, TraceRequest};
 
 use fleet::{FleetState, ReplicaState};
@@ -123,6 +123,7 @@ struct Interval {
 
 struct World<'s, 't> {
     s: &'s Scenario,
+    sv: &'s Serving,
     events: EventQueue<Event>,
     arrivals: ArrivalProcess<'t>,
     pending: Option<TraceRequest>,
@@ -166,14 +167,16 @@ const PROGRESS_EVERY: u64 = 1 << 20;
 /// that a caller can show how far through the horizon the run is. The callback does not change
 /// the run.
 pub fn simulate_with(s: &Scenario, inputs: Inputs<'_>, progress: &mut dyn FnMut(SimTime)) -> Result<Outcome, SimError> {
-    let mut world = World::new(s, inputs);
+    let Some(sv) = &s.serving else {
+        return Err(SimError::Limit(format!("scenario {:?} is a job scenario, not a serving one", s.name)));
+    };
+    let mut world = World::new(s, sv, inputs);
     world.run(progress)?;
     Ok(world.finish())
 }
 
 impl<'s, 't> World<'s, 't> {
-    fn new(s: &'s Scenario, inputs: Inputs<'t>) -> World<'s, 't> {
-        let sv = &s.serving;
+    fn new(s: &'s Scenario, sv: &'s Serving, inputs: Inputs<'t>) -> World<'s, 't> {
         let n_target: usize = s.fleet.pools.iter().map(|p| p.count as usize).sum();
         let router = RouterState::new(sv.router, n_target);
         let n_queues = router.n_queues(n_target);
@@ -181,6 +184,7 @@ impl<'s, 't> World<'s, 't> {
             sv.batcher.max_queue.map_or(s.limits.max_queued_requests, |m| m.min(s.limits.max_queued_requests));
         World {
             s,
+            sv,
             events: EventQueue::new(),
             arrivals: ArrivalProcess::new(&sv.arrivals, rng::stream(s.seed, Source::Arrivals), inputs.requests),
             pending: None,
@@ -263,7 +267,7 @@ impl<'s, 't> World<'s, 't> {
         self.n_arrived += 1;
         self.interval.arrivals += 1;
         let req = Request { arrived: now, tokens_in: trace_req.tokens_in, tokens_out: trace_req.tokens_out };
-        match self.s.serving.cache {
+        match self.sv.cache {
             Some(cache) if self.cache_rng.random::<f64>() < cache.hit_rate => {
                 self.n_cache_hits += 1;
                 self.complete(req, now.after(cache.latency));

@@ -189,7 +189,7 @@ impl World<'_, '_> {
         // (e.g. warmup covers every arrival) the SLA cannot be judged and is left null.
         let n_violations = self.latency.n_over_sla() + self.n_dropped_measured;
         let n_judged = measured + self.n_dropped_measured;
-        let sla = self.s.serving.sla.map(|sla| {
+        let sla = self.sv.sla.map(|sla| {
             let rate = (n_judged > 0).then(|| n_violations as f64 / n_judged as f64);
             SlaSummary {
                 target_s: Some(sla.latency.as_secs_f64()),
@@ -207,7 +207,7 @@ impl World<'_, '_> {
                 completed: self.n_completed,
                 retried: self.n_retried,
                 dropped: self.n_dropped,
-                sla_violations: if self.s.serving.sla.is_some() { n_violations } else { 0 },
+                sla_violations: if self.sv.sla.is_some() { n_violations } else { 0 },
                 cache_hits: self.n_cache_hits,
                 measured,
                 in_flight: in_queues + in_service,
@@ -238,6 +238,7 @@ impl World<'_, '_> {
                 time_below_capacity_s: self.fleet.below_capacity_ns as f64 / 1e9,
             },
             pools,
+            job: None,
             engine: Engine { events: self.events.n_events(), wall_s: 0.0, seed: self.s.seed, end_s },
         }
     }

@@ -1,0 +1,82 @@
+//! Job placement policies: each looks at a read-only [`JobView`] and says where the job should
+//! run now. One file per policy; [`for_job`] maps the scenario's word to one.
+
+mod greedy;
+mod on_demand;
+mod spot_only;
+mod uniform_progress;
+
+use crate::engine::{Duration, SimTime};
+use crate::scenario::JobPolicy;
+
+/// Where a policy wants the job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// On a spot gang.
+    Spot,
+    /// On an on-demand gang.
+    OnDemand,
+    /// Nowhere: wait for spot.
+    Wait,
+}
+
+/// What a policy sees.
+#[derive(Clone, Copy, Debug)]
+pub struct JobView {
+    /// Now.
+    pub now: SimTime,
+    /// The deadline.
+    pub deadline: SimTime,
+    /// Total work, as compute time at the instance's speed.
+    pub work: Duration,
+    /// Work done so far (saved, plus unsaved progress of the current run), same unit.
+    pub progress: Duration,
+    /// Restart overhead of a launch.
+    pub overhead: Duration,
+    /// Whether a spot gang can launch now in some zone.
+    pub spot_obtainable: bool,
+    /// Where the job runs now, if it runs.
+    pub running: Option<Placement>,
+}
+
+impl JobView {
+    /// Compute time still needed.
+    pub fn work_left(&self) -> Duration {
+        Duration(self.work.0.saturating_sub(self.progress.0))
+    }
+
+    /// Time to the deadline minus the work left (negative slack is zero).
+    pub fn slack(&self) -> Duration {
+        Duration(self.deadline.0.saturating_sub(self.now.0).saturating_sub(self.work_left().0))
+    }
+
+    /// The deadline safety rule shared by greedy and uniform progress: on demand once the slack
+    /// is down to two restart overheads — or to one while already riding spot.
+    pub fn must_go_on_demand(&self) -> bool {
+        let margin = if self.running == Some(Placement::Spot) { self.overhead.0 } else { 2 * self.overhead.0 };
+        self.running != Some(Placement::OnDemand) && self.slack().0 <= margin
+    }
+
+    /// The time at which [`JobView::must_go_on_demand`] turns true if nothing changes, when the
+    /// job is not computing.
+    pub fn safety_time(&self) -> SimTime {
+        let margin = if self.running == Some(Placement::Spot) { self.overhead.0 } else { 2 * self.overhead.0 };
+        SimTime(self.deadline.0.saturating_sub(self.work_left().0).saturating_sub(margin))
+    }
+}
+
+/// A placement policy.
+pub trait Policy {
+    /// Where the job should run now.
+    fn decide(&mut self, view: &JobView) -> Placement;
+}
+
+/// The policy for the scenario's word.
+pub fn for_job(policy: JobPolicy) -> Box<dyn Policy> {
+    match policy {
+        JobPolicy::OnDemand => Box::new(on_demand::OnDemand),
+        JobPolicy::SpotOnly => Box::new(spot_only::SpotOnly),
+        JobPolicy::Greedy => Box::new(greedy::Greedy::default()),
+        JobPolicy::UniformProgress => Box::new(uniform_progress::UniformProgress),
+    }
+}

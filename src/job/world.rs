@@ -1,0 +1,615 @@
+//! The job world: one gang at a time, its phases, interruptions, decisions and bill.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
+
+use super::policy::{self, JobView, Placement, Policy};
+use crate::engine::rng::{self, Stream};
+use crate::engine::{Duration, EventQueue, SimTime};
+use crate::fleet::billing;
+use crate::fleet::market::MarketData;
+use crate::metrics::summary::*;
+use crate::metrics::timeseries::{Row, TimeSeries};
+use crate::metrics::{LatencyStats, Summary};
+use crate::scenario::{CheckpointInterval, Interruptions, JobSpec, Scenario};
+use crate::serving::{Outcome, SimError};
+use crate::trace::spot::StepSeries;
+
+/// How often a waiting or running job re-asks its policy (besides market changes and the exact
+/// deadline-switch time).
+const DECISION_EVERY: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    /// The current phase of run `gen` ended.
+    PhaseEnded(u64),
+    /// Run `gen` was told it will be reclaimed.
+    Noticed(u64),
+    /// Run `gen` stops (end of notice).
+    Stopped(u64),
+    /// A zone's availability or price changed.
+    ZoneChanged(usize),
+    /// Ask the policy again; the periodic one re-arms itself.
+    Decide { periodic: bool },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Phase {
+    Overhead,
+    Restore,
+    Compute,
+    Write {
+        last: bool,
+    },
+    /// Noticed, emergency checkpoint written or not possible: waiting for the stop.
+    Idle,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    spot_zone: Option<usize>,
+    launched: SimTime,
+    phase: Phase,
+    phase_start: SimTime,
+    noticed: bool,
+}
+
+struct Zone {
+    name: String,
+    availability: Option<StepSeries>,
+    price: Option<StepSeries>,
+    /// Per gang member: its interruption process (next event time, stream).
+    members: Vec<(SimTime, Stream)>,
+}
+
+struct JobWorld<'s> {
+    s: &'s Scenario,
+    job: &'s JobSpec,
+    events: EventQueue<Event>,
+    policy: Box<dyn Policy>,
+    zones: Vec<Zone>,
+    hazard: Option<(f64, [f64; 24])>,
+    horizon: SimTime,
+    deadline: SimTime,
+    speed: f64,
+    /// Saved progress and unsaved progress, as compute time at the instance's speed (ns).
+    safe_ns: u64,
+    unsaved_ns: u64,
+    run: Option<Run>,
+    generation: u64,
+    placement: Option<Placement>,
+    safety_check: Option<SimTime>,
+    done_at: Option<SimTime>,
+    // Metrics.
+    lost_ns: u64,
+    n_checkpoints: u64,
+    write_ns: u64,
+    restore_ns: u64,
+    n_interruptions: u64,
+    spot_ns: u64,
+    on_demand_ns: u64,
+    cost_spot: f64,
+    cost_on_demand: f64,
+    cost_by_zone: std::collections::BTreeMap<String, f64>,
+    n_launches: u64,
+    instance_ns: f64,
+    interruption_times: Vec<SimTime>,
+    rows: Vec<Row>,
+}
+
+/// Runs the job scenario `s` against `market`.
+pub fn simulate(s: &Scenario, market: &MarketData) -> Result<Outcome, SimError> {
+    let Some(job) = &s.job else {
+        return Err(SimError::Limit(format!("scenario {:?} has no job", s.name)));
+    };
+    let mut w = JobWorld::new(s, job, market);
+    w.run()?;
+    Ok(w.finish())
+}
+
+impl<'s> JobWorld<'s> {
+    fn new(s: &'s Scenario, job: &'s JobSpec, market: &MarketData) -> JobWorld<'s> {
+        let hazard = match s.spot.as_ref().map(|sp| &sp.interruptions) {
+            Some(Interruptions::Hazard { weekend_factor, profile }) => Some((*weekend_factor, *profile)),
+            _ => None,
+        };
+        let zones = job
+            .zones
+            .iter()
+            .map(|name| Zone {
+                name: name.clone(),
+                availability: market.availability_of(name, &job.instance.name).cloned(),
+                price: market.price_of(name, &job.instance.name).cloned(),
+                members: (0..job.gang)
+                    .map(|j| {
+                        let stream = rng::indexed_stream(s.seed, &format!("job-interruptions/{name}"), u64::from(j));
+                        (SimTime::ZERO, stream)
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut w = JobWorld {
+            s,
+            job,
+            events: EventQueue::new(),
+            policy: policy::for_job(job.policy),
+            zones,
+            hazard,
+            horizon: SimTime(s.horizon.as_nanos()),
+            deadline: SimTime(job.deadline.as_nanos()),
+            speed: job.instance.speed,
+            safe_ns: 0,
+            unsaved_ns: 0,
+            run: None,
+            generation: 0,
+            placement: None,
+            safety_check: None,
+            done_at: None,
+            lost_ns: 0,
+            n_checkpoints: 0,
+            write_ns: 0,
+            restore_ns: 0,
+            n_interruptions: 0,
+            spot_ns: 0,
+            on_demand_ns: 0,
+            cost_spot: 0.0,
+            cost_on_demand: 0.0,
+            cost_by_zone: Default::default(),
+            n_launches: 0,
+            instance_ns: 0.0,
+            interruption_times: Vec::new(),
+            rows: Vec::new(),
+        };
+        for z in 0..w.zones.len() {
+            for j in 0..w.zones[z].members.len() {
+                w.advance_member(z, j, SimTime::ZERO);
+            }
+        }
+        w
+    }
+
+    /// Total work as compute time at the instance's speed.
+    fn work_ns(&self) -> u64 {
+        (self.job.work.as_nanos() as f64 / self.speed).round() as u64
+    }
+
+    fn run(&mut self) -> Result<(), SimError> {
+        for z in 0..self.zones.len() {
+            self.schedule_zone_change(z, SimTime::ZERO);
+        }
+        self.decide(SimTime::ZERO);
+        self.events.schedule(SimTime::ZERO.after(DECISION_EVERY), Event::Decide { periodic: true });
+        while let Some((now, event)) = self.events.pop() {
+            if now > self.horizon || self.done_at.is_some() {
+                break;
+            }
+            match event {
+                Event::PhaseEnded(g) if g == self.generation => self.on_phase_ended(now),
+                Event::Noticed(g) if g == self.generation => self.on_noticed(now),
+                Event::Stopped(g) if g == self.generation => self.on_stopped(now, true),
+                Event::ZoneChanged(z) => self.on_zone_changed(now, z),
+                Event::Decide { periodic } => {
+                    self.decide(now);
+                    let next = now.after(DECISION_EVERY);
+                    if periodic && next < self.horizon {
+                        self.events.schedule(next, Event::Decide { periodic: true });
+                    }
+                }
+                _ => {}
+            }
+            if self.events.n_events() >= self.s.limits.max_events {
+                return Err(SimError::Limit(format!(
+                    "the job run reached the limit of {} events",
+                    self.s.limits.max_events
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    // ---- market ----
+
+    fn hazard_rate_per_ns(&self, t: SimTime) -> f64 {
+        let Some((weekend, profile)) = self.hazard else { return 0.0 };
+        let unix = self.s.start.as_second() + (t.0 / 1_000_000_000) as i64;
+        let dow = (unix.div_euclid(86_400) + 4).rem_euclid(7);
+        let hour = unix.rem_euclid(86_400) / 3_600;
+        let w = if dow == 0 || dow == 6 { weekend } else { 1.0 };
+        self.job.interruptions_per_hour / 3.6e12 * w * profile[hour as usize]
+    }
+
+    /// Moves member `j` of zone `z` to its first interruption event after `t` (thinning).
+    fn advance_member(&mut self, z: usize, j: usize, t: SimTime) {
+        let Some((weekend, profile)) = self.hazard else {
+            self.zones[z].members[j].0 = SimTime::MAX;
+            return;
+        };
+        let max_rate =
+            self.job.interruptions_per_hour / 3.6e12 * weekend.max(1.0) * profile.iter().copied().fold(0.0, f64::max);
+        if max_rate <= 0.0 {
+            self.zones[z].members[j].0 = SimTime::MAX;
+            return;
+        }
+        while self.zones[z].members[j].0 <= t {
+            let mut at = self.zones[z].members[j].0.0 as f64;
+            loop {
+                let gap: f64 = Exp1.sample(&mut self.zones[z].members[j].1);
+                at += gap / max_rate;
+                if at >= self.horizon.0 as f64 {
+                    self.zones[z].members[j].0 = SimTime::MAX;
+                    return;
+                }
+                let u: f64 = self.zones[z].members[j].1.random();
+                if u * max_rate < self.hazard_rate_per_ns(SimTime(at as u64)) {
+                    break;
+                }
+            }
+            self.zones[z].members[j].0 = SimTime(at as u64);
+        }
+    }
+
+    fn available(&self, z: usize, t: SimTime) -> bool {
+        self.zones[z].availability.as_ref().is_none_or(|a| a.value_at(t) >= f64::from(self.job.gang))
+    }
+
+    fn spot_price(&self, z: usize, t: SimTime) -> f64 {
+        self.zones[z].price.as_ref().map_or(self.job.spot_price, |p| p.value_at(t))
+    }
+
+    /// The cheapest zone where a spot gang can launch now.
+    fn best_zone(&self, t: SimTime) -> Option<usize> {
+        (0..self.zones.len())
+            .filter(|&z| self.available(z, t))
+            .min_by(|&a, &b| self.spot_price(a, t).total_cmp(&self.spot_price(b, t)))
+    }
+
+    fn schedule_zone_change(&mut self, z: usize, now: SimTime) {
+        let zone = &self.zones[z];
+        let a = zone.availability.as_ref().and_then(|s| s.next_change_after(now));
+        let p = zone.price.as_ref().and_then(|s| s.next_change_after(now));
+        let next = match (a, p) {
+            (Some(a), Some(p)) => Some(a.min(p)),
+            (a, p) => a.or(p),
+        };
+        if let Some(t) = next.filter(|&t| t < self.horizon) {
+            self.events.schedule(t, Event::ZoneChanged(z));
+        }
+    }
+
+    fn on_zone_changed(&mut self, now: SimTime, z: usize) {
+        if let Some(run) = self.run
+            && run.spot_zone == Some(z)
+            && !run.noticed
+            && !self.available(z, now)
+        {
+            self.notice(now);
+        }
+        self.schedule_zone_change(z, now);
+        self.decide(now);
+    }
+
+    // ---- decisions ----
+
+    fn view(&self, now: SimTime) -> JobView {
+        JobView {
+            now,
+            deadline: self.deadline,
+            work: Duration(self.work_ns()),
+            progress: Duration(self.safe_ns + self.unsaved_ns + self.computing_since(now)),
+            overhead: self.job.restart_overhead,
+            spot_obtainable: self.best_zone(now).is_some(),
+            running: if self.run.is_some_and(|r| !r.noticed) { self.placement } else { None },
+        }
+    }
+
+    /// Compute done in the current compute phase so far, ns.
+    fn computing_since(&self, now: SimTime) -> u64 {
+        match self.run {
+            Some(Run { phase: Phase::Compute, phase_start, .. }) => now.since(phase_start).as_nanos(),
+            _ => 0,
+        }
+    }
+
+    fn decide(&mut self, now: SimTime) {
+        if self.done_at.is_some() || now >= self.horizon {
+            return;
+        }
+        let view = self.view(now);
+        let want = self.policy.decide(&view);
+        let running = view.running;
+        match (running, want) {
+            (Some(a), b) if a == b => {}
+            (Some(_), Placement::Wait) => {}
+            (Some(_), b) => {
+                // Switch markets: the current gang stops (unsaved progress is lost) and a new one
+                // launches.
+                self.stop_run(now, false);
+                self.launch(now, b);
+            }
+            (None, Placement::Wait) => {}
+            (None, b) if self.run.is_none() => self.launch(now, b),
+            (None, _) => {} // a noticed gang is still winding down
+        }
+        // Ask again exactly when the deadline rule would flip (the periodic check catches the rest).
+        let safety = self.view(now).safety_time();
+        if safety > now && safety < self.horizon && self.safety_check != Some(safety) {
+            self.safety_check = Some(safety);
+            self.events.schedule(safety, Event::Decide { periodic: false });
+        }
+    }
+
+    // ---- runs and phases ----
+
+    fn launch(&mut self, now: SimTime, placement: Placement) {
+        let spot_zone = match placement {
+            Placement::Spot => match self.best_zone(now) {
+                Some(z) => Some(z),
+                None => return,
+            },
+            Placement::OnDemand => None,
+            Placement::Wait => return,
+        };
+        self.generation += 1;
+        self.n_launches += 1;
+        self.placement = Some(placement);
+        self.run = Some(Run { spot_zone, launched: now, phase: Phase::Overhead, phase_start: now, noticed: false });
+        if let Some(z) = spot_zone {
+            let mut first = SimTime::MAX;
+            for j in 0..self.zones[z].members.len() {
+                self.advance_member(z, j, now);
+                first = first.min(self.zones[z].members[j].0);
+            }
+            if first < self.horizon {
+                self.events.schedule(first, Event::Noticed(self.generation));
+            }
+        }
+        self.start_phase(now, Phase::Overhead, self.job.restart_overhead);
+    }
+
+    fn start_phase(&mut self, now: SimTime, phase: Phase, length: Duration) {
+        if let Some(run) = &mut self.run {
+            run.phase = phase;
+            run.phase_start = now;
+        }
+        self.events.schedule(now.after(length), Event::PhaseEnded(self.generation));
+    }
+
+    /// Every launch after the first restores the job's state (the last checkpoint, or the
+    /// initial state) before computing; `continuous` and `none` have nothing to restore.
+    fn after_overhead(&mut self, now: SimTime) {
+        let restores = self.n_launches > 1 && matches!(self.job.interval, CheckpointInterval::Every(_));
+        if restores && self.job.restore > Duration::ZERO {
+            self.start_phase(now, Phase::Restore, self.job.restore);
+        } else {
+            self.start_compute(now);
+        }
+    }
+
+    fn start_compute(&mut self, now: SimTime) {
+        let left = self.work_ns().saturating_sub(self.safe_ns + self.unsaved_ns);
+        let length = match self.job.interval {
+            CheckpointInterval::Every(tau) => left.min(tau.as_nanos().saturating_sub(self.unsaved_ns).max(1)),
+            CheckpointInterval::None | CheckpointInterval::Continuous => left,
+        };
+        self.start_phase(now, Phase::Compute, Duration(length));
+    }
+
+    fn on_phase_ended(&mut self, now: SimTime) {
+        let Some(run) = self.run else { return };
+        let took = now.since(run.phase_start).as_nanos();
+        match run.phase {
+            Phase::Overhead => self.after_overhead(now),
+            Phase::Restore => {
+                self.restore_ns += took;
+                self.start_compute(now);
+            }
+            Phase::Compute => {
+                self.unsaved_ns += took;
+                if matches!(self.job.interval, CheckpointInterval::Continuous) {
+                    self.safe_ns += std::mem::take(&mut self.unsaved_ns);
+                }
+                let finished = self.safe_ns + self.unsaved_ns >= self.work_ns();
+                match (self.job.interval, finished) {
+                    (CheckpointInterval::Every(_), last) => {
+                        self.start_phase(now, Phase::Write { last }, self.job.write)
+                    }
+                    (_, true) => self.complete(now),
+                    (_, false) => self.start_compute(now),
+                }
+            }
+            Phase::Write { last } => {
+                self.write_ns += took;
+                self.n_checkpoints += 1;
+                self.safe_ns += std::mem::take(&mut self.unsaved_ns);
+                if last {
+                    self.complete(now);
+                } else if run.noticed {
+                    self.run = Some(Run { phase: Phase::Idle, phase_start: now, ..run });
+                } else {
+                    self.start_compute(now);
+                }
+            }
+            Phase::Idle => {}
+        }
+    }
+
+    fn complete(&mut self, now: SimTime) {
+        // The phase that just ended is already accounted for.
+        if let Some(run) = &mut self.run {
+            run.phase = Phase::Idle;
+        }
+        self.stop_run(now, false);
+        self.done_at = Some(now);
+    }
+
+    /// The gang was told it will be reclaimed: it stops after `notice`, writing an emergency
+    /// checkpoint first when asked to and when it fits.
+    fn notice(&mut self, now: SimTime) {
+        let Some(mut run) = self.run else { return };
+        if run.noticed {
+            return;
+        }
+        self.n_interruptions += 1;
+        self.interruption_times.push(now);
+        run.noticed = true;
+        self.run = Some(run);
+        let notice = self.job.notice;
+        if notice == Duration::ZERO {
+            self.on_stopped(now, true);
+            return;
+        }
+        self.events.schedule(now.after(notice), Event::Stopped(self.generation));
+        let can_write = matches!(self.job.interval, CheckpointInterval::Every(_)) && self.job.write <= notice;
+        if self.job.emergency && can_write && run.phase == Phase::Compute {
+            self.unsaved_ns += now.since(run.phase_start).as_nanos();
+            self.start_emergency_write(now);
+        }
+    }
+
+    /// Starts an emergency write in the current run (same generation: its stop still applies).
+    fn start_emergency_write(&mut self, now: SimTime) {
+        if let Some(run) = &mut self.run {
+            run.phase = Phase::Write { last: false };
+            run.phase_start = now;
+        }
+        // A phase end already scheduled for the interrupted compute would be misread: bump the
+        // generation and re-schedule the stop under the new one.
+        self.generation += 1;
+        self.events.schedule(now.after(self.job.write), Event::PhaseEnded(self.generation));
+        let stop_at = now.after(self.job.notice);
+        self.events.schedule(stop_at, Event::Stopped(self.generation));
+    }
+
+    fn on_noticed(&mut self, now: SimTime) {
+        self.notice(now);
+    }
+
+    fn on_stopped(&mut self, now: SimTime, interrupted: bool) {
+        self.stop_run(now, interrupted);
+        self.decide(now);
+    }
+
+    /// Ends the current gang: partial compute is kept only by `continuous`; the bill is added.
+    fn stop_run(&mut self, now: SimTime, _interrupted: bool) {
+        let Some(run) = self.run.take() else { return };
+        self.generation += 1;
+        let partial = match run.phase {
+            Phase::Compute => now.since(run.phase_start).as_nanos(),
+            Phase::Write { .. } => {
+                self.write_ns += now.since(run.phase_start).as_nanos();
+                0
+            }
+            Phase::Restore => {
+                self.restore_ns += now.since(run.phase_start).as_nanos();
+                0
+            }
+            Phase::Overhead | Phase::Idle => 0,
+        };
+        if matches!(self.job.interval, CheckpointInterval::Continuous) {
+            self.safe_ns += partial + std::mem::take(&mut self.unsaved_ns);
+        } else {
+            self.lost_ns += partial + std::mem::take(&mut self.unsaved_ns);
+        }
+        self.bill(run, now);
+    }
+
+    fn bill(&mut self, run: Run, stop: SimTime) {
+        let ran = stop.since(run.launched);
+        let billed = billing::billed(ran, &self.s.billing);
+        let gang = f64::from(self.job.gang);
+        self.instance_ns += ran.as_nanos() as f64 * gang;
+        match run.spot_zone {
+            Some(z) => {
+                let until = run.launched.after(billed);
+                let usd = gang
+                    * match &self.zones[z].price {
+                        Some(series) => series.integrate(run.launched, until) / 3_600.0,
+                        None => self.job.spot_price * billed.as_secs_f64() / 3_600.0,
+                    };
+                self.cost_spot += usd;
+                *self.cost_by_zone.entry(self.zones[z].name.clone()).or_default() += usd;
+                self.spot_ns += ran.as_nanos();
+            }
+            None => {
+                self.cost_on_demand += gang * billing::cost_usd(billed, self.job.on_demand_price);
+                self.on_demand_ns += ran.as_nanos();
+            }
+        }
+    }
+
+    fn finish(mut self) -> Outcome {
+        let end = self.done_at.unwrap_or(self.horizon);
+        if self.run.is_some() {
+            self.stop_run(end, false);
+        }
+        let total = self.cost_spot + self.cost_on_demand;
+        let completed = self.done_at.is_some();
+        let job = JobSummary {
+            completed,
+            makespan_s: end.as_secs_f64(),
+            lost_work_s: self.lost_ns as f64 / 1e9,
+            checkpoints: self.n_checkpoints,
+            checkpoint_overhead_s: self.write_ns as f64 / 1e9,
+            restore_overhead_s: self.restore_ns as f64 / 1e9,
+            interruptions: self.n_interruptions,
+            deadline_met: completed && end <= self.deadline,
+            spot_s: self.spot_ns as f64 / 1e9,
+            on_demand_s: self.on_demand_ns as f64 / 1e9,
+            launches: self.n_launches,
+            progress: (self.safe_ns as f64 / self.work_ns().max(1) as f64).min(1.0),
+        };
+        self.rows.push(Row {
+            time_s: end.as_secs_f64(),
+            arrivals: 0,
+            completions: u64::from(completed),
+            queue_len: 0,
+            busy_replicas: 0,
+            replicas_by_pool: Vec::new(),
+            replicas_by_market: [0, 0, 0],
+            interruptions: self.n_interruptions,
+            cost_usd: total,
+        });
+        let summary = Summary {
+            scenario: self.s.name.clone(),
+            requests: Requests::default(),
+            latency_s: Default::default(),
+            sla: SlaSummary::default(),
+            cost_usd: Cost {
+                total,
+                on_demand: self.cost_on_demand,
+                spot: self.cost_spot,
+                reserved: 0.0,
+                per_million_requests: 0.0,
+                by_zone: self.cost_by_zone.clone(),
+            },
+            throughput: Throughput::default(),
+            fleet: FleetSummary {
+                instance_hours: self.instance_ns / 3.6e12,
+                interruptions: self.n_interruptions,
+                mean_replicas: if end.0 > 0 { self.instance_ns / end.0 as f64 } else { 0.0 },
+                max_replicas: self.job.gang,
+                utilization: 0.0,
+                instances_launched: self.n_launches * u64::from(self.job.gang),
+                spot_capacity_hours_lost: 0.0,
+                time_below_capacity_s: 0.0,
+            },
+            pools: Vec::new(),
+            job: Some(job),
+            engine: Engine { events: self.events.n_events(), wall_s: 0.0, seed: self.s.seed, end_s: end.as_secs_f64() },
+        };
+        let mut warnings = Vec::new();
+        if !completed {
+            warnings.push(format!(
+                "the job did not finish within the horizon ({:.1}% of its work saved)",
+                job.progress * 100.0
+            ));
+        }
+        Outcome {
+            summary,
+            timeseries: TimeSeries { pool_names: Vec::new(), rows: self.rows },
+            latency: LatencyStats::new(None),
+            warnings,
+            interruption_times: self.interruption_times,
+        }
+    }
+}

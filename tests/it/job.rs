@@ -1,0 +1,254 @@
+//! Jobs: Daly's closed form, hand-worked checkpoint cases, policies, gangs.
+
+use fleetsim::scenario::{self, Scenario};
+use fleetsim::serving::Outcome;
+
+use super::common::mean_se;
+
+fn run_scenario(s: &Scenario) -> Outcome {
+    let market = fleetsim::trace::market::load(s).unwrap_or_else(|e| panic!("{e}"));
+    fleetsim::job::simulate(s, &market).expect("runs")
+}
+
+fn run_in_dir(yaml: &str, files: &[(&str, &str)]) -> Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let path = dir.path().join("s.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let loaded = scenario::load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+    run_scenario(&loaded.scenario)
+}
+
+/// Preempted 35 min into a 60-min job that checkpoints every 10 min with a 1-min write and a
+/// 2-min restore; no notice, no restart overhead; the zone is back at 40 min.
+///
+/// 0–10 compute, 10–11 write (saved 10), 11–21, 21–22 (20), 22–32, 32–33 (30), 33–35 compute,
+/// then the zone goes: the 2 min since the last checkpoint are lost. Wait 35–40. Relaunch at 40:
+/// restore 40–42, 42–52 compute, 52–53 write (40), 53–63, 63–64 (50), 64–74, final write 74–75
+/// (60): makespan 75 min, lost work 2 min, 6 checkpoints (6 min), restore 2 min, spot 70 min:
+/// at $1/h, 35 + 35 billed minutes = $1.1667.
+#[test]
+fn hand_worked_preemption_35_minutes_in() {
+    let yaml = "name: j\nhorizon: 3h\n\
+        job:\n  work: 60m\n  instance: p3.2xlarge\n  zones: [a]\n  policy: spot_only\n  \
+        checkpoint: { interval: 10m, write: 1m, restore: 2m }\n\
+        spot:\n  notice: 0s\n  interruptions:\n    trace: { path: avail.csv, format: csv }\n  price:\n    constant: 1.0\n";
+    let out = run_in_dir(yaml, &[("avail.csv", "time,zone,instance,available\n0,a,,1\n2100,a,,0\n2400,a,,1\n")]);
+    let j = out.summary.job.expect("a job summary");
+    assert!(j.completed);
+    assert_eq!(j.makespan_s, 75.0 * 60.0);
+    assert_eq!(j.lost_work_s, 120.0);
+    assert_eq!(j.checkpoints, 6);
+    assert_eq!(j.checkpoint_overhead_s, 360.0);
+    assert_eq!(j.restore_overhead_s, 120.0);
+    assert_eq!(j.interruptions, 1);
+    assert_eq!(j.spot_s, 70.0 * 60.0);
+    assert!((out.summary.cost_usd.spot - 70.0 / 60.0).abs() < 1e-12, "{}", out.summary.cost_usd.spot);
+}
+
+/// Daly (2006): T = M·e^{R/M}·(e^{(τ+δ)/M} − 1)·W/τ.
+fn daly(m: f64, r: f64, tau: f64, delta: f64, w: f64) -> f64 {
+    m * (r / m).exp() * (((tau + delta) / m).exp() - 1.0) * w / tau
+}
+
+fn daly_yaml(per_hour: f64, work_h: u32, tau_m: u32, write_m: u32, restore_m: u32) -> String {
+    format!(
+        "name: d\nhorizon: 2000h\n\
+         job:\n  work: {work_h}h\n  instance: p3.2xlarge\n  policy: spot_only\n  \
+         checkpoint: {{ interval: {tau_m}m, write: {write_m}m, restore: {restore_m}m }}\n\
+         spot:\n  notice: 0s\n  interruptions:\n    hazard: {{ per_hour: {per_hour} }}\n  price:\n    constant: 1.0\n"
+    )
+}
+
+/// The mean makespan over many seeds matches Daly's expected wall time within 1% at several
+/// (τ, δ, R, M) points, with exponential interruptions, no notice and no restart overhead. The
+/// standard error of each mean is asserted ≤ 0.25%, so 1% is ≥ 4 standard errors.
+#[test]
+fn mean_makespan_matches_dalys_closed_form() {
+    // (per_hour → M = 1/λ h, work h, τ min, δ min, R min)
+    let points = [(0.1, 40, 60, 5, 10), (0.25, 20, 30, 2, 5), (0.05, 60, 120, 10, 20), (0.5, 10, 15, 1, 3)];
+    for (per_hour, work_h, tau_m, write_m, restore_m) in points {
+        let s = scenario::from_yaml(&daly_yaml(per_hour, work_h, tau_m, write_m, restore_m)).unwrap();
+        let n_seeds = 800;
+        let makespans: Vec<f64> = (1..=n_seeds)
+            .map(|seed| {
+                let mut s = s.clone();
+                s.seed = seed;
+                let j = run_scenario(&s).summary.job.unwrap();
+                assert!(j.completed);
+                j.makespan_s / 3600.0
+            })
+            .collect();
+        let (mean, se) = mean_se(&makespans);
+        let m = 1.0 / per_hour;
+        let want =
+            daly(m, f64::from(restore_m) / 60.0, f64::from(tau_m) / 60.0, f64::from(write_m) / 60.0, f64::from(work_h));
+        let err = (mean - want) / want;
+        eprintln!(
+            "Daly M={m}h τ={tau_m}m δ={write_m}m R={restore_m}m W={work_h}h: mean {mean:.4} h vs {want:.4} h ({:+.3}%, se {:.3}%)",
+            err * 100.0,
+            se / want * 100.0
+        );
+        assert!(se / want <= 0.0025, "not enough seeds for a 1% test: se {:.3}%", se / want * 100.0);
+        assert!(err.abs() < 0.01, "mean makespan {mean} h vs Daly {want} h");
+    }
+}
+
+fn policy_yaml(policy: &str, deadline_h: f64) -> String {
+    format!(
+        "name: p\nhorizon: 48h\n\
+         job:\n  work: 10h\n  instance: p3.2xlarge\n  zones: [a]\n  deadline: {}s\n  policy: {policy}\n  restart_overhead: 30m\n  \
+         checkpoint: {{ interval: continuous }}\n\
+         spot:\n  notice: 0s\n  interruptions:\n    trace: {{ path: avail.csv, format: csv }}\n  price:\n    constant: 1.0\n",
+        (deadline_h * 3600.0).round()
+    )
+}
+
+/// Spot in zone `a` from 0 to 2 h, none from 2 h to 8 h, spot again from 8 h.
+const OUTAGE: (&str, &str) = ("avail.csv", "time,zone,instance,available\n0,a,,1\n7200,a,,0\n28800,a,,1\n");
+
+fn run_policy(policy: &str, deadline_h: f64) -> fleetsim::metrics::summary::Summary {
+    run_in_dir(&policy_yaml(policy, deadline_h), &[OUTAGE]).summary
+}
+
+/// The four policies on the outage trace, 10 h of work (continuous progress), 30 min restart
+/// overhead, deadline 16 h; spot $1/h, on demand $3.06/h:
+/// - on_demand: 0.5 h overhead + 10 h → done at 10.5 h, cost 10.5 × 3.06 = $32.13 (work + one
+///   overhead at the on-demand price);
+/// - spot_only: spot 0–2 h (1.5 h of work), waits 2–8 h, spot again: 8 + 0.5 + 8.5 = 17 h, late;
+///   cost 11 h × $1 = $11;
+/// - greedy: as spot_only until 2 h, then waits until the slack 16 − t − 8.5 falls to two
+///   overheads (t = 6.5 h), goes on demand: done at 6.5 + 0.5 + 8.5 = 15.5 h; $2 + 9 × 3.06 =
+///   $29.54;
+/// - uniform_progress: spot 0–2 h (1.5 h done, target 1.25 h); waits while ahead of the target
+///   10·t/16, falls behind just after 2.4 h and launches on demand at the next decision, 145 min;
+///   when spot returns at 8 h it has 1.5 + (8 − 2.9167) = 6.583 h done, ahead of target(9 h) =
+///   5.625 h, so it moves back to spot: done at 8 + 0.5 + 3.4167 = 11.9167 h. Cost: $2 spot +
+///   5.5833 h × 3.06 on demand + 3.9167 h × $1 spot = $23.0017.
+#[test]
+fn policies_on_a_hand_checkable_outage() {
+    let od = run_policy("on_demand", 16.0);
+    let j = od.job.unwrap();
+    assert_eq!((j.makespan_s, j.deadline_met, j.launches), (10.5 * 3600.0, true, 1));
+    assert!((od.cost_usd.total - 10.5 * 3.06).abs() < 1e-9, "{}", od.cost_usd.total);
+
+    let so = run_policy("spot_only", 16.0);
+    let j = so.job.unwrap();
+    assert_eq!((j.makespan_s, j.deadline_met), (17.0 * 3600.0, false));
+    assert!((so.cost_usd.total - 11.0).abs() < 1e-9, "{}", so.cost_usd.total);
+
+    let gr = run_policy("greedy", 16.0);
+    let j = gr.job.unwrap();
+    assert_eq!((j.makespan_s, j.deadline_met), (15.5 * 3600.0, true));
+    assert!((gr.cost_usd.total - (2.0 + 9.0 * 3.06)).abs() < 1e-9, "{}", gr.cost_usd.total);
+
+    let up = run_policy("uniform_progress", 16.0);
+    let j = up.job.unwrap();
+    assert_eq!((j.makespan_s, j.deadline_met), (42_900.0, true));
+    let want = 2.0 + 20_100.0 / 3600.0 * 3.06 + 14_100.0 / 3600.0;
+    assert!((up.cost_usd.total - want).abs() < 1e-9, "{} vs {want}", up.cost_usd.total);
+    assert_eq!((j.spot_s, j.on_demand_s), (2.0 * 3600.0 + 14_100.0, 20_100.0));
+}
+
+/// Greedy and uniform progress never miss a feasible deadline: every deadline that on-demand from
+/// the start can meet (≥ 10.5 h) is met on the outage trace, from the tightest to a loose one.
+#[test]
+fn deadline_policies_meet_every_feasible_deadline() {
+    for tenth in 105..=240 {
+        let deadline_h = f64::from(tenth) / 10.0;
+        for policy in ["greedy", "uniform_progress"] {
+            let j = run_policy(policy, deadline_h).job.unwrap();
+            assert!(
+                j.deadline_met,
+                "{policy} missed a feasible {deadline_h} h deadline (makespan {} h)",
+                j.makespan_s / 3600.0
+            );
+        }
+    }
+}
+
+/// A gang of N behaves as one instance with N times the hazard: a gang of 4 at λ = 0.05/h and a
+/// single instance at 0.2/h give the same mean makespan (both ≈ Daly's with M = 5 h) and the same
+/// interruptions per hour of running. 600 seeds each; the difference of the means has a standard
+/// error of ≈ 0.2%, so the 1% tolerance is ≈ 5 of them.
+#[test]
+fn a_gang_of_n_is_one_instance_with_n_times_the_hazard() {
+    let gang = daly_yaml(0.05, 20, 30, 2, 5).replace("instance: p3.2xlarge", "instance: p3.2xlarge\n  gang: 4");
+    let single = daly_yaml(0.2, 20, 30, 2, 5);
+    let stats = |yaml: &str| {
+        let s = scenario::from_yaml(yaml).unwrap();
+        let mut makespans = Vec::new();
+        let (mut n_int, mut hours) = (0.0, 0.0);
+        for seed in 1..=600 {
+            let mut s = s.clone();
+            s.seed = seed;
+            let j = run_scenario(&s).summary.job.unwrap();
+            makespans.push(j.makespan_s / 3600.0);
+            n_int += j.interruptions as f64;
+            hours += j.spot_s / 3600.0;
+        }
+        (mean_se(&makespans), n_int / hours)
+    };
+    let ((m_gang, se_gang), rate_gang) = stats(&gang);
+    let ((m_one, se_one), rate_one) = stats(&single);
+    eprintln!(
+        "gang of 4 at 0.05/h: {m_gang:.3} h (se {se_gang:.3}), {rate_gang:.4}/h; one at 0.2/h: {m_one:.3} h (se {se_one:.3}), {rate_one:.4}/h"
+    );
+    assert!((m_gang - m_one).abs() / m_one < 0.01);
+    assert!((rate_gang - 0.2).abs() / 0.2 < 0.05 && (rate_one - 0.2).abs() / 0.2 < 0.05);
+    let want = daly(5.0, 5.0 / 60.0, 0.5, 2.0 / 60.0, 20.0);
+    assert!((m_gang - want).abs() / want < 0.01, "{m_gang} vs Daly {want}");
+}
+
+/// `interval: daly` gives the minimum of a sweep of τ within noise: with M = 10 h and δ = 5 min,
+/// Daly's τ ≈ 1.74 h; the same seeds (common random numbers) at τ = 0.25, 0.5, 1, 3 and 6 h all
+/// take longer on average, or no more than two standard errors less.
+#[test]
+fn dalys_interval_is_the_best_of_a_sweep() {
+    let base = daly_yaml(0.1, 40, 60, 5, 10);
+    let mean_at = |interval: &str| {
+        let s = scenario::from_yaml(&base.replace("interval: 60m", &format!("interval: {interval}"))).unwrap();
+        let xs: Vec<f64> = (1..=300)
+            .map(|seed| {
+                let mut s = s.clone();
+                s.seed = seed;
+                run_scenario(&s).summary.job.unwrap().makespan_s / 3600.0
+            })
+            .collect();
+        mean_se(&xs)
+    };
+    let (at_daly, se) = mean_at("daly");
+    for tau in ["15m", "30m", "1h", "3h", "6h"] {
+        let (m, _) = mean_at(tau);
+        eprintln!("τ = {tau}: {m:.3} h vs daly {at_daly:.3} h (se {se:.3})");
+        assert!(m > at_daly - 2.0 * se, "τ = {tau} beat Daly's interval: {m} < {at_daly}");
+    }
+}
+
+/// An emergency checkpoint inside the notice window saves the work since the last checkpoint:
+/// 10-min interval, 1-min write, a 2-min notice at 35 min (write fits). Without it the 2 min of
+/// compute since the 33-min checkpoint would be lost, plus what is computed during the notice.
+#[test]
+fn emergency_checkpoint_saves_work_in_the_notice() {
+    let yaml = |on_notice: &str| {
+        format!(
+            "name: e\nhorizon: 3h\n\
+             job:\n  work: 60m\n  instance: p3.2xlarge\n  zones: [a]\n  policy: spot_only\n  \
+             checkpoint: {{ interval: 10m, write: 1m, restore: 2m, on_notice: {on_notice} }}\n\
+             spot:\n  notice: 2m\n  interruptions:\n    trace: {{ path: avail.csv, format: csv }}\n  price:\n    constant: 1.0\n"
+        )
+    };
+    let files = [("avail.csv", "time,zone,instance,available\n0,a,,1\n2100,a,,0\n2400,a,,1\n")];
+    // emergency: checkpoints at 11, 22, 33 min; at 35 min the 2 min since 33 are written 35–36
+    // (32 min of work saved); the gang stops at 37. Nothing is lost. Relaunch at 40: restore
+    // 40–42, compute 42–52, write, 53–63, write, 64–72 (60 min), final write: 3 more.
+    let e = run_in_dir(&yaml("emergency"), &files).summary.job.unwrap();
+    assert_eq!(e.lost_work_s, 0.0);
+    assert_eq!(e.checkpoints, 4 + 3);
+    // ignore: computing goes on until the stop at 37 min: 33–37 = 4 min lost.
+    let i = run_in_dir(&yaml("ignore"), &files).summary.job.unwrap();
+    assert_eq!(i.lost_work_s, 240.0);
+    assert!(e.makespan_s < i.makespan_s);
+}
