@@ -362,13 +362,44 @@ fn job_scenarios_run_and_report_job_keys() {
     let out = fleetsim().arg("run").arg(&s).args(["--json", "--out"]).arg(dir.path().join("o")).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for key in ["completed", "makespan_s", "lost_work_s", "checkpoints", "checkpoint_overhead_s", "restore_overhead_s", "interruptions", "deadline_met", "spot_s", "on_demand_s"] {
+    for key in [
+        "completed",
+        "makespan_s",
+        "lost_work_s",
+        "checkpoints",
+        "checkpoint_overhead_s",
+        "restore_overhead_s",
+        "interruptions",
+        "deadline_met",
+        "spot_s",
+        "on_demand_s",
+    ] {
         assert!(!v["job"][key].is_null(), "job.{key} missing");
     }
-    fleetsim().args(["validate", s.to_str().unwrap()]).assert().success().stdout(predicate::str::contains("policy spot_only"));
+    fleetsim()
+        .args(["validate", s.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("policy spot_only"));
     // Serving keys in a job scenario are refused by name.
-    let bad = write(dir.path(), "bad.yaml", "name: j\nhorizon: 1h\nworkload:\n  arrivals:\n    poisson: { rate: 1/s }\njob:\n  work: 1h\n  instance: p3.2xlarge\n");
-    fleetsim().args(["validate", bad.to_str().unwrap()]).assert().code(2).stderr(predicate::str::contains("workload: a job scenario has no serving keys"));
-    let young = write(dir.path(), "young.yaml", "name: j\nhorizon: 1h\njob:\n  work: 1h\n  instance: p3.2xlarge\n  checkpoint: { interval: young }\n");
-    fleetsim().args(["validate", young.to_str().unwrap()]).assert().code(2).stderr(predicate::str::contains("job.checkpoint.interval: young needs a checkpoint write time"));
+    let bad = write(
+        dir.path(),
+        "bad.yaml",
+        "name: j\nhorizon: 1h\nworkload:\n  arrivals:\n    poisson: { rate: 1/s }\njob:\n  work: 1h\n  instance: p3.2xlarge\n",
+    );
+    fleetsim()
+        .args(["validate", bad.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("workload: a job scenario has no serving keys"));
+    let young = write(
+        dir.path(),
+        "young.yaml",
+        "name: j\nhorizon: 1h\njob:\n  work: 1h\n  instance: p3.2xlarge\n  checkpoint: { interval: young }\n",
+    );
+    fleetsim()
+        .args(["validate", young.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("job.checkpoint.interval: young needs a checkpoint write time"));
 }
