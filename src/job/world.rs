@@ -11,7 +11,7 @@ use crate::fleet::market::MarketData;
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::metrics::{LatencyStats, Summary};
-use crate::scenario::{CheckpointInterval, Interruptions, JobSpec, Scenario};
+use crate::scenario::{CheckpointInterval, Interruptions, JobSpec, JobZonePolicy, Scenario};
 use crate::serving::{Outcome, SimError};
 use crate::trace::spot::StepSeries;
 
@@ -78,6 +78,8 @@ struct JobWorld<'s> {
     run: Option<Run>,
     generation: u64,
     placement: Option<Placement>,
+    /// The zone of the first spot run (for `zone_policy: stay`).
+    home_zone: Option<usize>,
     safety_check: Option<SimTime>,
     done_at: Option<SimTime>,
     // Metrics.
@@ -143,6 +145,7 @@ impl<'s> JobWorld<'s> {
             run: None,
             generation: 0,
             placement: None,
+            home_zone: None,
             safety_check: None,
             done_at: None,
             lost_ns: 0,
@@ -256,11 +259,24 @@ impl<'s> JobWorld<'s> {
         self.zones[z].price.as_ref().map_or(self.job.spot_price, |p| p.value_at(t))
     }
 
-    /// The cheapest zone where a spot gang can launch now.
+    /// The zone a spot gang would launch in now, by the zone policy, if spot is obtainable there.
     fn best_zone(&self, t: SimTime) -> Option<usize> {
-        (0..self.zones.len())
-            .filter(|&z| self.available(z, t))
-            .min_by(|&a, &b| self.spot_price(a, t).total_cmp(&self.spot_price(b, t)))
+        let mut ok = (0..self.zones.len()).filter(|&z| self.available(z, t));
+        match self.job.zone_policy {
+            JobZonePolicy::Stay => {
+                let home = self.home_zone.unwrap_or(0);
+                ok.find(|&z| z == home)
+            }
+            JobZonePolicy::Cheapest => ok.min_by(|&a, &b| self.spot_price(a, t).total_cmp(&self.spot_price(b, t))),
+            JobZonePolicy::MostAvailable => ok.max_by(|&a, &b| {
+                let avail = |z: usize| self.zones[z].availability.as_ref().map_or(f64::INFINITY, |s| s.value_at(t));
+                // Most available; on a tie the cheaper, then the first listed.
+                avail(a)
+                    .total_cmp(&avail(b))
+                    .then(self.spot_price(b, t).total_cmp(&self.spot_price(a, t)))
+                    .then(b.cmp(&a))
+            }),
+        }
     }
 
     fn schedule_zone_change(&mut self, z: usize, now: SimTime) {
@@ -354,6 +370,7 @@ impl<'s> JobWorld<'s> {
         self.placement = Some(placement);
         self.run = Some(Run { spot_zone, launched: now, phase: Phase::Overhead, phase_start: now, noticed: false });
         if let Some(z) = spot_zone {
+            self.home_zone.get_or_insert(z);
             let mut first = SimTime::MAX;
             for j in 0..self.zones[z].members.len() {
                 self.advance_member(z, j, now);

@@ -79,6 +79,8 @@ pub struct JobSpec {
     pub instance: InstanceSpec,
     /// Zones where spot may be taken.
     pub zones: Vec<String>,
+    /// How a spot gang picks its zone.
+    pub zone_policy: JobZonePolicy,
     /// Deadline from time 0.
     pub deadline: Duration,
     /// Placement policy.
@@ -101,6 +103,17 @@ pub struct JobSpec {
     pub interruptions_per_hour: f64,
     /// Warning before a spot gang is reclaimed.
     pub notice: Duration,
+}
+
+/// Zone choice for a job's spot gang.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobZonePolicy {
+    /// Keep to one zone.
+    Stay,
+    /// Cheapest obtainable zone.
+    Cheapest,
+    /// Most obtainable instances.
+    MostAvailable,
 }
 
 /// Job placement policies.
@@ -179,6 +192,13 @@ pub enum Arrivals {
         period: Duration,
         /// Time of the peak within a cycle.
         peak_at: Duration,
+    },
+    /// A batch-inference queue: `count` items at time 0; the run ends when the last is done.
+    Items {
+        /// Number of items.
+        count: u64,
+        /// Input tokens per item.
+        size: u32,
     },
     /// Replay of a trace file.
     Trace {

@@ -77,6 +77,9 @@ pub struct RawJob {
     /// Zones where spot may be taken (default one zone, `default`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zones: Option<Vec<String>>,
+    /// Where a new spot gang goes: `stay`, `cheapest` (default) or `most_available`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone_policy: Option<RawZonePolicy>,
     /// Deadline from time 0 (default: the horizon).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<DurationValue>,
@@ -89,6 +92,18 @@ pub struct RawJob {
     /// Checkpointing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<RawCheckpoint>,
+}
+
+/// Zone choice for a job's spot gang.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawZonePolicy {
+    /// Keep to the zone of the first spot run (the first zone listed until then).
+    Stay,
+    /// The cheapest zone where spot is obtainable.
+    Cheapest,
+    /// The zone with the most obtainable instances.
+    MostAvailable,
 }
 
 /// Job placement policies.
@@ -162,6 +177,19 @@ pub enum RawArrivals {
     Diurnal(RawDiurnal),
     /// Replay of a request trace.
     Trace(RawRequestTrace),
+    /// A batch-inference queue: `count` items, all there at time 0.
+    Items(RawItems),
+}
+
+/// `items: { count, size }`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawItems {
+    /// Number of items.
+    pub count: u64,
+    /// Input tokens per item (for `per_input_token` batch times; default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u32>,
 }
 
 /// `{ rate: 120/s }`

@@ -204,6 +204,15 @@ fn arrivals(raw: &RawArrivals, base_dir: &Path) -> Result<Arrivals> {
             let peak_at = d.peak_at.map_or(Duration::from_secs(14 * 3_600), |v| v.0);
             Arrivals::Diurnal { mean_per_s, amplitude: (p - 1.0) / (p + 1.0), period, peak_at }
         }
+        RawArrivals::Items(i) => {
+            if i.count == 0 || i.count > 100_000_000 {
+                return invalid(
+                    format!("{K}.items.count"),
+                    format!("must be between 1 and 100000000, found {}", i.count),
+                );
+            }
+            Arrivals::Items { count: i.count, size: i.size.unwrap_or(0) }
+        }
         RawArrivals::Trace(t) => {
             let speedup = t.speedup.unwrap_or(1.0);
             if !(speedup.is_finite() && speedup > 0.0) {

@@ -60,6 +60,13 @@ pub enum ArrivalProcess<'a> {
     },
     /// Requests read from a trace.
     Trace(&'a mut dyn RequestSource),
+    /// A queue of items, all at time 0.
+    Items {
+        /// Items not yet released.
+        remaining: u64,
+        /// Input tokens per item.
+        size: u32,
+    },
 }
 
 impl<'a> ArrivalProcess<'a> {
@@ -76,6 +83,7 @@ impl<'a> ArrivalProcess<'a> {
                 t_s: 0.0,
                 rng,
             },
+            Arrivals::Items { count, size } => ArrivalProcess::Items { remaining: count, size },
             Arrivals::Trace { .. } => ArrivalProcess::Trace(trace.expect("trace arrivals need an open trace")),
         }
     }
@@ -110,6 +118,13 @@ impl<'a> ArrivalProcess<'a> {
             }
             ArrivalProcess::Trace(source) => {
                 return Ok(source.next_request()?.filter(|r| r.time < horizon));
+            }
+            ArrivalProcess::Items { remaining, size } => {
+                if *remaining == 0 {
+                    return Ok(None);
+                }
+                *remaining -= 1;
+                return Ok(Some(TraceRequest { time: SimTime::ZERO, tokens_in: *size, tokens_out: 0 }));
             }
         };
         Ok((time < horizon).then_some(TraceRequest { time, tokens_in: 0, tokens_out: 0 }))

@@ -252,3 +252,102 @@ fn emergency_checkpoint_saves_work_in_the_notice() {
     assert_eq!(i.lost_work_s, 240.0);
     assert!(e.makespan_s < i.makespan_s);
 }
+
+/// Zone policies over zone a ($1/h, 1 obtainable, gone at 2 h) and zone b ($2/h, 5 obtainable),
+/// 5 h of work (continuous), no overhead or notice, spot_only:
+/// - cheapest: a for 0–2 h, then b for 2–5 h: $2 + $6 = $8, done at 5 h;
+/// - stay: a for 0–2 h, then waits for a, which never returns: 40% done at the 10 h horizon;
+/// - most_available: b (5 > 1) from the start: done at 5 h for $10.
+#[test]
+fn zone_policies_choose_as_worked_out() {
+    let yaml = |zp: &str| {
+        format!(
+            "name: z\nhorizon: 10h\n\
+             job:\n  work: 5h\n  instance: p3.2xlarge\n  zones: [a, b]\n  zone_policy: {zp}\n  policy: spot_only\n  \
+             checkpoint: {{ interval: continuous }}\n\
+             spot:\n  notice: 0s\n  interruptions:\n    trace: {{ path: avail.csv, format: csv }}\n  price:\n    trace: {{ path: price.csv, format: csv }}\n"
+        )
+    };
+    let files = [
+        ("avail.csv", "time,zone,instance,available\n0,a,,1\n0,b,,5\n7200,a,,0\n"),
+        ("price.csv", "time,zone,instance,price\n0,a,,1.0\n0,b,,2.0\n"),
+    ];
+    let cheapest = run_in_dir(&yaml("cheapest"), &files).summary;
+    assert_eq!(cheapest.job.unwrap().makespan_s, 5.0 * 3600.0);
+    assert!((cheapest.cost_usd.total - 8.0).abs() < 1e-9);
+    assert!((cheapest.cost_usd.by_zone["a"] - 2.0).abs() < 1e-9);
+    let stay = run_in_dir(&yaml("stay"), &files).summary.job.unwrap();
+    assert!(!stay.completed);
+    assert!((stay.progress - 0.4).abs() < 1e-9);
+    let most = run_in_dir(&yaml("most_available"), &files).summary;
+    assert!((most.cost_usd.total - 10.0).abs() < 1e-9);
+    assert_eq!(most.cost_usd.by_zone.get("a"), None);
+}
+
+/// The four policies on the real us-east-1 V100 availability (scenarios/job-deadline-v100.yaml):
+/// on demand costs exactly the work plus one overhead at the on-demand price (24.1 h × $3.06);
+/// greedy and uniform progress meet the deadline (feasible: on demand meets it); spot_only is
+/// the cheapest per hour of spot but may miss it.
+#[test]
+fn policies_on_the_real_v100_availability() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/job-deadline-v100.yaml");
+    let run = |policy: &str| {
+        let o = [fleetsim::scenario::Override::parse(&format!("job.policy={policy}")).unwrap()];
+        let loaded = scenario::load(&path, &o).unwrap_or_else(|e| panic!("{e}"));
+        run_scenario(&loaded.scenario).summary
+    };
+    let od = run("on_demand");
+    assert!((od.cost_usd.total - 24.1 * 3.06).abs() < 1e-6, "{}", od.cost_usd.total);
+    assert!(od.job.unwrap().deadline_met);
+    for policy in ["greedy", "uniform_progress"] {
+        let m = run(policy);
+        let j = m.job.unwrap();
+        assert!(j.deadline_met, "{policy} missed a feasible deadline: {} h", j.makespan_s / 3600.0);
+        assert!(m.cost_usd.total <= od.cost_usd.total + 1e-9, "{policy} cost more than on demand");
+    }
+    let so = run("spot_only").job.unwrap();
+    assert!(so.on_demand_s == 0.0 && so.spot_s > 0.0);
+}
+
+fn batch_yaml(per_hour: f64) -> String {
+    format!(
+        "name: b\nseed: 4\nhorizon: 24h\n\
+         workload:\n  arrivals:\n    items: {{ count: 60 }}\n\
+         service:\n  batch_time: {{ per_item: 3m }}\n\
+         fleet:\n  pools:\n    - {{ name: od, instance: g5.xlarge, count: 2 }}\n    - {{ name: spot, instance: g5.xlarge, market: spot, count: 4 }}\n  \
+         instance_types:\n    - {{ name: g5.xlarge, boot: 0s }}\n\
+         spot:\n  notice: 1m\n  interruptions:\n    hazard: {{ per_hour: {per_hour} }}\n  price:\n    constant: 0.40\n"
+    )
+}
+
+/// Batch inference: 60 items of 3 min on 6 workers (2 on demand, 4 spot) with no interruptions
+/// take 10 rounds = 30 min, and the run (and its bill) ends with the last item:
+/// 2 × $1.006 × 0.5 h + 4 × $0.40 × 0.5 h = $1.806.
+#[test]
+fn batch_inference_queue_ends_with_its_last_item() {
+    let m = fleetsim::serving::simulate(&scenario::from_yaml(&batch_yaml(0.0)).unwrap(), None).unwrap().summary;
+    assert_eq!(m.requests.completed, 60);
+    assert_eq!(m.engine.end_s, 1800.0);
+    assert!((m.cost_usd.total - (2.0 * 1.006 * 0.5 + 4.0 * 0.40 * 0.5)).abs() < 1e-9, "{}", m.cost_usd.total);
+}
+
+/// Items in progress on an interrupted worker return to the queue (a 1 min notice cannot save a
+/// 3 min item), and every item is still done exactly once.
+#[test]
+fn batch_inference_requeues_interrupted_items() {
+    let mut retried = 0;
+    for seed in 1..=10 {
+        let mut s = scenario::from_yaml(&batch_yaml(2.0)).unwrap();
+        s.seed = seed;
+        let out = run_serving_with_market(&s);
+        let r = &out.summary.requests;
+        assert_eq!((r.arrived, r.completed, r.dropped, r.in_flight), (60, 60, 0, 0), "seed {seed}");
+        retried += r.retried;
+    }
+    assert!(retried > 0, "a 2/h hazard on 4 workers over ~30 min should interrupt some items");
+}
+
+fn run_serving_with_market(s: &Scenario) -> Outcome {
+    let market = fleetsim::trace::market::load(s).unwrap();
+    fleetsim::serving::simulate_with(s, fleetsim::serving::Inputs { requests: None, market }, &mut |_| {}).unwrap()
+}

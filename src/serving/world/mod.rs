@@ -241,6 +241,9 @@ impl<'s, 't> World<'s, 't> {
             if n_events.is_multiple_of(PROGRESS_EVERY) {
                 progress(now);
             }
+            if self.batch_done() {
+                break; // a batch-inference queue is over when its last item is done
+            }
             if n_events >= self.s.limits.max_events {
                 return Err(SimError::Limit(format!(
                     "the run reached the limit of {} events at simulated time {now}; shorten the horizon",
@@ -249,6 +252,13 @@ impl<'s, 't> World<'s, 't> {
             }
         }
         Ok(())
+    }
+
+    /// Whether this is a batch-inference queue whose items are all done.
+    fn batch_done(&self) -> bool {
+        matches!(self.sv.arrivals, crate::scenario::Arrivals::Items { .. })
+            && self.pending.is_none()
+            && self.n_arrived == self.n_completed + self.n_dropped
     }
 
     fn schedule_next_arrival(&mut self) -> Result<(), SimError> {

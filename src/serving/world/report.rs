@@ -117,7 +117,8 @@ impl World<'_, '_> {
     }
 
     pub(super) fn finish(mut self) -> Outcome {
-        let end = self.horizon.max(self.last_completion);
+        // A finished batch-inference queue ends (and stops billing) with its last item.
+        let end = if self.batch_done() { self.last_completion } else { self.horizon.max(self.last_completion) };
         self.account_final(end);
         let bill = self.bill(end);
         let total: f64 = bill.by_market.iter().sum();
