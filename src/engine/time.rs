@@ -93,6 +93,10 @@ impl fmt::Display for Duration {
                 return write!(f, "{}{unit}", self.0 / nanos);
             }
         }
+        if self.0 >= NANOS_PER_SEC {
+            // Not a whole number of any unit (e.g. Daly's interval): seconds to the millisecond.
+            return write!(f, "{:.3}s", self.as_secs_f64());
+        }
         write!(f, "{}ns", self.0)
     }
 }

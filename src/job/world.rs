@@ -312,10 +312,29 @@ impl<'s> JobWorld<'s> {
             deadline: self.deadline,
             work: Duration(self.work_ns()),
             progress: Duration(self.safe_ns + self.unsaved_ns + self.computing_since(now)),
+            time_needed: self.time_needed(now),
             overhead: self.job.restart_overhead,
             spot_obtainable: self.best_zone(now).is_some(),
             running: if self.run.is_some_and(|r| !r.noticed) { self.placement } else { None },
         }
+    }
+
+    /// What a fresh launch would still need, restart overhead excluded: restore, the compute not
+    /// yet saved (progress kept by `continuous` counts as saved) and the writes left.
+    fn time_needed(&self, now: SimTime) -> Duration {
+        let kept = match self.job.interval {
+            CheckpointInterval::Continuous => self.safe_ns + self.unsaved_ns + self.computing_since(now),
+            _ => self.safe_ns,
+        };
+        let compute = self.work_ns().saturating_sub(kept);
+        let (writes, restore) = match self.job.interval {
+            CheckpointInterval::Every(tau) => {
+                let n = compute.div_ceil(tau.as_nanos().max(1));
+                (n.saturating_mul(self.job.write.as_nanos()), self.job.restore.as_nanos())
+            }
+            _ => (0, 0),
+        };
+        Duration(compute.saturating_add(writes).saturating_add(restore))
     }
 
     /// Compute done in the current compute phase so far, ns.
@@ -438,7 +457,8 @@ impl<'s> JobWorld<'s> {
                 self.write_ns += took;
                 self.n_checkpoints += 1;
                 self.safe_ns += std::mem::take(&mut self.unsaved_ns);
-                if last {
+                // An emergency write may have saved the last of the work.
+                if last || self.safe_ns >= self.work_ns() {
                     self.complete(now);
                 } else if run.noticed {
                     self.run = Some(Run { phase: Phase::Idle, phase_start: now, ..run });
@@ -557,7 +577,10 @@ impl<'s> JobWorld<'s> {
     fn finish(mut self) -> Outcome {
         let end = self.done_at.unwrap_or(self.horizon);
         if self.run.is_some() {
+            // Cut off by the horizon: work not yet saved is unfinished, not lost.
+            let lost_before = self.lost_ns;
             self.stop_run(end, false);
+            self.lost_ns = lost_before;
         }
         let total = self.cost_spot + self.cost_on_demand;
         let completed = self.done_at.is_some();

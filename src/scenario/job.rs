@@ -9,7 +9,9 @@ use crate::engine::Duration;
 type Result<T> = std::result::Result<T, Invalid>;
 
 /// Most instances in a gang.
-pub const MAX_GANG: u32 = 100_000;
+pub const MAX_GANG: u32 = 10_000;
+/// Shortest checkpoint interval.
+const MIN_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Checks `raw` and builds the job. `types` are the scenario's instance-type overrides.
 pub fn job(raw: &RawJob, types: &[RawInstanceType], spot: Option<&RawSpot>, horizon: Duration) -> Result<JobSpec> {
@@ -53,8 +55,36 @@ pub fn job(raw: &RawJob, types: &[RawInstanceType], spot: Option<&RawSpot>, hori
     let ck = raw.checkpoint.as_ref();
     let write = ck.and_then(|c| c.write).map_or(Duration::ZERO, |d| d.0);
     let restore = ck.and_then(|c| c.restore).map_or(Duration::ZERO, |d| d.0);
-    let gang_per_hour = market.interruptions_per_hour * f64::from(gang);
+    // The gang's effective hazard: N times the instance's, averaged over the week's weekend
+    // factor and the day's hourly profile.
+    let shape = match spot.and_then(|s| s.interruptions.as_ref()) {
+        Some(RawInterruptions::Hazard(h)) => {
+            let weekend = h.weekend_factor.unwrap_or(1.0);
+            let profile = h.profile.as_ref().map_or(1.0, |p| p.iter().sum::<f64>() / p.len().max(1) as f64);
+            (5.0 + 2.0 * weekend) / 7.0 * profile
+        }
+        None => (5.0 + 2.0 * crate::fleet::market_refs::weekend_factor().map_or(1.0, |r| r.value)) / 7.0,
+        Some(RawInterruptions::Trace(_)) => 1.0,
+    };
+    let gang_per_hour = market.interruptions_per_hour * f64::from(gang) * shape;
+    if gang_per_hour > 1_000.0 {
+        return invalid(
+            format!("{K}.gang"),
+            format!("the gang's hazard, {gang_per_hour:.0} interruptions per hour, is above the limit of 1000"),
+        );
+    }
     let interval = interval(ck.and_then(|c| c.interval.as_deref()), write, gang_per_hour)?;
+    if let CheckpointInterval::Every(tau) = interval {
+        if tau < MIN_INTERVAL {
+            return invalid(format!("{K}.checkpoint.interval"), format!("{tau} is shorter than the 1s minimum"));
+        }
+        if raw.work.0.as_nanos() / tau.as_nanos() > 10_000_000 {
+            return invalid(
+                format!("{K}.checkpoint.interval"),
+                format!("{tau} makes more than 10,000,000 checkpoints of {}", raw.work.0),
+            );
+        }
+    }
     Ok(JobSpec {
         work: raw.work.0,
         gang,
@@ -140,13 +170,12 @@ mod tests {
 
     #[test]
     fn young_and_daly_intervals() {
-        // δ = 5 min, M = 10 h = 36,000 s: Young √(2·300·36000) = 4,647.6 s.
+        // δ = 5 min, M = 10 h = 36,000 s: Young √(2·300·36000) = 4,647.58 s.
         let w = Duration::from_secs(300);
         assert!((young_interval(w, 36_000.0) - 4_647.58).abs() < 0.01);
-        // Daly: x = 300/72000; 4647.58·(1 + √x/3 + x/9) − 300 = 4,447.5 s.
-        let x: f64 = 300.0 / 72_000.0;
-        let want = (2.0f64 * 300.0 * 36_000.0).sqrt() * (1.0 + x.sqrt() / 3.0 + x / 9.0) - 300.0;
-        assert!((daly_interval(w, 36_000.0) - want).abs() < 1e-9);
+        // Daly by hand: x = 300/72000 = 0.0041667, √x = 0.064550;
+        // 1 + 0.064550/3 + 0.0041667/9 = 1.021980; 4647.58 × 1.021980 − 300 = 4,449.73 s.
+        assert!((daly_interval(w, 36_000.0) - 4_449.73).abs() < 0.05, "{}", daly_interval(w, 36_000.0));
         assert_eq!(daly_interval(Duration::from_secs(100), 40.0), 40.0);
     }
 }

@@ -139,6 +139,9 @@ fn serving(raw: &RawScenario, base_dir: &Path) -> Result<Serving> {
         return invalid("service", "missing: a serving scenario needs `service.batch_time`");
     };
     let batcher = batcher(raw.batcher.as_ref())?;
+    if matches!(workload.arrivals, RawArrivals::Items(_)) && batcher.max_queue.is_some() {
+        return invalid("batcher.max_queue", "a batch-inference queue (items) keeps every item: leave max_queue out");
+    }
     let batch_time = batch_time(&service.batch_time)?;
     if let BatchTime::Table(points) = &batch_time {
         let (largest, _) = points[points.len() - 1];
@@ -205,10 +208,10 @@ fn arrivals(raw: &RawArrivals, base_dir: &Path) -> Result<Arrivals> {
             Arrivals::Diurnal { mean_per_s, amplitude: (p - 1.0) / (p + 1.0), period, peak_at }
         }
         RawArrivals::Items(i) => {
-            if i.count == 0 || i.count > 100_000_000 {
+            if i.count == 0 || i.count > 20_000_000 {
                 return invalid(
                     format!("{K}.items.count"),
-                    format!("must be between 1 and 100000000, found {}", i.count),
+                    format!("must be between 1 and 20000000, found {}", i.count),
                 );
             }
             Arrivals::Items { count: i.count, size: i.size.unwrap_or(0) }

@@ -31,6 +31,9 @@ pub struct JobView {
     pub work: Duration,
     /// Work done so far (saved, plus unsaved progress of the current run), same unit.
     pub progress: Duration,
+    /// Time a fresh launch would still need to finish, restart overhead excluded: restore, the
+    /// compute not yet saved (a switch loses unsaved work) and the checkpoint writes left.
+    pub time_needed: Duration,
     /// Restart overhead of a launch.
     pub overhead: Duration,
     /// Whether a spot gang can launch now in some zone.
@@ -40,12 +43,12 @@ pub struct JobView {
 }
 
 impl JobView {
-    /// Compute time still needed.
+    /// Time a relaunch would need to finish (see [`JobView::time_needed`]).
     pub fn work_left(&self) -> Duration {
-        Duration(self.work.0.saturating_sub(self.progress.0))
+        self.time_needed
     }
 
-    /// Time to the deadline minus the work left (negative slack is zero).
+    /// Time to the deadline minus the time still needed (negative slack is zero).
     pub fn slack(&self) -> Duration {
         Duration(self.deadline.0.saturating_sub(self.now.0).saturating_sub(self.work_left().0))
     }
