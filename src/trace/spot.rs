@@ -62,6 +62,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use crate::engine::{Duration, SimTime};
+use crate::trace::requests::SecondsError;
 
 const NANOS_PER_SEC_F64: f64 = 1e9;
 
@@ -890,81 +891,9 @@ struct CsvZone {
     instance: Option<(String, u64)>,
 }
 
-/// Why a field is not decimal seconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum SecondsError {
-    NotANumber,
-    Negative,
-    TooLarge,
-}
-
-/// Parses non-negative decimal seconds (`12`, `0.25`, `.5`, `1e-3`, `+3`) into nanoseconds
-/// exactly, rounding digits beyond the nanosecond half up.
+/// Decimal seconds, parsed exactly: the request-trace reader's parser, on text.
 fn parse_seconds(s: &str) -> Result<u64, SecondsError> {
-    let s = s.as_bytes();
-    let (neg, s) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let (mant, exp) = match s.iter().position(|&b| b == b'e' || b == b'E') {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let (int, frac) = match mant.iter().position(|&b| b == b'.') {
-        Some(i) => (&mant[..i], &mant[i + 1..]),
-        None => (mant, &[][..]),
-    };
-    if (int.is_empty() && frac.is_empty())
-        || !int.iter().all(u8::is_ascii_digit)
-        || !frac.iter().all(u8::is_ascii_digit)
-    {
-        return Err(SecondsError::NotANumber);
-    }
-    let exp: i64 = match exp {
-        None => 0,
-        Some(e) => {
-            let (eneg, digits) = match e.first() {
-                Some(b'-') => (true, &e[1..]),
-                Some(b'+') => (false, &e[1..]),
-                _ => (false, e),
-            };
-            if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-                return Err(SecondsError::NotANumber);
-            }
-            let mut v: i64 = 0;
-            for &d in digits {
-                v = (v * 10 + i64::from(d - b'0')).min(1_000_000);
-            }
-            if eneg { -v } else { v }
-        }
-    };
-    // The significant digits, without leading zeros, and the power of ten of their last digit in ns.
-    let digits: Vec<u8> = int.iter().chain(frac).map(|&b| b - b'0').skip_while(|&d| d == 0).collect();
-    if digits.is_empty() {
-        return Ok(0);
-    }
-    if neg {
-        return Err(SecondsError::Negative);
-    }
-    let scale = 9 + exp - frac.len() as i64;
-    let keep = digits.len() as i64 + scale.min(0);
-    if keep < 0 {
-        return Ok(0);
-    }
-    let mut v: u64 = 0;
-    for &d in &digits[..keep as usize] {
-        v = v.checked_mul(10).and_then(|v| v.checked_add(u64::from(d))).ok_or(SecondsError::TooLarge)?;
-    }
-    if scale > 0 {
-        // v > 0 here, so this overflows within 20 steps if it is going to.
-        for _ in 0..scale.min(21) {
-            v = v.checked_mul(10).ok_or(SecondsError::TooLarge)?;
-        }
-    } else if (keep as usize) < digits.len() && digits[keep as usize] >= 5 {
-        v = v.checked_add(1).ok_or(SecondsError::TooLarge)?;
-    }
-    Ok(v)
+    crate::trace::requests::parse_seconds(s.as_bytes())
 }
 
 fn read_csv(

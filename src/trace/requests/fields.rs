@@ -62,7 +62,7 @@ impl Scale {
 
 /// Why a field is not decimal seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum SecondsError {
+pub(crate) enum SecondsError {
     NotANumber,
     Negative,
     TooLarge,
@@ -70,7 +70,7 @@ pub(super) enum SecondsError {
 
 /// Parses non-negative decimal seconds (`12`, `0.25`, `.5`, `1e-3`, `+3`) into nanoseconds exactly,
 /// rounding digits beyond the nanosecond half up.
-pub(super) fn parse_seconds(s: &[u8]) -> Result<u64, SecondsError> {
+pub(crate) fn parse_seconds(s: &[u8]) -> Result<u64, SecondsError> {
     let (neg, s) = match s.first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),

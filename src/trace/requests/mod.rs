@@ -35,7 +35,8 @@ mod fields;
 #[cfg(test)]
 mod tests;
 
-use fields::{Scale, SecondsError, TokensError, fmt_secs, parse_seconds, parse_tokens, quote};
+use fields::{Scale, TokensError, fmt_secs, parse_tokens, quote};
+pub(crate) use fields::{SecondsError, parse_seconds};
 
 /// One request read from a trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
