@@ -63,3 +63,11 @@ fn the_horizon_cuts_the_trace() {
     let out = serving::simulate(&loaded.scenario, Some(&mut t as &mut dyn RequestSource)).unwrap();
     assert_eq!(out.summary.requests.arrived, 2);
 }
+
+/// A trace scenario run without its trace is an error, not a panic.
+#[test]
+fn a_trace_scenario_without_its_trace_is_an_error() {
+    let loaded = scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/azure-conv.yaml"), &[]).unwrap();
+    let err = serving::simulate(&loaded.scenario, None).err().expect("must refuse");
+    assert!(err.to_string().contains("replays a request trace"), "{err}");
+}

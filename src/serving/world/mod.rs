@@ -170,6 +170,9 @@ pub fn simulate_with(s: &Scenario, inputs: Inputs<'_>, progress: &mut dyn FnMut(
     let Some(sv) = &s.serving else {
         return Err(SimError::Limit(format!("scenario {:?} is a job scenario, not a serving one", s.name)));
     };
+    if s.request_trace().is_some() && inputs.requests.is_none() {
+        return Err(SimError::Limit(format!("scenario {:?} replays a request trace: open it and pass it in", s.name)));
+    }
     let mut world = World::new(s, sv, inputs);
     world.run(progress)?;
     Ok(world.finish())
