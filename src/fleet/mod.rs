@@ -2,5 +2,6 @@
 
 pub mod billing;
 pub mod catalog;
+pub mod hazard;
 pub mod market;
 pub mod market_refs;

@@ -1,17 +1,15 @@
 //! The job world: one gang at a time, its phases, interruptions, decisions and bill.
 
-use rand::RngExt;
-use rand_distr::{Distribution, Exp1};
-
 use super::policy::{self, JobView, Placement, Policy};
 use crate::engine::rng::{self, Stream};
 use crate::engine::{Duration, EventQueue, SimTime};
 use crate::fleet::billing;
+use crate::fleet::hazard::HazardShape;
 use crate::fleet::market::MarketData;
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::metrics::{LatencyStats, Summary};
-use crate::scenario::{CheckpointInterval, Interruptions, JobSpec, JobZonePolicy, Scenario};
+use crate::scenario::{CheckpointInterval, JobSpec, JobZonePolicy, Scenario};
 use crate::serving::{Outcome, SimError};
 use crate::trace::spot::StepSeries;
 
@@ -68,7 +66,7 @@ struct JobWorld<'s> {
     events: EventQueue<Event>,
     policy: Box<dyn Policy>,
     zones: Vec<Zone>,
-    hazard: Option<(f64, [f64; 24])>,
+    hazard: Option<HazardShape>,
     horizon: SimTime,
     deadline: SimTime,
     speed: f64,
@@ -111,10 +109,7 @@ pub fn simulate(s: &Scenario, market: &MarketData) -> Result<Outcome, SimError> 
 
 impl<'s> JobWorld<'s> {
     fn new(s: &'s Scenario, job: &'s JobSpec, market: &MarketData) -> JobWorld<'s> {
-        let hazard = match s.spot.as_ref().map(|sp| &sp.interruptions) {
-            Some(Interruptions::Hazard { weekend_factor, profile }) => Some((*weekend_factor, *profile)),
-            _ => None,
-        };
+        let hazard = HazardShape::of(s);
         let zones = job
             .zones
             .iter()
@@ -212,42 +207,16 @@ impl<'s> JobWorld<'s> {
 
     // ---- market ----
 
-    fn hazard_rate_per_ns(&self, t: SimTime) -> f64 {
-        let Some((weekend, profile)) = self.hazard else { return 0.0 };
-        let unix = self.s.start.as_second() + (t.0 / 1_000_000_000) as i64;
-        let dow = (unix.div_euclid(86_400) + 4).rem_euclid(7);
-        let hour = unix.rem_euclid(86_400) / 3_600;
-        let w = if dow == 0 || dow == 6 { weekend } else { 1.0 };
-        self.job.interruptions_per_hour / 3.6e12 * w * profile[hour as usize]
-    }
-
-    /// Moves member `j` of zone `z` to its first interruption event after `t` (thinning).
+    /// Moves member `j` of zone `z` to its first interruption event after `t`.
     fn advance_member(&mut self, z: usize, j: usize, t: SimTime) {
-        let Some((weekend, profile)) = self.hazard else {
+        let Some(shape) = self.hazard else {
             self.zones[z].members[j].0 = SimTime::MAX;
             return;
         };
-        let max_rate =
-            self.job.interruptions_per_hour / 3.6e12 * weekend.max(1.0) * profile.iter().copied().fold(0.0, f64::max);
-        if max_rate <= 0.0 {
-            self.zones[z].members[j].0 = SimTime::MAX;
-            return;
-        }
+        let per_hour = self.job.interruptions_per_hour;
         while self.zones[z].members[j].0 <= t {
-            let mut at = self.zones[z].members[j].0.0 as f64;
-            loop {
-                let gap: f64 = Exp1.sample(&mut self.zones[z].members[j].1);
-                at += gap / max_rate;
-                if at >= self.horizon.0 as f64 {
-                    self.zones[z].members[j].0 = SimTime::MAX;
-                    return;
-                }
-                let u: f64 = self.zones[z].members[j].1.random();
-                if u * max_rate < self.hazard_rate_per_ns(SimTime(at as u64)) {
-                    break;
-                }
-            }
-            self.zones[z].members[j].0 = SimTime(at as u64);
+            let (from, stream) = &mut self.zones[z].members[j];
+            *from = shape.next_event(per_hour, *from, self.horizon, stream).unwrap_or(SimTime::MAX);
         }
     }
 

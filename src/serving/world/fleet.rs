@@ -8,14 +8,12 @@
 //! is obtainable; replacements serve after `boot`. Markets change only until the horizon: during
 //! the drain after it, the fleet is left as it is.
 
-use rand::RngExt;
-use rand_distr::{Distribution, Exp1};
-
 use super::{Event, Replica, World};
 use crate::engine::SimTime;
-use crate::engine::rng::{self, Stream};
+use crate::engine::rng;
+use crate::fleet::hazard::HazardShape;
 use crate::fleet::market::MarketData;
-use crate::scenario::{Interruptions, Market, PoolSpec, Scenario, ZoneStrategy};
+use crate::scenario::{Market, PoolSpec, Scenario, ZoneStrategy};
 use crate::trace::spot::StepSeries;
 
 /// Where an instance is in its life.
@@ -71,9 +69,7 @@ pub(super) struct FleetState {
     pub(super) zones: Vec<Zone>,
     pub(super) pools: Vec<PoolState>,
     /// Weekend factor and hourly profile when interruptions come from a hazard.
-    hazard: Option<(f64, [f64; 24])>,
-    /// Unix seconds of time 0.
-    start_unix_s: i64,
+    pub(super) hazard: Option<HazardShape>,
     pub(super) n_interruptions: u64,
     pub(super) interruption_times: Vec<SimTime>,
     last_account: SimTime,
@@ -138,15 +134,11 @@ impl FleetState {
             }
             pools.push(state);
         }
-        let hazard = match s.spot.as_ref().map(|sp| &sp.interruptions) {
-            Some(Interruptions::Hazard { weekend_factor, profile }) => Some((*weekend_factor, *profile)),
-            _ => None,
-        };
+        let hazard = HazardShape::of(s);
         FleetState {
             zones,
             pools,
             hazard,
-            start_unix_s: s.start.as_second(),
             n_interruptions: 0,
             interruption_times: Vec::new(),
             last_account: SimTime::ZERO,
@@ -210,38 +202,6 @@ impl FleetState {
             self.pools[p].rr_next = (pos + 1) % zones.len();
         }
         Some(chosen)
-    }
-
-    /// Interruption rate per ns at `t` for a base rate `per_hour`.
-    fn hazard_rate(&self, per_hour: f64, t: SimTime) -> f64 {
-        let Some((weekend, profile)) = self.hazard else { return 0.0 };
-        let unix = self.start_unix_s + (t.0 / 1_000_000_000) as i64;
-        let dow = (unix.div_euclid(86_400) + 4).rem_euclid(7); // 0 = Sunday (1970-01-01 was a Thursday)
-        let hour = unix.rem_euclid(86_400) / 3_600;
-        let w = if dow == 0 || dow == 6 { weekend } else { 1.0 };
-        per_hour / 3.6e12 * w * profile[hour as usize]
-    }
-
-    /// The next interruption of an instance launched at `from`, before `until`, by thinning.
-    fn next_interruption(&self, per_hour: f64, from: SimTime, until: SimTime, rng: &mut Stream) -> Option<SimTime> {
-        let (weekend, profile) = self.hazard?;
-        let max_factor = weekend.max(1.0) * profile.iter().copied().fold(0.0, f64::max);
-        let max_rate = per_hour / 3.6e12 * max_factor;
-        if max_rate <= 0.0 {
-            return None;
-        }
-        let mut t = from.0 as f64;
-        loop {
-            let gap: f64 = Exp1.sample(rng);
-            t += gap / max_rate;
-            if t >= until.0 as f64 {
-                return None;
-            }
-            let at = SimTime(t as u64);
-            if rng.random::<f64>() * max_rate < self.hazard_rate(per_hour, at) {
-                return Some(at);
-            }
-        }
     }
 
     /// Next change of zone `z`'s availability or price after `t`.
@@ -368,7 +328,7 @@ impl World<'_, '_> {
             let k = self.fleet.pools[p].n_spot_launched;
             self.fleet.pools[p].n_spot_launched += 1;
             let mut stream = rng::indexed_stream(self.s.seed, &format!("interruptions/{}", pool.name), k);
-            if let Some(t) = self.fleet.next_interruption(per_hour, now, self.horizon, &mut stream) {
+            if let Some(t) = self.fleet.hazard.and_then(|h| h.next_event(per_hour, now, self.horizon, &mut stream)) {
                 self.events.schedule(t, Event::InterruptionNoticed(r as u32));
             }
         } else if self.replicas[r].stand_in {
