@@ -5,6 +5,7 @@
 //! measured and [`output`] turns results into files. The binary in `main.rs` wires them to the CLI.
 #![warn(missing_docs)]
 
+pub mod autoscale;
 pub mod engine;
 pub mod fleet;
 pub mod job;

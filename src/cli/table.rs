@@ -70,6 +70,9 @@ pub fn render(s: &Scenario, m: &Summary) -> String {
         count(r.dropped),
         count(r.measured)
     );
+    if r.timed_out > 0 {
+        let _ = writeln!(o, "              {} of the dropped waited batcher.max_queue_wait", count(r.timed_out));
+    }
     let _ = writeln!(
         o,
         "  latency     mean {}  p50 {}  p90 {}  p95 {}  p99 {}  max {}",
@@ -119,6 +122,13 @@ pub fn render(s: &Scenario, m: &Summary) -> String {
         f.instance_hours,
         f.instances_launched
     );
+    if f.scale_ups + f.scale_downs > 0 {
+        let _ = writeln!(
+            o,
+            "  autoscaler  {} scale-ups  {} scale-downs  {:.0} s below the replicas asked for (booting)",
+            f.scale_ups, f.scale_downs, f.time_below_capacity_s
+        );
+    }
     if f.interruptions > 0 || c.spot > 0.0 {
         let _ = writeln!(
             o,
@@ -139,13 +149,17 @@ pub fn render(s: &Scenario, m: &Summary) -> String {
         "pool", "instance", "market", "count", "$/hour", "cost", "util"
     );
     for p in &m.pools {
+        let size = match (p.min, p.max) {
+            (Some(min), Some(max)) => format!("{min}-{max}"),
+            _ => p.count.to_string(),
+        };
         let _ = writeln!(
             o,
             "  {:<12} {:<26} {:<10} {:>6} {:>9.4} {:>10} {:>7.1}%",
             p.name,
             p.instance,
             p.market,
-            p.count,
+            size,
             p.price_per_hour,
             money(p.cost_usd),
             p.utilization * 100.0

@@ -1,6 +1,7 @@
 //! `fleetsim validate`: load and check a scenario, read its traces through, simulate nothing.
 
 use anyhow::{Context, Result};
+use fleetsim::scenario::ScalerSpec;
 use fleetsim::trace::requests;
 
 use super::{Outcome, ValidateArgs};
@@ -44,8 +45,21 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let n_replicas: u32 = s.fleet.pools.iter().map(|p| p.count).sum();
+    let scaling = match &s.autoscaler {
+        None => String::new(),
+        Some(a) => {
+            let max: u32 = s.fleet.pools.iter().map(|p| p.scaling.map_or(p.count, |b| b.max)).sum();
+            let by = match &a.scaler {
+                Some(ScalerSpec::Hpa(_)) => "hpa",
+                Some(ScalerSpec::Queue(_)) => "queue",
+                Some(ScalerSpec::Kpa(_)) => "kpa",
+                None => "schedule",
+            };
+            format!(" at time 0, up to {max} driven by {by}")
+        }
+    };
     println!(
-        "{}: ok — scenario {:?}, seed {}, horizon {}, {} pool(s), {} replica(s)",
+        "{}: ok — scenario {:?}, seed {}, horizon {}, {} pool(s), {} replica(s){scaling}",
         loaded.path.display(),
         s.name,
         s.seed,

@@ -39,8 +39,10 @@ pub struct Requests {
     pub completed: u64,
     /// Requests re-queued after an interruption.
     pub retried: u64,
-    /// Requests dropped.
+    /// Requests dropped (queue full, or waited `max_queue_wait`).
     pub dropped: u64,
+    /// Of the dropped, those that waited `batcher.max_queue_wait`.
+    pub timed_out: u64,
     /// Requests after warmup slower than the SLA latency.
     pub sla_violations: u64,
     /// Requests answered by the response cache.
@@ -109,8 +111,12 @@ pub struct FleetSummary {
     pub instances_launched: u64,
     /// Σ over spot pools of (count − ready spot instances), integrated over time, hours.
     pub spot_capacity_hours_lost: f64,
-    /// Time with fewer ready replicas than the pools' counts, seconds.
+    /// Time with fewer ready replicas than the pools ask for, seconds.
     pub time_below_capacity_s: f64,
+    /// Autoscaler decisions that raised the fleet's target.
+    pub scale_ups: u64,
+    /// Autoscaler decisions that lowered the fleet's target.
+    pub scale_downs: u64,
 }
 
 /// One pool.
@@ -122,8 +128,16 @@ pub struct PoolSummary {
     pub instance: String,
     /// Market.
     pub market: String,
-    /// Instances asked for.
+    /// Instances asked for (at time 0, for an autoscaled pool).
     pub count: u32,
+    /// Autoscaled pools: fewest instances.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<u32>,
+    /// Autoscaled pools: most instances.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+    /// Instances let go of on scale-downs.
+    pub scaled_down: u64,
     /// Instances launched over the run.
     pub instances_launched: u64,
     /// Interruption notices received.
@@ -188,6 +202,7 @@ pub const METRIC_KEYS: &[&str] = &[
     "requests.completed",
     "requests.retried",
     "requests.dropped",
+    "requests.timed_out",
     "requests.sla_violations",
     "requests.cache_hits",
     "requests.measured",
@@ -218,6 +233,8 @@ pub const METRIC_KEYS: &[&str] = &[
     "fleet.mean_replicas",
     "fleet.max_replicas",
     "fleet.utilization",
+    "fleet.scale_ups",
+    "fleet.scale_downs",
     "job.completed",
     "job.makespan_s",
     "job.lost_work_s",

@@ -14,6 +14,10 @@ pub struct Row {
     pub queue_len: u64,
     /// Replicas busy at the end of the interval.
     pub busy_replicas: u32,
+    /// Replicas serving at the end of the interval.
+    pub ready_replicas: u32,
+    /// Replicas the pools ask for (counts, or the autoscaler's targets) at the end of the interval.
+    pub target_replicas: u32,
     /// Live instances (booting or serving) per pool at the end of the interval.
     pub replicas_by_pool: Vec<u32>,
     /// Live instances per market (on-demand, spot, reserved) at the end of the interval.
@@ -45,7 +49,17 @@ impl TimeSeries {
             "busy_replicas".into(),
         ];
         header.extend(self.pool_names.iter().map(|p| format!("replicas_{p}")));
-        header.extend(["on_demand_replicas", "spot_replicas", "reserved_replicas", "interruptions"].map(String::from));
+        header.extend(
+            [
+                "on_demand_replicas",
+                "spot_replicas",
+                "reserved_replicas",
+                "interruptions",
+                "ready_replicas",
+                "target_replicas",
+            ]
+            .map(String::from),
+        );
         header.push("cost_usd".into());
         // Writing to a Vec cannot fail.
         let _ = w.write_record(&header);
@@ -60,6 +74,8 @@ impl TimeSeries {
             rec.extend(r.replicas_by_pool.iter().map(u32::to_string));
             rec.extend(r.replicas_by_market.iter().map(u32::to_string));
             rec.push(r.interruptions.to_string());
+            rec.push(r.ready_replicas.to_string());
+            rec.push(r.target_replicas.to_string());
             rec.push(format!("{:.6}", r.cost_usd));
             let _ = w.write_record(&rec);
         }

@@ -45,6 +45,7 @@ pub fn job(raw: &RawJob, types: &[RawInstanceType], spot: Option<&RawSpot>, hori
         count: Some(gang),
         min: None,
         max: None,
+        initial: None,
         max_price: None,
         zones: raw.zones.clone(),
         zone_strategy: None,

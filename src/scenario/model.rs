@@ -32,6 +32,8 @@ pub struct Scenario {
     pub job: Option<JobSpec>,
     /// Pools of instances.
     pub fleet: FleetSpec,
+    /// What drives the autoscaled pools (pools with min/max), if any.
+    pub autoscaler: Option<AutoscalerSpec>,
     /// How instance time is billed.
     pub billing: Billing,
     /// Row spacing of `timeseries.csv`.
@@ -280,6 +282,8 @@ pub struct Batcher {
     pub max_wait: Duration,
     /// Most requests waiting before arrivals are dropped.
     pub max_queue: Option<usize>,
+    /// Requests still waiting this long after they arrived are dropped (a client timeout).
+    pub max_queue_wait: Option<Duration>,
 }
 
 /// Routers.
@@ -309,8 +313,10 @@ pub struct PoolSpec {
     pub instance: InstanceSpec,
     /// Market.
     pub market: Market,
-    /// Fixed number of instances.
+    /// Instances at time 0 (the fixed number when the pool is not autoscaled).
     pub count: u32,
+    /// Autoscaled pools: the bounds the autoscaler keeps the pool within.
+    pub scaling: Option<PoolBounds>,
     /// USD per instance-hour of the pool's own market (on-demand or reserved price; for spot
     /// pools the on-demand price of fallback stand-ins).
     pub price_per_hour: f64,
@@ -328,6 +334,15 @@ pub struct PoolSpec {
     pub interruptions_per_hour: f64,
     /// Spot: warning before reclaim.
     pub notice: Duration,
+}
+
+/// An autoscaled pool's bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolBounds {
+    /// Fewest instances.
+    pub min: u32,
+    /// Most instances.
+    pub max: u32,
 }
 
 /// Zone choice for a new spot instance.
@@ -494,4 +509,196 @@ impl CmpOp {
             CmpOp::Eq => lhs == rhs,
         }
     }
+}
+
+/// `autoscaler:` — at most one load-following autoscaler, and schedule floors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AutoscalerSpec {
+    /// The load-following autoscaler, if any.
+    pub scaler: Option<ScalerSpec>,
+    /// Floors on the fleet's replica count by time of day or simulated time.
+    pub schedule: Vec<ScheduleEntry>,
+}
+
+/// The load-following autoscalers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScalerSpec {
+    /// Kubernetes' Horizontal Pod Autoscaler.
+    Hpa(HpaSpec),
+    /// KEDA-style queue-length scaling (activation and scale to zero, then an HPA).
+    Queue(QueueSpec),
+    /// Knative's Pod Autoscaler.
+    Kpa(KpaSpec),
+}
+
+/// What the HPA measures, with its target per replica.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum HpaMetric {
+    /// Busy fraction of ready replicas over the last sync period, as a whole percentage (as
+    /// Kubernetes' `averageUtilization`).
+    Utilization {
+        /// Target, percent.
+        percent: u32,
+    },
+    /// Requests queued or in service per ready replica, averaged over the last sync period.
+    InFlight {
+        /// Target per replica.
+        per_replica: f64,
+    },
+    /// Arrivals per second per ready replica over the last sync period.
+    Rps {
+        /// Target per replica.
+        per_replica: f64,
+    },
+    /// An external metric with an `AverageValue` target: requests queued or in service now,
+    /// over the replicas asked for (what KEDA's queue scalers feed the HPA).
+    QueueLength {
+        /// Target per replica.
+        per_replica: f64,
+    },
+}
+
+/// The HPA's algorithm parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HpaSpec {
+    /// Metric and target.
+    pub metric: HpaMetric,
+    /// Time between decisions.
+    pub sync_period: Duration,
+    /// No change while |1 − metric/target| is at most this.
+    pub tolerance: f64,
+    /// Scale-up behaviour.
+    pub scale_up: ScalingRules,
+    /// Scale-down behaviour.
+    pub scale_down: ScalingRules,
+}
+
+/// One direction of the HPA's `behavior`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScalingRules {
+    /// Stabilization window: scaling down follows the highest recommendation in it (scaling up
+    /// the lowest).
+    pub stabilization: Duration,
+    /// How the policies combine.
+    pub select: SelectPolicy,
+    /// Rate limits.
+    pub policies: Vec<ScalingPolicy>,
+}
+
+impl ScalingRules {
+    /// Kubernetes' default scale-up: at most max(+100%, +4 pods) per 15 s, no stabilization.
+    pub fn default_up() -> ScalingRules {
+        ScalingRules {
+            stabilization: Duration::ZERO,
+            select: SelectPolicy::Max,
+            policies: vec![
+                ScalingPolicy { change: PolicyChange::Pods(4), period: Duration::from_secs(15) },
+                ScalingPolicy { change: PolicyChange::Percent(100), period: Duration::from_secs(15) },
+            ],
+        }
+    }
+
+    /// Kubernetes' default scale-down: at most −100% per 15 s after a 300 s stabilization.
+    pub fn default_down() -> ScalingRules {
+        ScalingRules {
+            stabilization: Duration::from_secs(300),
+            select: SelectPolicy::Max,
+            policies: vec![ScalingPolicy { change: PolicyChange::Percent(100), period: Duration::from_secs(15) }],
+        }
+    }
+}
+
+/// `selectPolicy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelectPolicy {
+    /// The policy allowing the largest change.
+    Max,
+    /// The policy allowing the smallest change.
+    Min,
+    /// No scaling in this direction.
+    Disabled,
+}
+
+/// One HPA scaling policy: at most this change per `period`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScalingPolicy {
+    /// The change allowed.
+    pub change: PolicyChange,
+    /// Over this period.
+    pub period: Duration,
+}
+
+/// A change in pods or in percent of the replicas at the period's start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyChange {
+    /// Pods.
+    Pods(u32),
+    /// Percent.
+    Percent(u32),
+}
+
+/// KEDA-style queue scaling.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueSpec {
+    /// Active while the queue holds more than this.
+    pub activation: f64,
+    /// Time between KEDA's polls (activation and scale to zero).
+    pub polling: Duration,
+    /// Scale to zero once no poll has been active for this long.
+    pub cooldown: Duration,
+    /// The HPA KEDA drives between 1 and max replicas (metric: queue length).
+    pub hpa: HpaSpec,
+}
+
+/// Knative's Pod Autoscaler.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KpaSpec {
+    /// Concurrency (requests queued or in service) per replica aimed at, before utilization.
+    pub target_concurrency: f64,
+    /// Fraction of the target actually aimed at (`container-concurrency-target-percentage`).
+    pub target_utilization: f64,
+    /// Averaging window of the stable mode.
+    pub stable_window: Duration,
+    /// Averaging window of the panic mode.
+    pub panic_window: Duration,
+    /// Panic when the panic-window count reaches this multiple of the ready replicas.
+    pub panic_threshold: f64,
+    /// At most this multiple of the ready replicas per decision.
+    pub max_scale_up_rate: f64,
+    /// At least the ready replicas over this per decision.
+    pub max_scale_down_rate: f64,
+    /// The last replica stays this long after the autoscaler first asks for zero.
+    pub scale_to_zero_grace: Duration,
+    /// Time between decisions.
+    pub tick: Duration,
+}
+
+/// A floor on the replica count while a window is open.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScheduleEntry {
+    /// When it applies.
+    pub window: ScheduleWindow,
+    /// Fewest replicas (all pools) while it applies.
+    pub min: u32,
+}
+
+/// When a schedule entry applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScheduleWindow {
+    /// Every listed day from one UTC time of day to another (past midnight when `to` < `from`).
+    Daily {
+        /// Seconds after midnight UTC.
+        from_s: u32,
+        /// Seconds after midnight UTC.
+        to_s: u32,
+        /// Bit d set: the window opens on day d (0 = Monday).
+        days: u8,
+    },
+    /// Once, over [from, to) of simulated time.
+    Between {
+        /// Opens.
+        from: Duration,
+        /// Closes.
+        to: Duration,
+    },
 }

@@ -49,6 +49,9 @@ pub struct RawScenario {
     /// A training or batch job (replaces workload, service, batcher, router and pools).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<RawJob>,
+    /// What drives the pools that have min/max.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaler: Option<super::autoscaler::RawAutoscaler>,
     /// Spot markets: interruptions, prices, notice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spot: Option<RawSpot>,
@@ -316,6 +319,9 @@ pub struct RawBatcher {
     /// Most requests waiting; arrivals beyond it are dropped (default: no limit but the engine's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_queue: Option<u64>,
+    /// Requests still waiting this long after arriving are dropped (default: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_queue_wait: Option<DurationValue>,
 }
 
 /// `router:`
@@ -361,6 +367,9 @@ pub struct RawPool {
     /// Autoscaled pools: upper bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<u32>,
+    /// Autoscaled pools: instances at time 0 (default `min`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial: Option<u32>,
     /// Spot: highest price paid per instance-hour.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_price: Option<f64>,

@@ -70,6 +70,7 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
                 ("batcher", raw.batcher.is_some()),
                 ("router", raw.router.is_some()),
                 ("fleet.pools", fleet.as_ref().is_some_and(|f| !f.pools.is_empty())),
+                ("autoscaler", raw.autoscaler.is_some()),
             ] {
                 if present {
                     return invalid(
@@ -93,6 +94,13 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
             "spot pools need router: shared_queue (per-replica queues cannot follow replicas that come and go yet)",
         );
     }
+    let autoscaler = super::autoscaler::autoscaler(raw.autoscaler.as_ref(), &fleet.pools)?;
+    if autoscaler.is_some() && raw.router.is_some_and(|r| !matches!(r, RawRouter::SharedQueue)) {
+        return invalid(
+            "router",
+            "autoscaled pools need router: shared_queue (per-replica queues cannot follow replicas that come and go yet)",
+        );
+    }
     let spot = super::spot::spot(raw.spot.as_ref(), base_dir, any_spot)?;
     let timeseries_interval = timeseries_interval(raw, horizon, fleet.pools.len())?;
     Ok(Scenario {
@@ -107,6 +115,7 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
         serving: if job.is_some() { None } else { Some(serving(raw, base_dir)?) },
         job,
         fleet,
+        autoscaler,
         billing: billing(raw.billing.as_ref())?,
         timeseries_interval,
         asserts: asserts(raw.assert.as_deref().unwrap_or_default())?,
@@ -340,7 +349,16 @@ fn batcher(raw: Option<&RawBatcher>) -> Result<Batcher> {
         Some(0) => return invalid("batcher.max_queue", "must be at least 1 (or left out for no limit)"),
         Some(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
     };
-    Ok(Batcher { max_batch_size, max_wait, max_queue })
+    let max_queue_wait = match raw.and_then(|b| b.max_queue_wait) {
+        Some(DurationValue(d)) if d == Duration::ZERO => {
+            return invalid(
+                "batcher.max_queue_wait",
+                "must be longer than 0 (or left out: requests wait as long as it takes)",
+            );
+        }
+        other => other.map(|d| d.0),
+    };
+    Ok(Batcher { max_batch_size, max_wait, max_queue, max_queue_wait })
 }
 
 fn fleet(raw: &RawFleet, spot: Option<&RawSpot>) -> Result<FleetSpec> {
@@ -367,14 +385,73 @@ fn fleet(raw: &RawFleet, spot: Option<&RawSpot>) -> Result<FleetSpec> {
         }
         pools.push(pool(&key, p, overrides, spot)?);
     }
-    let n_instances: u64 = pools.iter().map(|p| u64::from(p.count)).sum();
+    let n_instances: u64 = pools.iter().map(|p| u64::from(p.scaling.map_or(p.count, |b| b.max))).sum();
     if n_instances > MAX_INSTANCES {
         return invalid("fleet.pools", format!("{n_instances} instances is above the limit of {MAX_INSTANCES}"));
     }
-    if pools.iter().all(|p| p.count == 0) {
-        return invalid("fleet.pools", "the fleet has no instances: give at least one pool a `count` of 1 or more");
+    if pools.iter().all(|p| p.count == 0 && p.scaling.is_none()) {
+        return invalid(
+            "fleet.pools",
+            "the fleet has no instances: give at least one pool a `count` of 1 or more, or min/max and an autoscaler",
+        );
     }
     Ok(FleetSpec { pools })
+}
+
+/// Most instances in one pool.
+const MAX_POOL_SIZE: u32 = 100_000;
+
+/// A pool's instances at time 0 and, when autoscaled, its bounds.
+fn pool_size(key: &str, p: &RawPool, market: Market) -> Result<(u32, Option<PoolBounds>)> {
+    let over = |field: &str, n: u32| {
+        invalid(format!("{key}.{field}"), format!("{n} is above the limit of {MAX_POOL_SIZE} instances per pool"))
+    };
+    match (p.count, p.min, p.max) {
+        (Some(count), None, None) => {
+            if p.initial.is_some() {
+                return invalid(
+                    format!("{key}.initial"),
+                    "applies to autoscaled pools (min/max); this pool has a fixed count",
+                );
+            }
+            if count > MAX_POOL_SIZE {
+                return over("count", count);
+            }
+            Ok((count, None))
+        }
+        (Some(_), min, _) => invalid(
+            format!("{key}.{}", if min.is_some() { "min" } else { "max" }),
+            "give either a fixed `count` or autoscaling bounds `min` and `max`, not both",
+        ),
+        (None, Some(min), Some(max)) => {
+            if market == Market::Reserved {
+                return invalid(
+                    format!("{key}.min"),
+                    "reserved capacity is paid for whether it runs or not: give a reserved pool a fixed `count`",
+                );
+            }
+            if max == 0 {
+                return invalid(format!("{key}.max"), "must be at least 1");
+            }
+            if max > MAX_POOL_SIZE {
+                return over("max", max);
+            }
+            if min > max {
+                return invalid(format!("{key}.min"), format!("{min} is above max ({max})"));
+            }
+            let initial = p.initial.unwrap_or(min);
+            if initial < min || initial > max {
+                return invalid(format!("{key}.initial"), format!("{initial} is outside min..max ({min}..{max})"));
+            }
+            Ok((initial, Some(PoolBounds { min, max })))
+        }
+        (None, Some(_), None) => invalid(format!("{key}.max"), "missing: an autoscaled pool needs both min and max"),
+        (None, None, Some(_)) => invalid(format!("{key}.min"), "missing: an autoscaled pool needs both min and max"),
+        (None, None, None) => invalid(
+            format!("{key}.count"),
+            "missing: give the pool a fixed number of instances (count: 2) or autoscaling bounds (min: 1, max: 10)",
+        ),
+    }
 }
 
 fn pool(key: &str, p: &RawPool, types: &[RawInstanceType], spot: Option<&RawSpot>) -> Result<PoolSpec> {
@@ -383,20 +460,7 @@ fn pool(key: &str, p: &RawPool, types: &[RawInstanceType], spot: Option<&RawSpot
         RawMarket::Spot => Market::Spot,
         RawMarket::Reserved => Market::Reserved,
     };
-    for (field, present) in [("min", p.min.is_some()), ("max", p.max.is_some())] {
-        if present {
-            return invalid(
-                format!("{key}.{field}"),
-                "autoscaled pools are not supported by this version yet; give the pool a fixed `count`",
-            );
-        }
-    }
-    let Some(count) = p.count else {
-        return invalid(format!("{key}.count"), "missing: give the pool a fixed number of instances, e.g. count: 2");
-    };
-    if count > 100_000 {
-        return invalid(format!("{key}.count"), format!("{count} is above the limit of 100000 instances per pool"));
-    }
+    let (count, scaling) = pool_size(key, p, market)?;
     let instance = resolve_instance(&p.instance, types).map_err(|e| Invalid {
         key: if e.key == "name" { format!("{key}.instance") } else { e.key },
         message: e.message,
@@ -407,6 +471,7 @@ fn pool(key: &str, p: &RawPool, types: &[RawInstanceType], spot: Option<&RawSpot
         instance,
         market,
         count,
+        scaling,
         price_per_hour: m.price_per_hour,
         zones: m.zones,
         zone_strategy: m.zone_strategy,

@@ -52,7 +52,7 @@ fn run_writes_the_three_files_and_prints_a_table() {
     assert_eq!(manifest["seed"], 7);
     assert_eq!(manifest["scenario_sha256"].as_str().unwrap().len(), 64);
     let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
-    assert!(ts.starts_with("time_s,arrivals,completions,queue_len,busy_replicas,replicas_base,on_demand_replicas,spot_replicas,reserved_replicas,interruptions,cost_usd\n"));
+    assert!(ts.starts_with("time_s,arrivals,completions,queue_len,busy_replicas,replicas_base,on_demand_replicas,spot_replicas,reserved_replicas,interruptions,ready_replicas,target_replicas,cost_usd\n"));
     // A header, 60 one-minute rows, and a last row where the queue finished draining.
     let rows: Vec<&str> = ts.lines().skip(1).collect();
     assert!(rows.len() == 60 || rows.len() == 61, "{} rows", rows.len());

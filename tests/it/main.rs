@@ -1,5 +1,6 @@
 //! fleetsim's integration tests: one binary, one module per concern.
 
+mod autoscale;
 mod batching;
 mod billing;
 mod cli;

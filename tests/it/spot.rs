@@ -357,7 +357,7 @@ fn ondemand_fallback_covers_a_spot_outage() {
     assert_eq!(by_market(1800.0), [1, 1, 0]);
     assert_eq!(by_market(2100.0), [0, 1, 0]);
     let ts = String::from_utf8(out.timeseries.to_csv()).unwrap();
-    assert!(ts.starts_with("time_s,arrivals,completions,queue_len,busy_replicas,replicas_s,on_demand_replicas,spot_replicas,reserved_replicas,interruptions,cost_usd\n"));
+    assert!(ts.starts_with("time_s,arrivals,completions,queue_len,busy_replicas,replicas_s,on_demand_replicas,spot_replicas,reserved_replicas,interruptions,ready_replicas,target_replicas,cost_usd\n"));
 }
 
 fn zones_yaml(strategy: &str) -> String {

@@ -44,6 +44,8 @@ pub(super) struct Zone {
 /// Per-pool counters.
 #[derive(Default)]
 pub(super) struct PoolState {
+    /// Instances the pool asks for: its `count`, or what the autoscaler last set.
+    pub(super) target: u32,
     /// Spot instances launched and not noticed or stopped.
     n_live_spot: u32,
     /// Live on-demand stand-ins of a spot pool.
@@ -60,6 +62,8 @@ pub(super) struct PoolState {
     n_ready_spot: u32,
     /// Interruption notices received by the pool's instances.
     pub(super) n_interruptions: u64,
+    /// Live instances the autoscaler let go of (scale-downs), by market.
+    pub(super) n_retired: u64,
     /// Spot instances launched so far (numbers their interruption streams).
     n_spot_launched: u64,
 }
@@ -86,7 +90,8 @@ pub(super) struct FleetState {
     /// end is known only when it is over, so these are integrated up to it by `account_final`.
     post_horizon: Vec<(SimTime, Readiness)>,
     n_ready: u32,
-    n_target: u32,
+    /// Σ pool targets.
+    pub(super) n_target: u32,
     /// Cost of instances already stopped, before rounding (for the running cost in rows).
     pub(super) stopped_cost_usd: f64,
 }
@@ -113,7 +118,7 @@ impl FleetState {
         let mut zones: Vec<Zone> = Vec::new();
         let mut pools = Vec::new();
         for p in &s.fleet.pools {
-            let mut state = PoolState::default();
+            let mut state = PoolState { target: p.count, ..PoolState::default() };
             if p.market == Market::Spot {
                 // A zone entry per (zone, instance type): capacity and prices are per type.
                 let instance = &p.instance.name;
@@ -149,7 +154,7 @@ impl FleetState {
             live: std::collections::BTreeSet::new(),
             post_horizon: Vec::new(),
             n_ready: 0,
-            n_target: s.fleet.pools.iter().map(|p| p.count).sum(),
+            n_target: 0,
             stopped_cost_usd: 0.0,
         }
     }
@@ -219,11 +224,12 @@ impl FleetState {
 impl World<'_, '_> {
     /// Launches the initial fleet, ready at time 0, and schedules the zones' first changes.
     pub(super) fn start_fleet(&mut self) {
+        self.fleet.n_target = self.fleet.pools.iter().map(|st| st.target).sum();
         for (p, pool) in self.s.fleet.pools.iter().enumerate() {
             if pool.market == Market::Spot {
                 continue;
             }
-            for _ in 0..pool.count {
+            for _ in 0..self.fleet.pools[p].target {
                 self.launch(SimTime::ZERO, p, pool.market, None, true);
             }
         }
@@ -255,7 +261,7 @@ impl World<'_, '_> {
             .iter()
             .zip(&f.pools)
             .filter(|(spec, _)| spec.market == Market::Spot)
-            .map(|(spec, st)| spec.count.saturating_sub(st.n_ready_spot))
+            .map(|(_, st)| st.target.saturating_sub(st.n_ready_spot))
             .sum();
         Readiness { n_ready: f.n_ready, spot_lost: lost, below: f.n_ready < f.n_target }
     }
@@ -455,10 +461,11 @@ impl World<'_, '_> {
         }
     }
 
-    /// Launches spot instances (or on-demand stand-ins) until pool `p` has its count.
+    /// Launches spot instances (or on-demand stand-ins) until pool `p` has its target.
     fn replenish(&mut self, now: SimTime, p: usize, ready_now: bool) {
         let pool = &self.s.fleet.pools[p];
-        while self.fleet.pools[p].n_live_spot < pool.count {
+        let target = self.fleet.pools[p].target;
+        while self.fleet.pools[p].n_live_spot < target {
             match self.fleet.choose_zone(p, pool, now) {
                 Some(z) => {
                     self.launch(now, p, Market::Spot, Some(z), ready_now);
@@ -467,7 +474,7 @@ impl World<'_, '_> {
             }
         }
         if pool.ondemand_fallback {
-            while self.fleet.pools[p].n_live_spot + (self.fleet.pools[p].stand_ins.len() as u32) < pool.count {
+            while self.fleet.pools[p].n_live_spot + (self.fleet.pools[p].stand_ins.len() as u32) < target {
                 self.launch(now, p, Market::OnDemand, None, ready_now);
             }
         }
@@ -475,9 +482,8 @@ impl World<'_, '_> {
 
     /// Once pool `p` has enough ready spot instances, lets go of its newest stand-in.
     fn release_surplus_stand_in(&mut self, now: SimTime, p: usize) {
-        let count = self.s.fleet.pools[p].count;
         let st = &self.fleet.pools[p];
-        if st.stand_ins.is_empty() || st.n_ready_spot + st.stand_ins.len() as u32 <= count {
+        if st.stand_ins.is_empty() || st.n_ready_spot + st.stand_ins.len() as u32 <= st.target {
             return;
         }
         let Some(r) = self.fleet.pools[p].stand_ins.pop().map(|r| r as usize) else { return };
@@ -524,5 +530,75 @@ impl World<'_, '_> {
             }
         }
         self.schedule_zone_change(now, z);
+    }
+
+    /// Sets pool `p`'s target: launches what is missing (booting unless `ready_now`), or lets
+    /// go of the surplus, spot instances before on-demand stand-ins, newest first.
+    pub(super) fn set_pool_target(&mut self, now: SimTime, p: usize, target: u32, ready_now: bool) {
+        let old = self.fleet.pools[p].target;
+        self.account(now);
+        self.fleet.pools[p].target = target;
+        self.fleet.n_target = self.fleet.n_target - old + target;
+        let pool = &self.s.fleet.pools[p];
+        if target > old {
+            if pool.market == Market::Spot {
+                self.replenish(now, p, ready_now);
+            } else {
+                while self.fleet.pools[p].n_live < target {
+                    self.launch(now, p, pool.market, None, ready_now);
+                }
+            }
+            return;
+        }
+        let mut excess = self.fleet.pools[p].n_live.saturating_sub(target);
+        if excess == 0 {
+            return;
+        }
+        let newest_first: Vec<usize> = self.fleet.live.iter().rev().map(|&r| r as usize).collect();
+        for spot_pass in [true, false] {
+            for &r in &newest_first {
+                if excess == 0 {
+                    return;
+                }
+                let rep = &self.replicas[r];
+                if rep.pool_idx == p
+                    && rep.zone_idx.is_some() == spot_pass
+                    && matches!(rep.state, ReplicaState::Booting | ReplicaState::Ready)
+                {
+                    self.retire(now, r);
+                    excess -= 1;
+                }
+            }
+        }
+    }
+
+    /// Lets instance `r` go on a scale-down: a busy one finishes its batch first (as a
+    /// terminating pod drains), the others stop now.
+    fn retire(&mut self, now: SimTime, r: usize) {
+        let p = self.replicas[r].pool_idx;
+        let st = &mut self.fleet.pools[p];
+        st.n_live -= 1;
+        st.n_retired += 1;
+        if let Some(z) = self.replicas[r].zone_idx {
+            st.n_live_spot -= 1;
+            self.fleet.zones[z].n_running -= 1;
+        } else if self.replicas[r].stand_in {
+            st.stand_ins.retain(|&i| i as usize != r);
+        }
+        let busy = self.replicas[r].busy;
+        self.leave_ready(now, r, ReplicaState::Releasing);
+        if !busy {
+            self.stop_instance(now, r);
+        }
+    }
+
+    /// Replicas launched and still booting, fleet-wide.
+    pub(super) fn n_booting(&self) -> u32 {
+        self.fleet.pools.iter().map(|st| st.n_live).sum::<u32>() - self.fleet.n_ready
+    }
+
+    /// Ready replicas, fleet-wide.
+    pub(super) fn n_ready(&self) -> u32 {
+        self.fleet.n_ready
     }
 }

@@ -6,6 +6,7 @@
 
 mod fleet;
 mod report;
+mod scaling;
 
 use std::collections::VecDeque;
 
@@ -80,6 +81,12 @@ enum Event {
     InstanceStopped(u32),
     /// A zone's availability or spot price changed.
     ZoneChanged(u32),
+    /// The autoscaler's next decision is due.
+    AutoscalerTick,
+    /// A schedule window opened or closed.
+    ScheduleChanged,
+    /// A queue's oldest request may have waited `max_queue_wait`.
+    QueueWaitExpired(u32),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -94,6 +101,8 @@ struct RequestQueue {
     items: VecDeque<Request>,
     /// Time of the latest `BatchWaitExpired` scheduled for this queue.
     timer_at: Option<SimTime>,
+    /// Time of the pending `QueueWaitExpired`, if any.
+    expiry_at: Option<SimTime>,
 }
 
 /// One instance serving as a replica.
@@ -140,7 +149,9 @@ struct World<'s, 't> {
     max_batch: usize,
     max_wait: Duration,
     max_queued: usize,
+    max_queue_wait: Option<Duration>,
     fleet: FleetState,
+    scaling: Option<scaling::Scaling>,
     latency: LatencyStats,
     n_arrived: u64,
     n_completed: u64,
@@ -149,6 +160,7 @@ struct World<'s, 't> {
     n_dropped: u64,
     n_dropped_measured: u64,
     n_dropped_at_limit: u64,
+    n_timed_out: u64,
     n_retried: u64,
     last_completion: SimTime,
     interval: Interval,
@@ -204,7 +216,9 @@ impl<'s, 't> World<'s, 't> {
             max_batch: sv.batcher.max_batch_size.get() as usize,
             max_wait: sv.batcher.max_wait,
             max_queued,
+            max_queue_wait: sv.batcher.max_queue_wait,
             fleet: FleetState::new(s, inputs.market),
+            scaling: scaling::Scaling::new(s),
             latency: LatencyStats::new(sv.sla.map(|sla| sla.latency)),
             n_arrived: 0,
             n_completed: 0,
@@ -213,6 +227,7 @@ impl<'s, 't> World<'s, 't> {
             n_dropped: 0,
             n_dropped_measured: 0,
             n_dropped_at_limit: 0,
+            n_timed_out: 0,
             n_retried: 0,
             last_completion: SimTime::ZERO,
             interval: Interval::default(),
@@ -221,6 +236,7 @@ impl<'s, 't> World<'s, 't> {
     }
 
     fn run(&mut self, progress: &mut dyn FnMut(SimTime)) -> Result<(), SimError> {
+        self.start_scaling();
         self.start_fleet();
         self.schedule_next_arrival()?;
         let first_tick = SimTime::ZERO.after(self.s.timeseries_interval);
@@ -228,6 +244,9 @@ impl<'s, 't> World<'s, 't> {
             self.events.schedule(first_tick, Event::IntervalEnded);
         }
         while let Some((now, event)) = self.events.pop() {
+            if self.scaling.is_some() {
+                self.touch_gauges(now);
+            }
             match event {
                 Event::RequestArrived => self.on_arrival(now)?,
                 Event::BatchCompleted { replica, generation } => {
@@ -239,6 +258,9 @@ impl<'s, 't> World<'s, 't> {
                 Event::InterruptionNoticed(r) => self.on_interruption_noticed(now, r as usize),
                 Event::InstanceStopped(r) => self.on_instance_stopped(now, r as usize),
                 Event::ZoneChanged(z) => self.on_zone_changed(now, z as usize),
+                Event::AutoscalerTick => self.on_autoscaler_tick(now),
+                Event::ScheduleChanged => self.on_schedule_changed(now),
+                Event::QueueWaitExpired(q) => self.on_queue_wait_expired(now, q as usize),
             }
             let n_events = self.events.n_events();
             if n_events.is_multiple_of(PROGRESS_EVERY) {
@@ -292,18 +314,56 @@ impl<'s, 't> World<'s, 't> {
 
     fn enqueue(&mut self, now: SimTime, req: Request) {
         if self.n_queued >= self.max_queued {
-            self.n_dropped += 1;
             if self.n_queued >= self.s.limits.max_queued_requests {
                 self.n_dropped_at_limit += 1;
             }
-            if req.arrived >= self.warmup {
-                self.n_dropped_measured += 1;
-            }
+            self.count_drop(&req);
             return;
         }
         let q = self.router.route();
         self.queues[q].items.push_back(req);
         self.n_queued += 1;
+        if self.fleet.n_target == 0 && self.scaling.is_some() {
+            self.on_request_at_zero(now);
+        }
+        self.try_dispatch(now, q);
+    }
+
+    /// Counts a request dropped (queue full or waited too long).
+    fn count_drop(&mut self, req: &Request) {
+        self.n_dropped += 1;
+        if req.arrived >= self.warmup {
+            self.n_dropped_measured += 1;
+        }
+    }
+
+    /// Drops the requests at the head of queue `q` that have waited `max_queue_wait`, and makes
+    /// sure the new head's expiry will wake the queue.
+    fn expire_waiting(&mut self, now: SimTime, q: usize) {
+        let Some(limit) = self.max_queue_wait else { return };
+        while let Some(&front) = self.queues[q].items.front() {
+            if front.arrived.after(limit) > now {
+                break;
+            }
+            self.queues[q].items.pop_front();
+            self.n_queued -= 1;
+            self.n_timed_out += 1;
+            self.count_drop(&front);
+        }
+        if let Some(front) = self.queues[q].items.front() {
+            let at = front.arrived.after(limit);
+            if self.queues[q].expiry_at.is_none_or(|e| e > at) {
+                self.queues[q].expiry_at = Some(at);
+                self.events.schedule(at, Event::QueueWaitExpired(q as u32));
+            }
+        }
+    }
+
+    fn on_queue_wait_expired(&mut self, now: SimTime, q: usize) {
+        if self.queues[q].expiry_at == Some(now) {
+            self.queues[q].expiry_at = None;
+        }
+        self.expire_waiting(now, q);
         self.try_dispatch(now, q);
     }
 
@@ -324,6 +384,9 @@ impl<'s, 't> World<'s, 't> {
     /// sure the oldest request's `max_wait` will wake the queue.
     #[inline]
     fn try_dispatch(&mut self, now: SimTime, q: usize) {
+        if self.max_queue_wait.is_some() {
+            self.expire_waiting(now, q);
+        }
         while self.has_idle(q) {
             let queue = &mut self.queues[q];
             let Some(oldest) = queue.items.front() else { return };

@@ -69,6 +69,8 @@ impl World<'_, '_> {
             completions: interval.completions,
             queue_len: self.n_queued as u64,
             busy_replicas: self.n_busy,
+            ready_replicas: self.n_ready(),
+            target_replicas: self.fleet.n_target,
             replicas_by_pool: by_pool,
             replicas_by_market: by_market,
             interruptions: interval.interruptions,
@@ -135,6 +137,13 @@ impl World<'_, '_> {
                 self.n_dropped_at_limit, self.s.limits.max_queued_requests
             ));
         }
+        if self.n_timed_out > 0 {
+            warnings.push(format!(
+                "{} requests waited batcher.max_queue_wait ({}) without a replica taking them and were dropped (they count as SLA violations)",
+                self.n_timed_out,
+                self.max_queue_wait.unwrap_or_default()
+            ));
+        }
         let timeseries =
             TimeSeries { pool_names: self.s.fleet.pools.iter().map(|p| p.name.clone()).collect(), rows: self.rows };
         let stranded = summary.requests.in_flight;
@@ -167,6 +176,9 @@ impl World<'_, '_> {
                 instance: p.instance.name.clone(),
                 market: p.market.as_str().into(),
                 count: p.count,
+                min: p.scaling.map(|b| b.min),
+                max: p.scaling.map(|b| b.max),
+                scaled_down: self.fleet.pools[i].n_retired,
                 instances_launched: launched[i],
                 interruptions: self.fleet.pools[i].n_interruptions,
                 price_per_hour: p.price_per_hour,
@@ -208,6 +220,7 @@ impl World<'_, '_> {
                 completed: self.n_completed,
                 retried: self.n_retried,
                 dropped: self.n_dropped,
+                timed_out: self.n_timed_out,
                 sla_violations: if self.sv.sla.is_some() { n_violations } else { 0 },
                 cache_hits: self.n_cache_hits,
                 measured,
@@ -237,6 +250,8 @@ impl World<'_, '_> {
                 instances_launched: self.replicas.len() as u64,
                 spot_capacity_hours_lost: self.fleet.spot_lost_ns / 3.6e12,
                 time_below_capacity_s: self.fleet.below_capacity_ns as f64 / 1e9,
+                scale_ups: self.scaling.as_ref().map_or(0, |sc| sc.n_scale_ups),
+                scale_downs: self.scaling.as_ref().map_or(0, |sc| sc.n_scale_downs),
             },
             pools,
             job: None,

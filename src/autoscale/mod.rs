@@ -1,0 +1,90 @@
+//! Autoscalers: the algorithms that set how many replicas a fleet asks for.
+//!
+//! Each autoscaler is pure logic over an [`Observation`] of the fleet and its load: no events,
+//! no randomness, so that its decisions can be stepped through by hand in tests. The serving
+//! world builds the observation, calls [`Autoscaler::decide`] when the autoscaler asks
+//! ([`Autoscaler::next_decision`]), and turns the total it returns into pool targets.
+//!
+//! One file per autoscaler: [`hpa`] (Kubernetes), [`keda`] (queue length, scale to zero),
+//! [`kpa`] (Knative), and [`schedule`] (floors by time of day or simulated time).
+
+pub mod hpa;
+pub mod keda;
+pub mod kpa;
+pub mod schedule;
+
+use crate::engine::SimTime;
+use crate::scenario::ScalerSpec;
+
+/// What an autoscaler sees when it decides. Areas are integrals over time since time 0 in
+/// units × nanoseconds; an autoscaler differences them to average over its own windows.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Observation {
+    /// Now.
+    pub now: SimTime,
+    /// Replicas asked for (Kubernetes' `spec.replicas`), fixed pools included.
+    pub current: u32,
+    /// Replicas serving.
+    pub ready: u32,
+    /// Replicas launched and still booting (Kubernetes' not-ready pods).
+    pub booting: u32,
+    /// Requests queued or in service now.
+    pub in_system: u64,
+    /// ∫ busy replicas dt.
+    pub busy_area: f64,
+    /// ∫ ready replicas dt.
+    pub ready_area: f64,
+    /// ∫ requests queued or in service dt.
+    pub in_system_area: f64,
+    /// Requests arrived since time 0.
+    pub arrivals: u64,
+    /// Fewest replicas allowed now (pool minimums, fixed pools and schedule floors).
+    pub min: u32,
+    /// Most replicas allowed.
+    pub max: u32,
+}
+
+/// A load-following autoscaler.
+pub trait Autoscaler {
+    /// When it next wants to decide, strictly after `now`.
+    fn next_decision(&self, now: SimTime) -> SimTime;
+
+    /// The replicas it asks for now (fixed pools included); `obs.current` for no change. The
+    /// caller keeps the result within `obs.min..=obs.max`.
+    fn decide(&mut self, obs: &Observation) -> u32;
+
+    /// A request arrived while the fleet asks for no replica: the replicas wanted at once, if
+    /// this autoscaler reacts before its next decision (Knative's activator does).
+    fn on_request_at_zero(&mut self, _obs: &Observation) -> Option<u32> {
+        None
+    }
+}
+
+/// The autoscaler a scenario describes.
+pub fn build(spec: &ScalerSpec) -> Box<dyn Autoscaler> {
+    match spec {
+        ScalerSpec::Hpa(s) => Box::new(hpa::Hpa::new(s.clone())),
+        ScalerSpec::Queue(s) => Box::new(keda::Keda::new(s.clone())),
+        ScalerSpec::Kpa(s) => Box::new(kpa::Kpa::new(s.clone())),
+    }
+}
+
+/// ⌈x⌉, forgiving the rounding error of a ratio that is a whole number on paper (0.66 / 0.6 × 10
+/// is 11.000000000000002 in floating point, and must give 11).
+pub(crate) fn ceil(x: f64) -> f64 {
+    (x - 1e-9).ceil().max(0.0)
+}
+
+/// `x` as a replica count, saturating.
+pub(crate) fn replicas(x: f64) -> u32 {
+    if x.is_nan() || x <= 0.0 {
+        0
+    } else if x >= f64::from(u32::MAX) {
+        u32::MAX
+    } else {
+        x as u32
+    }
+}
+
+#[cfg(test)]
+mod tests;
