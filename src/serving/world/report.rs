@@ -149,7 +149,7 @@ impl World<'_, '_> {
         let stranded = summary.requests.in_flight;
         if stranded > 0 {
             warnings.push(format!(
-                "{stranded} requests were still waiting when the run ended: no replica was left to serve them (markets do not change after the horizon)"
+                "{stranded} requests were still waiting when the run ended: no replica was left to serve them (markets do not change after the horizon, and an autoscaler that would not start a replica stops deciding then)"
             ));
         }
         let interruption_times = std::mem::take(&mut self.fleet.interruption_times);
