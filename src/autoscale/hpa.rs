@@ -58,6 +58,8 @@ pub struct Hpa {
     /// (time, replicas removed).
     down_events: Vec<(SimTime, u32)>,
     last: Option<Sample>,
+    /// The longest policy period of both directions.
+    longest_period: crate::engine::Duration,
 }
 
 /// Whether `t` is inside the window of length `w` ending at `now` (strictly after its start).
@@ -69,7 +71,17 @@ impl Hpa {
     /// An HPA that first syncs one `sync_period` after time 0.
     pub fn new(spec: HpaSpec) -> Hpa {
         let next = SimTime::ZERO.after(spec.sync_period);
-        Hpa { spec, next, recommendations: Vec::new(), up_events: Vec::new(), down_events: Vec::new(), last: None }
+        let longest_period =
+            spec.scale_up.policies.iter().chain(&spec.scale_down.policies).map(|p| p.period).max().unwrap_or_default();
+        Hpa {
+            spec,
+            next,
+            recommendations: Vec::new(),
+            up_events: Vec::new(),
+            down_events: Vec::new(),
+            last: None,
+            longest_period,
+        }
     }
 
     /// When the next sync is due.
@@ -122,10 +134,16 @@ impl Hpa {
         if obs.ready == 0 || ready_area <= 0.0 {
             return None; // no ready pod reported a metric
         }
+        let all = f64::from(obs.ready) + f64::from(obs.booting);
         let ratio = match self.spec.metric {
             HpaMetric::Utilization { percent } => {
-                let used = (100.0 * (obs.busy_area - prev.busy_area) / ready_area + 1e-9).floor().max(0.0);
-                used / f64::from(percent)
+                // Kubernetes computes a whole percentage, truncated, and truncates again when it
+                // spreads the usage over the not-ready pods too.
+                let busy = (obs.busy_area - prev.busy_area) / ready_area;
+                let used = (100.0 * busy + SLACK).floor().max(0.0);
+                let spread = (100.0 * busy * f64::from(obs.ready) / all + SLACK).floor().max(0.0);
+                let target = f64::from(percent);
+                return Some(pod_replicas(used / target, spread / target, obs.ready, obs.booting, tolerance, current));
             }
             HpaMetric::InFlight { per_replica } => {
                 (obs.in_system_area - prev.in_system_area) / ready_area / per_replica
@@ -139,7 +157,8 @@ impl Hpa {
             }
             HpaMetric::QueueLength { .. } => unreachable!("handled above"),
         };
-        Some(pod_replicas(ratio, obs.ready, obs.booting, tolerance, current))
+        let spread = ratio * f64::from(obs.ready) / all;
+        Some(pod_replicas(ratio, spread, obs.ready, obs.booting, tolerance, current))
     }
 
     /// Step 2: the recommendation held back by the stabilization windows; stores `proposed`.
@@ -179,12 +198,13 @@ impl Hpa {
     }
 
     fn record(&mut self, now: SimTime, current: u32, desired: u32) {
-        let (events, rules, change) = match desired.cmp(&current) {
-            std::cmp::Ordering::Greater => (&mut self.up_events, &self.spec.scale_up, desired - current),
-            std::cmp::Ordering::Less => (&mut self.down_events, &self.spec.scale_down, current - desired),
+        let (events, change) = match desired.cmp(&current) {
+            std::cmp::Ordering::Greater => (&mut self.up_events, desired - current),
+            std::cmp::Ordering::Less => (&mut self.down_events, current - desired),
             std::cmp::Ordering::Equal => return,
         };
-        let longest = rules.policies.iter().map(|p| p.period).max().unwrap_or_default();
+        // Kept as long as any policy of either direction may count them.
+        let longest = self.longest_period;
         events.retain(|&(t, _)| within(t, now, longest));
         events.push((now, change));
     }
@@ -195,14 +215,19 @@ impl Autoscaler for Hpa {
         self.next
     }
 
+    fn may_wake(&self, _obs: &Observation) -> bool {
+        false // Kubernetes turns the HPA off at zero
+    }
+
     fn decide(&mut self, obs: &Observation) -> u32 {
         self.sync(obs)
     }
 }
 
 /// `calcPlainMetricReplicas` / `GetResourceReplicas` with every pod reporting: `ratio` is the
-/// ready replicas' average over the target.
-pub fn pod_replicas(ratio: f64, ready: u32, booting: u32, tolerance: f64, current: u32) -> u32 {
+/// ready replicas' average over the target; `spread` the same usage over ready and booting
+/// replicas (the booting at zero) over the target.
+pub fn pod_replicas(ratio: f64, spread: f64, ready: u32, booting: u32, tolerance: f64, current: u32) -> u32 {
     let scale_up_with_unready = booting > 0 && ratio > 1.0;
     if !scale_up_with_unready {
         if (1.0 - ratio).abs() <= tolerance + SLACK {
@@ -212,7 +237,7 @@ pub fn pod_replicas(ratio: f64, ready: u32, booting: u32, tolerance: f64, curren
     }
     // Not-ready pods count as using nothing: the same total usage spread over more pods.
     let all = f64::from(ready) + f64::from(booting);
-    let new_ratio = ratio * f64::from(ready) / all;
+    let new_ratio = spread;
     if (1.0 - new_ratio).abs() <= tolerance + SLACK || new_ratio < 1.0 {
         return current; // too small a change, or it would turn the direction round
     }

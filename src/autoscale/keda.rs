@@ -38,6 +38,10 @@ impl Autoscaler for Keda {
         self.next_poll.min(self.hpa.next_sync())
     }
 
+    fn may_wake(&self, obs: &Observation) -> bool {
+        obs.in_system as f64 > self.spec.activation
+    }
+
     fn decide(&mut self, obs: &Observation) -> u32 {
         let now = obs.now;
         let mut replicas = obs.current;

@@ -8,7 +8,8 @@
 //! window has passed without that; in panic it never scales down. A stable count of zero scales
 //! to zero once it has held for `scale_to_zero_grace` (one replica stays until then). A request
 //! reaching a revision at zero is held by the activator, which asks for a replica at once.
-//! Windows shorter than the time run so far average over what there is.
+//! Windows shorter than the time run so far average over what there is; so do windows after a
+//! stable window without any request (Knative's buckets restart then, as no pod reports).
 
 use std::collections::VecDeque;
 
@@ -25,6 +26,13 @@ pub struct Kpa {
     panic_since: Option<SimTime>,
     max_panic_pods: u32,
     zero_since: Option<SimTime>,
+    /// Start of the data the windows average over (time 0, or when load resumed after a quiet
+    /// stable window).
+    first_write: SimTime,
+    /// Last tick that saw load, and the previous tick.
+    last_write: Option<SimTime>,
+    last_tick: SimTime,
+    last_area: f64,
 }
 
 impl Kpa {
@@ -38,12 +46,16 @@ impl Kpa {
             panic_since: None,
             max_panic_pods: 0,
             zero_since: None,
+            first_write: SimTime::ZERO,
+            last_write: None,
+            last_tick: SimTime::ZERO,
+            last_area: 0.0,
         }
     }
 
     /// Average concurrency over the window of length `w` ending now.
     fn average(&self, now: SimTime, area: f64, w: crate::engine::Duration) -> f64 {
-        let start = i128::from(now.0) - i128::from(w.as_nanos());
+        let start = (i128::from(now.0) - i128::from(w.as_nanos())).max(i128::from(self.first_write.0));
         // The latest sample at or before the window's start, else the oldest one.
         let (t0, a0) = self
             .samples
@@ -67,6 +79,14 @@ impl Autoscaler for Kpa {
         let s = &self.spec;
         let now = obs.now;
         self.next = now.after(s.tick);
+        if obs.in_system_area > self.last_area {
+            if self.last_write.is_some_and(|w| now.since(w) > s.stable_window) {
+                self.first_write = self.last_tick; // load resumed after a quiet window
+            }
+            self.last_write = Some(now);
+        }
+        self.last_tick = now;
+        self.last_area = obs.in_system_area;
         let stable = self.average(now, obs.in_system_area, s.stable_window);
         let panic = self.average(now, obs.in_system_area, s.panic_window);
         self.samples.push_back((now, obs.in_system_area));

@@ -58,6 +58,12 @@ pub trait Autoscaler {
     fn on_request_at_zero(&mut self, _obs: &Observation) -> Option<u32> {
         None
     }
+
+    /// Whether a later decision may take a fleet at zero above zero given what waits now (past
+    /// the horizon, the run goes on only while this holds or a replica is there).
+    fn may_wake(&self, obs: &Observation) -> bool {
+        obs.in_system > 0
+    }
 }
 
 /// The autoscaler a scenario describes.

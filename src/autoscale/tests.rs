@@ -70,17 +70,17 @@ impl Stepper {
 #[test]
 fn not_ready_pods_damp_a_scale_up_as_in_kubernetes() {
     // 4 ready at 90% of a 60% target: ratio 1.5 → ⌈1.5 × 4⌉ = 6 without booting pods.
-    assert_eq!(pod_replicas(1.5, 4, 0, 0.1, 4), 6);
+    assert_eq!(pod_replicas(1.5, 1.5 * 4.0 / (4.0 + 0.0), 4, 0, 0.1, 4), 6);
     // With 2 more booting (counted at 0%): ratio 1.5 × 4/6 = 1.0, inside the tolerance → stay.
-    assert_eq!(pod_replicas(1.5, 4, 2, 0.1, 6), 6);
+    assert_eq!(pod_replicas(1.5, 1.5 * 4.0 / (4.0 + 2.0), 4, 2, 0.1, 6), 6);
     // 4 ready at ratio 3 with 2 booting: 3 × 4/6 = 2.0 → ⌈2.0 × 6⌉ = 12.
-    assert_eq!(pod_replicas(3.0, 4, 2, 0.1, 6), 12);
+    assert_eq!(pod_replicas(3.0, 3.0 * 4.0 / (4.0 + 2.0), 4, 2, 0.1, 6), 12);
     // A scale-down ignores the booting pods: ratio 0.5 over 4 ready → 2.
-    assert_eq!(pod_replicas(0.5, 4, 2, 0.1, 6), 2);
+    assert_eq!(pod_replicas(0.5, 0.5 * 4.0 / (4.0 + 2.0), 4, 2, 0.1, 6), 2);
     // Ratios exact on paper: (0.1 / 0.6) × 18 is 3.0000000000000004 in binary; the answer is 3.
-    assert_eq!(pod_replicas(0.1 / 0.6, 18, 0, 0.1, 18), 3);
+    assert_eq!(pod_replicas(0.1 / 0.6, 0.1 / 0.6 * 18.0 / (18.0 + 0.0), 18, 0, 0.1, 18), 3);
     // 66% over 60% is on the band's edge (1.1): no change.
-    assert_eq!(pod_replicas(0.66 / 0.6, 10, 0, 0.1, 10), 10);
+    assert_eq!(pod_replicas(0.66 / 0.6, 0.66 / 0.6 * 10.0 / (10.0 + 0.0), 10, 0, 0.1, 10), 10);
 }
 
 #[test]
@@ -404,4 +404,35 @@ fn times_of_day_parse_and_reject() {
     for bad in ["8", "25:00", "08:60", "aa:bb", "24:01", "1:2:3:4"] {
         assert!(parse_time_of_day(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn hpa_truncates_utilization_again_over_not_ready_pods() {
+    // 2 ready at 91% and 1 booting, target 20%. Kubernetes: 91/20 = 4.55 > 1 with a not-ready
+    // pod, so it spreads the usage over 3 pods: ⌊182/3⌋ = 60% → 60/20 = 3.0 → ⌈3.0 × 3⌉ = 9
+    // (not ⌈4.55 × 2/3 × 3⌉ = 10).
+    let mut spec = hpa_spec(HpaMetric::Utilization { percent: 20 });
+    spec.scale_up.policies = vec![ScalingPolicy { change: PolicyChange::Pods(100), period: Duration::from_secs(15) }];
+    let mut hpa = Hpa::new(spec);
+    let mut st = Stepper::new(3, 1, 50);
+    st.step(&mut hpa, 15, 2, 1, 0.91, 0.0, 0.0);
+    assert_eq!(st.step(&mut hpa, 30, 2, 1, 0.91, 0.0, 0.0), 9);
+}
+
+#[test]
+fn kpa_windows_restart_when_load_resumes_after_a_quiet_stable_window() {
+    let mut k = Kpa::new(kpa_spec());
+    let mut st = Stepper::new(1, 0, 100);
+    let mut c = |st: &mut Stepper, t: u64, conc: f64| {
+        let ready = st.obs.current;
+        st.step(&mut k, t, ready, 0, 0.0, conc, 0.0)
+    };
+    c(&mut st, 2, 5.0);
+    for t in (4..=200).step_by(2) {
+        c(&mut st, t, 0.0);
+    }
+    assert_eq!(st.obs.current, 0);
+    // Load of 30 over (200, 202]: the windows restart at 200, so both average 30 → ⌈30/10⌉ = 3
+    // (over a full 60 s window it would be 1).
+    assert_eq!(c(&mut st, 202, 30.0), 3);
 }

@@ -218,10 +218,13 @@ fn positive(key: &str, v: f64) -> Result<f64> {
     if v.is_finite() && v > 0.0 { Ok(v) } else { invalid(key, format!("must be a number above 0, found {v}")) }
 }
 
+/// Shortest time between an autoscaler's decisions.
+const MIN_DECISION_PERIOD: Duration = Duration::from_millis(100);
+
 fn period(key: &str, d: Option<DurationValue>, default: Duration, allow_zero: bool) -> Result<Duration> {
     let d = d.map_or(default, |d| d.0);
-    if d == Duration::ZERO && !allow_zero {
-        return invalid(key, "must be longer than 0");
+    if !allow_zero && d < MIN_DECISION_PERIOD {
+        return invalid(key, format!("{d} is shorter than the limit of 100ms between decisions"));
     }
     if d > MAX_PERIOD {
         return invalid(key, format!("{d} is longer than the limit of 1d"));
@@ -446,6 +449,12 @@ fn schedule_entry(key: &str, raw: &RawScheduleEntry) -> Result<ScheduleEntry> {
     let window = if daily {
         let from_s = parse_time_of_day(&raw.from).or_else(|e| invalid(format!("{key}.from"), e))?;
         let to_s = parse_time_of_day(&raw.to).or_else(|e| invalid(format!("{key}.to"), e))?;
+        if from_s == to_s && from_s != 0 {
+            return invalid(
+                format!("{key}.to"),
+                "is the same time as from: for whole days write from: \"00:00\", to: \"24:00\"",
+            );
+        }
         let days = match &raw.days {
             None => 0x7f,
             Some(list) => {

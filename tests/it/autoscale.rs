@@ -334,3 +334,39 @@ fn autoscaler_keys_are_checked() {
         assert!(err.contains(key) && err.contains(words), "for\n{fleet}\ngot: {err}");
     }
 }
+
+/// Past the horizon a KEDA-scaled fleet at zero still wakes for what waits: requests at 32–34 s,
+/// horizon 40 s; the HPA sync at 45 s cannot start a replica but the poll at 60 s does (ready at
+/// 150 s), and all three complete.
+#[test]
+fn keda_serves_requests_left_at_zero_after_the_horizon() {
+    let yaml = zero_pool_yaml("queue: { target_per_replica: 5 }", "")
+        .replace("horizon: 1500s", "horizon: 40s")
+        .replace("timeseries_interval: 30s", "timeseries_interval: 10s");
+    let out = run_in_dir(&yaml, &[("t.csv", "time\n32\n33\n34\n")]);
+    assert_eq!(out.summary.requests.completed, 3, "{:?}", out.warnings);
+    assert!((out.summary.latency_s.max - (150.0 - 32.0 + 0.1)).abs() < 1e-6, "{}", out.summary.latency_s.max);
+}
+
+/// A spot pool that cannot launch (its max_price is below the price) leaves requests waiting;
+/// markets are frozen after the horizon, so the run ends with a warning instead of deciding
+/// forever. An activation threshold that the leftover queue does not pass ends it too.
+#[test]
+fn runs_end_when_no_replica_can_ever_serve_what_is_left() {
+    let s = scenario(
+        "name: h\nhorizon: 10m\nworkload:\n  arrivals:\n    constant: { rate: 1/m }\nservice:\n  batch_time: { base: 10ms }\n\
+         fleet:\n  pools:\n    - { name: sp, instance: g5.xlarge, market: spot, min: 1, max: 3, max_price: 0.1 }\n\
+         spot:\n  interruptions:\n    hazard: { per_hour: 0 }\n  price:\n    constant: 0.45\n\
+         autoscaler:\n  hpa: { target_utilization: 0.5 }\n",
+    );
+    let out = run(&s);
+    assert_eq!(out.summary.requests.completed, 0);
+    assert_eq!(out.summary.requests.in_flight, out.summary.requests.arrived);
+    assert!(out.warnings.iter().any(|w| w.contains("markets do not change")), "{:?}", out.warnings);
+
+    let yaml = zero_pool_yaml("queue: { target_per_replica: 5, activation: 5 }", "")
+        .replace("horizon: 1500s", "horizon: 100s");
+    let out = run_in_dir(&yaml, &[("t.csv", "time\n90\n91\n")]);
+    assert_eq!(out.summary.requests.in_flight, 2);
+    assert!(out.warnings.iter().any(|w| w.contains("autoscaler left the fleet at zero")), "{:?}", out.warnings);
+}

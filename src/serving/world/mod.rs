@@ -162,6 +162,7 @@ struct World<'s, 't> {
     n_dropped_at_limit: u64,
     n_timed_out: u64,
     n_retried: u64,
+    /// Last completion, or drop after `max_queue_wait`: the run lasts at least until then.
     last_completion: SimTime,
     interval: Interval,
     rows: Vec<Row>,
@@ -348,6 +349,7 @@ impl<'s, 't> World<'s, 't> {
             self.queues[q].items.pop_front();
             self.n_queued -= 1;
             self.n_timed_out += 1;
+            self.last_completion = self.last_completion.max(now); // the run lasts until the drop
             self.count_drop(&front);
         }
         if let Some(front) = self.queues[q].items.front() {
@@ -480,8 +482,12 @@ impl<'s, 't> World<'s, 't> {
         let batch = std::mem::take(&mut replica.batch);
         self.n_retried += batch.len() as u64;
         self.n_queued += batch.len();
+        // Back in arrival order (at the head, since they are older than those still waiting,
+        // unless another interrupted batch went back first): the head is always the oldest.
+        let items = &mut self.queues[q].items;
         for &req in batch.iter().rev() {
-            self.queues[q].items.push_front(req);
+            let at = items.partition_point(|r| r.arrived < req.arrived);
+            items.insert(at, req);
         }
         self.replicas[r].batch = batch;
         self.replicas[r].batch.clear();

@@ -148,8 +148,13 @@ impl World<'_, '_> {
             TimeSeries { pool_names: self.s.fleet.pools.iter().map(|p| p.name.clone()).collect(), rows: self.rows };
         let stranded = summary.requests.in_flight;
         if stranded > 0 {
+            let why = if self.scaling.is_some() && self.fleet.n_target == 0 {
+                "the autoscaler left the fleet at zero (e.g. the queue stayed at or below its activation threshold)"
+            } else {
+                "markets do not change after the horizon, so spot capacity lost then is not replaced"
+            };
             warnings.push(format!(
-                "{stranded} requests were still waiting when the run ended: no replica was left to serve them (markets do not change after the horizon, and an autoscaler that would not start a replica stops deciding then)"
+                "{stranded} requests were still waiting when the run ended: no replica was left to serve them ({why})"
             ));
         }
         let interruption_times = std::mem::take(&mut self.fleet.interruption_times);

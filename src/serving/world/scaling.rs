@@ -146,9 +146,13 @@ impl World<'_, '_> {
         let wanted = scaler.decide(&obs);
         let next = scaler.next_decision(now);
         self.scale_to(now, wanted);
-        // Past the horizon, decide only while requests wait and some replica is or will be there.
+        // Past the horizon, decide only while requests wait and a replica is there or booting,
+        // or the fleet is at zero and the autoscaler may still wake it. (Markets are frozen then:
+        // a target that launched nothing now never will.)
         let live: u32 = self.fleet.pools.iter().map(|st| st.n_live).sum();
-        if now < self.horizon || (self.in_system() > 0 && (live > 0 || self.fleet.n_target > 0)) {
+        let may_wake = self.fleet.n_target == 0
+            && self.scaling.as_ref().and_then(|sc| sc.scaler.as_ref()).is_some_and(|a| a.may_wake(&self.observe(now)));
+        if now < self.horizon || (self.in_system() > 0 && (live > 0 || may_wake)) {
             self.events.schedule(next, Event::AutoscalerTick);
         }
     }
