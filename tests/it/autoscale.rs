@@ -2,34 +2,11 @@
 //! settling on the ideal count, schedule floors and the scale-down order, request time-outs, and
 //! conservation under autoscaling plus spot interruptions over many seeds.
 
-use std::path::Path;
-
 use fleetsim::metrics::Summary;
 use fleetsim::scenario;
-use fleetsim::serving::{self, Inputs, Outcome, RequestSource};
-use fleetsim::trace::requests::RequestTrace;
+use fleetsim::serving::Outcome;
 
-use crate::common::{run, run_seeds, scenario};
-
-/// Runs `yaml` written next to `files` (a request trace and/or market traces).
-fn run_in_dir(yaml: &str, files: &[(&str, &str)]) -> Outcome {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    let path = dir.path().join("s.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    run_file(&path)
-}
-
-fn run_file(path: &Path) -> Outcome {
-    let loaded = scenario::load(path, &[]).unwrap_or_else(|e| panic!("{e}"));
-    let s = &loaded.scenario;
-    let market = fleetsim::trace::market::load(s).unwrap_or_else(|e| panic!("{e}"));
-    let mut trace = s.request_trace().map(|(p, f, speedup)| RequestTrace::open(p, f, speedup).expect("trace opens"));
-    let requests = trace.as_mut().map(|t| t as &mut dyn RequestSource);
-    serving::simulate_with(s, Inputs { requests, market }, &mut |_| {}).expect("runs")
-}
+use crate::common::{run, run_in_dir, run_seeds, scenario};
 
 /// Ten requests at 1 … 10 s, then a 20-minute gap, then five at 1201 … 1205 s.
 fn bursty_trace() -> String {

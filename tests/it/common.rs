@@ -2,7 +2,10 @@
 
 use fleetsim::metrics::Summary;
 use fleetsim::scenario::{self, Scenario};
-use fleetsim::serving::{self, Outcome};
+use std::path::Path;
+
+use fleetsim::serving::{self, Inputs, Outcome, RequestSource};
+use fleetsim::trace::requests::RequestTrace;
 
 /// Parses `yaml`, panicking with the error if it is invalid (tests write valid scenarios).
 pub fn scenario(yaml: &str) -> Scenario {
@@ -44,4 +47,32 @@ pub fn mean_se(xs: &[f64]) -> (f64, f64) {
     let mean = xs.iter().sum::<f64>() / n;
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
     (mean, (var / n).sqrt())
+}
+
+/// Writes `files` (request or market traces) and the scenario `yaml` into a temp folder, loads it
+/// with its traces as the CLI does, and runs it.
+pub fn run_in_dir(yaml: &str, files: &[(&str, &str)]) -> Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let path = dir.path().join("s.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    run_file(&path)
+}
+
+/// Loads the scenario at `path` with its request and market traces and runs it.
+pub fn run_file(path: &Path) -> Outcome {
+    let loaded = scenario::load(path, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let s = &loaded.scenario;
+    let market = fleetsim::trace::market::load(s).unwrap_or_else(|e| panic!("{e}"));
+    let mut trace = s.request_trace().map(|(p, f, speedup)| RequestTrace::open(p, f, speedup).expect("trace opens"));
+    let requests = trace.as_mut().map(|t| t as &mut dyn RequestSource);
+    serving::simulate_with(s, Inputs { requests, market }, &mut |_| {}).expect("runs")
+}
+
+/// Runs `s` with the market traces it names (no request trace).
+pub fn run_with_market(s: &Scenario) -> Outcome {
+    let market = fleetsim::trace::market::load(s).unwrap_or_else(|e| panic!("{e}"));
+    serving::simulate_with(s, Inputs { requests: None, market }, &mut |_| {}).expect("runs")
 }

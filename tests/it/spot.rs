@@ -5,31 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use fleetsim::scenario;
-use fleetsim::serving::{self, Inputs, Outcome};
+use fleetsim::serving::Outcome;
 
-use super::common::mean_se;
-
-/// Writes `files` and the scenario into a temp folder, loads the scenario and its market traces
-/// as the CLI does, and runs it.
-fn run_in_dir(yaml: &str, files: &[(&str, &str)]) -> Outcome {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    let path = dir.path().join("s.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    run_file(&path)
-}
-
-fn run_file(path: &Path) -> Outcome {
-    let loaded = scenario::load(path, &[]).unwrap_or_else(|e| panic!("{e}"));
-    run_scenario(&loaded.scenario)
-}
-
-fn run_scenario(s: &scenario::Scenario) -> Outcome {
-    let market = fleetsim::trace::market::load(s).unwrap_or_else(|e| panic!("{e}"));
-    serving::simulate_with(s, Inputs { requests: None, market }, &mut |_| {}).expect("runs")
-}
+use super::common::{mean_se, run_in_dir, run_with_market as run_scenario};
 
 fn cents(x: f64) -> i64 {
     (x * 100.0).round() as i64

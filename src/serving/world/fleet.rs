@@ -532,9 +532,9 @@ impl World<'_, '_> {
         self.schedule_zone_change(now, z);
     }
 
-    /// Sets pool `p`'s target: launches what is missing (booting unless `ready_now`), or lets
+    /// Sets pool `p`'s target: launches what is missing (serving after boot), or lets
     /// go of the surplus, spot instances before on-demand stand-ins, newest first.
-    pub(super) fn set_pool_target(&mut self, now: SimTime, p: usize, target: u32, ready_now: bool) {
+    pub(super) fn set_pool_target(&mut self, now: SimTime, p: usize, target: u32) {
         let old = self.fleet.pools[p].target;
         self.account(now);
         self.fleet.pools[p].target = target;
@@ -542,10 +542,10 @@ impl World<'_, '_> {
         let pool = &self.s.fleet.pools[p];
         if target > old {
             if pool.market == Market::Spot {
-                self.replenish(now, p, ready_now);
+                self.replenish(now, p, false);
             } else {
                 while self.fleet.pools[p].n_live < target {
-                    self.launch(now, p, pool.market, None, ready_now);
+                    self.launch(now, p, pool.market, None, false);
                 }
             }
             return;

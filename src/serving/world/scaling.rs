@@ -196,7 +196,7 @@ impl World<'_, '_> {
         }
         for (p, target) in self.spread(auto_total) {
             if target != self.fleet.pools[p].target {
-                self.set_pool_target(now, p, target, false);
+                self.set_pool_target(now, p, target);
             }
         }
     }
