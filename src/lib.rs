@@ -11,6 +11,8 @@ pub mod fleet;
 pub mod job;
 pub mod metrics;
 pub mod output;
+pub mod run;
 pub mod scenario;
 pub mod serving;
+pub mod sweep;
 pub mod trace;

@@ -5,6 +5,7 @@
 
 mod catalog;
 mod run;
+mod sweep;
 mod table;
 mod validate;
 
@@ -30,6 +31,10 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario once and write summary.json, timeseries.csv and manifest.json.
     Run(RunArgs),
+    /// Run a grid of scenario variants × replications in parallel; write runs.csv and summary.csv.
+    Sweep(SweepArgs),
+    /// Combine the folders of a sweep's shards (e.g. a cluster job array) into one.
+    Merge(MergeArgs),
     /// Check a scenario (and read its traces through) without simulating it.
     Validate(ValidateArgs),
     /// List the built-in instance types with their on-demand prices and sources.
@@ -61,6 +66,70 @@ pub struct RunArgs {
     /// Print the run summary as JSON on stdout (the table goes nowhere).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `fleetsim sweep`
+///
+/// Cells are the product of the grid axes (from `--set KEY=V1,V2,...`, ranges such as
+/// `--set job.checkpoint.interval=5m..60m:5m` or `--set batcher.max_batch_size=1..32:x2`, and the
+/// scenario's `sweep.grid`). Every cell runs the same replications: replication r uses seed
+/// `seed + r`, so cells are compared on the same randomness, and any row of runs.csv is
+/// reproduced by `fleetsim run SCENARIO --set KEY=VALUE... --seed SEED`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fleetsim sweep scenarios/sweep-batcher.yaml --replications 20
+  fleetsim sweep job.yaml --set job.checkpoint.interval=young,daly,10m..60m:10m --minimize cost_usd.total \
+      --subject-to 'job.deadline_met>=0.95'
+  fleetsim sweep big.yaml --shard $SLURM_ARRAY_TASK_ID/8 --out sweeps/shard-$SLURM_ARRAY_TASK_ID
+  fleetsim merge sweeps/shard-* --out sweeps/all")]
+pub struct SweepArgs {
+    /// The scenario file (YAML).
+    pub scenario: PathBuf,
+    /// KEY=VALUE overrides a key; KEY=V1,V2,... or a range START..END:STEP (or :xFACTOR) makes a
+    /// grid axis (repeatable; replaces the scenario's sweep.grid axis of the same key).
+    #[arg(long = "set", value_name = "KEY=VALUES")]
+    pub set: Vec<String>,
+    /// Runs per cell [default: sweep.replications, else 10].
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
+    /// Seed of replication 0 (replication r uses seed + r) [default: the scenario's seed].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Threads running simulations [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Run only slice I of N (I from 0): runs whose index is I modulo N. Merge the slices with
+    /// `fleetsim merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Finish the interrupted sweep in --out: keep its runs and run only the missing ones (a
+    /// folder with no sweep yet starts one, so a retried cluster task can always pass --resume).
+    #[arg(long)]
+    pub resume: bool,
+    /// Output folder (must not exist or be empty, unless --resume). Default:
+    /// reports/<name>/<UTC time>-sweep/
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Pick the cell with the lowest mean of this metric (e.g. cost_usd.total) into best.json.
+    #[arg(long, value_name = "METRIC", conflicts_with = "maximize")]
+    pub minimize: Option<String>,
+    /// Pick the cell with the highest mean of this metric (e.g. throughput.requests_per_usd).
+    #[arg(long, value_name = "METRIC")]
+    pub maximize: Option<String>,
+    /// Only cells whose means meet this, e.g. 'sla.violation_rate<=0.01' (repeatable).
+    #[arg(long = "subject-to", value_name = "METRIC OP VALUE")]
+    pub subject_to: Vec<String>,
+}
+
+/// `fleetsim merge`
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Sweep folders to combine (the shards of one sweep).
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// The merged folder (must not exist or be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// `fleetsim validate`
@@ -95,6 +164,8 @@ pub enum Outcome {
 pub fn main(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Merge(args) => sweep::merge(&args),
         Command::Validate(args) => validate::validate(&args),
         Command::Catalog(args) => catalog::catalog(&args),
     };

@@ -5,9 +5,6 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use fleetsim::engine::SimTime;
 use fleetsim::output::{self, manifest};
-use fleetsim::scenario::Loaded;
-use fleetsim::serving::{self, Inputs, RequestSource};
-use fleetsim::trace::requests::RequestTrace;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Outcome, RunArgs, table};
@@ -15,29 +12,21 @@ use super::{Outcome, RunArgs, table};
 pub fn run(args: &RunArgs) -> Result<Outcome> {
     let loaded = super::load(&args.scenario)?;
     let s = &loaded.scenario;
-    let mut trace = match s.request_trace() {
-        Some((path, format, speedup)) => Some(RequestTrace::open(path, format, speedup)?),
-        None => None,
-    };
     let market = fleetsim::trace::market::load(s).context("spot traces")?;
     let started = Instant::now();
     let bar = progress_bar(s.horizon.as_nanos());
     let mut on_progress = |now: SimTime| bar.set_position(now.0.min(s.horizon.as_nanos()));
-    let inputs = Inputs { requests: trace.as_mut().map(|t| t as &mut dyn RequestSource), market };
-    let mut outcome = match &s.job {
-        Some(_) => fleetsim::job::simulate(s, &inputs.market)?,
-        None => serving::simulate_with(s, inputs, &mut on_progress)?,
-    };
+    let mut outcome = fleetsim::run::simulate(s, &market, &mut on_progress)?;
     bar.finish_and_clear();
     for warning in &outcome.warnings {
         eprintln!("warning: {warning}");
     }
     outcome.summary.engine.wall_s = started.elapsed().as_secs_f64();
 
-    let dir = output::create_run_dir(args.out.as_deref(), &s.name, s.seed)?;
+    let dir = output::create_run_dir(args.out.as_deref(), &s.name, &format!("seed{}", s.seed))?;
     output::write_atomic(&dir, "summary.json", &outcome.summary.to_json())?;
     output::write_atomic(&dir, "timeseries.csv", &outcome.timeseries.to_csv())?;
-    output::write_atomic(&dir, "manifest.json", &manifest_of(&loaded, &args.scenario.set)?.to_json())?;
+    output::write_atomic(&dir, "manifest.json", &manifest::Manifest::of(&loaded, &args.scenario.set)?.to_json())?;
 
     let checks = table::check_asserts(s, &outcome.summary);
     if args.json {
@@ -59,27 +48,4 @@ fn progress_bar(horizon_ns: u64) -> ProgressBar {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
-}
-
-fn manifest_of(loaded: &Loaded, overrides: &[String]) -> Result<manifest::Manifest> {
-    let mut paths = fleetsim::trace::market::trace_paths(&loaded.scenario);
-    if let Some((path, _, _)) = loaded.scenario.request_trace() {
-        paths.insert(0, path.to_path_buf());
-    }
-    let mut traces = Vec::new();
-    for path in paths {
-        let sha256 = manifest::sha256_file(&path).with_context(|| format!("cannot hash {}", path.display()))?;
-        traces.push(manifest::TraceDigest { path: path.display().to_string(), sha256 });
-    }
-    Ok(manifest::Manifest {
-        fleetsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_commit: manifest::git_commit(),
-        scenario_path: loaded.path.display().to_string(),
-        scenario_sha256: manifest::sha256_hex(&loaded.bytes),
-        overrides: overrides.to_vec(),
-        traces,
-        seed: loaded.scenario.seed,
-        command_line: std::env::args().collect(),
-        created_utc: jiff::Timestamp::now().to_string(),
-    })
 }

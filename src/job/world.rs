@@ -566,6 +566,10 @@ impl<'s> JobWorld<'s> {
             on_demand_s: self.on_demand_ns as f64 / 1e9,
             launches: self.n_launches,
             progress: (self.safe_ns as f64 / self.work_ns().max(1) as f64).min(1.0),
+            checkpoint_interval_s: match self.job.interval {
+                CheckpointInterval::Every(tau) => Some(tau.as_secs_f64()),
+                CheckpointInterval::None | CheckpointInterval::Continuous => None,
+            },
         };
         self.rows.push(Row {
             time_s: end.as_secs_f64(),

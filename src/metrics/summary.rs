@@ -181,6 +181,9 @@ pub struct JobSummary {
     pub launches: u64,
     /// Fraction of the work saved at the end.
     pub progress: f64,
+    /// The checkpoint interval in force (Young's or Daly's resolved), seconds; null without
+    /// periodic checkpoints.
+    pub checkpoint_interval_s: Option<f64>,
 }
 
 /// `engine.*`
@@ -247,6 +250,7 @@ pub const METRIC_KEYS: &[&str] = &[
     "job.on_demand_s",
     "job.launches",
     "job.progress",
+    "job.checkpoint_interval_s",
     "engine.events",
     "engine.end_s",
 ];
@@ -259,12 +263,18 @@ pub fn is_known_metric(key: &str) -> bool {
 impl Summary {
     /// The value of a dotted key as a number (`true` = 1), `None` if absent or null.
     pub fn metric(&self, key: &str) -> Option<f64> {
-        let tree = serde_json::to_value(self).ok()?;
-        let leaf = key.split('.').try_fold(&tree, |node, k| node.get(k))?;
-        match leaf {
-            serde_json::Value::Bool(b) => Some(f64::from(u8::from(*b))),
-            other => other.as_f64(),
-        }
+        self.metrics(&[key])[0]
+    }
+
+    /// The values of several dotted keys, read from one serialization.
+    pub fn metrics(&self, keys: &[&str]) -> Vec<Option<f64>> {
+        let Ok(tree) = serde_json::to_value(self) else { return vec![None; keys.len()] };
+        keys.iter()
+            .map(|key| match key.split('.').try_fold(&tree, |node, k| node.get(k))? {
+                serde_json::Value::Bool(b) => Some(f64::from(u8::from(*b))),
+                other => other.as_f64(),
+            })
+            .collect()
     }
 
     /// The pretty-printed JSON, ending with a newline.

@@ -4,11 +4,13 @@
 use std::io::Read;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::Loaded;
 use sha2::{Digest, Sha256};
 
-/// A run's lineage.
-#[derive(Clone, Debug, Serialize)]
+/// A run's (or a sweep's) lineage.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// fleetsim's version.
     pub fleetsim_version: String,
@@ -28,10 +30,13 @@ pub struct Manifest {
     pub command_line: Vec<String>,
     /// When the run was made (UTC, RFC 3339).
     pub created_utc: String,
+    /// Sweeps: the grid, replications, shard and objective.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<crate::sweep::folder::SweepLineage>,
 }
 
 /// A trace file and its digest.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceDigest {
     /// Path as resolved.
     pub path: String,
@@ -68,6 +73,32 @@ pub fn git_commit() -> Option<String> {
 }
 
 impl Manifest {
+    /// The lineage of `loaded` with the `--set` overrides given (as typed), made now; no sweep.
+    pub fn of(loaded: &Loaded, overrides: &[String]) -> std::io::Result<Manifest> {
+        let mut paths = crate::trace::market::trace_paths(&loaded.scenario);
+        if let Some((path, _, _)) = loaded.scenario.request_trace() {
+            paths.insert(0, path.to_path_buf());
+        }
+        let mut traces = Vec::new();
+        for path in paths {
+            let sha256 = sha256_file(&path)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("cannot hash {}: {e}", path.display())))?;
+            traces.push(TraceDigest { path: path.display().to_string(), sha256 });
+        }
+        Ok(Manifest {
+            fleetsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            git_commit: git_commit(),
+            scenario_path: loaded.path.display().to_string(),
+            scenario_sha256: sha256_hex(&loaded.bytes),
+            overrides: overrides.to_vec(),
+            traces,
+            seed: loaded.scenario.seed,
+            command_line: std::env::args().collect(),
+            created_utc: jiff::Timestamp::now().to_string(),
+            sweep: None,
+        })
+    }
+
     /// Pretty JSON with a final newline.
     pub fn to_json(&self) -> Vec<u8> {
         let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();

@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 /// Creates the output folder: `out` if given (it must not exist, or be empty), else a new
-/// `reports/<name>/<UTC time>-seed<seed>` folder (with `-2`, `-3`… if taken).
-pub fn create_run_dir(out: Option<&Path>, name: &str, seed: u64) -> Result<PathBuf> {
+/// `reports/<name>/<UTC time>-<label>` folder (with `-2`, `-3`… if taken); `label` is e.g.
+/// `seed7` for a run or `sweep` for a sweep.
+pub fn create_run_dir(out: Option<&Path>, name: &str, label: &str) -> Result<PathBuf> {
     if let Some(dir) = out {
         if dir.exists() {
             let empty = dir.is_dir() && std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false);
@@ -28,7 +29,7 @@ pub fn create_run_dir(out: Option<&Path>, name: &str, seed: u64) -> Result<PathB
     let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
     let base = Path::new("reports").join(safe_name(name));
     for n in 1..1000 {
-        let id = if n == 1 { format!("{stamp}-seed{seed}") } else { format!("{stamp}-seed{seed}-{n}") };
+        let id = if n == 1 { format!("{stamp}-{label}") } else { format!("{stamp}-{label}-{n}") };
         let dir = base.join(id);
         std::fs::create_dir_all(&base).with_context(|| format!("cannot create {}", base.display()))?;
         match std::fs::create_dir(&dir) {
@@ -69,11 +70,11 @@ mod tests {
     fn refuses_a_non_empty_output_folder() {
         let dir = tempfile::tempdir().unwrap();
         write_atomic(dir.path(), "x.json", b"{}").unwrap();
-        let err = create_run_dir(Some(dir.path()), "n", 1).unwrap_err();
+        let err = create_run_dir(Some(dir.path()), "n", "seed1").unwrap_err();
         assert!(err.to_string().contains("never overwrites"), "{err}");
         let empty = dir.path().join("empty");
         std::fs::create_dir(&empty).unwrap();
-        assert_eq!(create_run_dir(Some(&empty), "n", 1).unwrap(), empty);
+        assert_eq!(create_run_dir(Some(&empty), "n", "seed1").unwrap(), empty);
     }
 
     #[test]

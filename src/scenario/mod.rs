@@ -12,6 +12,7 @@ pub mod model;
 pub mod overrides;
 pub mod raw;
 pub mod spot;
+pub mod sweep;
 pub mod units;
 pub mod validate;
 
@@ -39,7 +40,12 @@ pub struct Loaded {
 
 /// Reads, parses, overrides and validates the scenario at `path`.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
-    let bytes = read_file(path)?;
+    load_bytes(path, read_file(path)?, overrides)
+}
+
+/// Parses, overrides and validates `bytes`, read from `path` (a sweep reads its file once and
+/// builds every cell from the same bytes).
+pub fn load_bytes(path: &Path, bytes: Vec<u8>, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
     let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let (scenario, raw) = {
         let text = utf8_text(path, &bytes)?;

@@ -64,6 +64,9 @@ pub struct RawScenario {
     /// Checks on the results, e.g. `"latency_s.p99 <= 0.25"`; a failed one makes the exit code 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assert: Option<Vec<String>>,
+    /// The grid `fleetsim sweep` runs (ignored by `run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<super::sweep::RawSweep>,
 }
 
 /// `job:`

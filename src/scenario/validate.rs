@@ -120,6 +120,7 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
         timeseries_interval,
         asserts: asserts(raw.assert.as_deref().unwrap_or_default())?,
         limits: Limits::default(),
+        sweep: super::sweep::sweep(raw.sweep.as_ref())?,
     })
 }
 

@@ -9,4 +9,5 @@ mod determinism;
 mod job;
 mod queueing;
 mod spot;
+mod sweep;
 mod traces;

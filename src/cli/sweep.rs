@@ -1,0 +1,480 @@
+//! `fleetsim sweep` and `fleetsim merge`: build the grid, run what is missing in parallel, write
+//! the folder, print the cells and the best one.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use fleetsim::metrics::summary::METRIC_KEYS;
+use fleetsim::output::{self, manifest::Manifest};
+use fleetsim::scenario::sweep::{check_axis_key, check_replications, expand};
+use fleetsim::scenario::validate::parse_assertion;
+use fleetsim::scenario::{self, Assertion, Axis, Goal, Objective, Override};
+use fleetsim::sweep::exec;
+use fleetsim::sweep::folder::{Results, SweepFolder, SweepLineage};
+use fleetsim::sweep::summary::Best;
+use fleetsim::sweep::{Plan, Shard, merge};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{MergeArgs, Outcome, SweepArgs};
+
+/// Replications per cell when neither `--replications` nor `sweep.replications` says.
+pub const DEFAULT_REPLICATIONS: u32 = 10;
+
+/// Cells printed on the terminal; `summary.csv` has them all.
+const MAX_PRINTED_CELLS: usize = 40;
+
+pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
+    let (base_set, set_axes) = split_set(&args.set)?;
+    let mut overrides =
+        base_set.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
+    if let Some(seed) = args.seed {
+        overrides.push(Override { key: "seed".into(), text: seed.to_string() });
+    }
+    let loaded = scenario::load(&args.scenario, &overrides)?;
+    let base = &loaded.scenario;
+    let spec = base.sweep.clone().unwrap_or_default();
+    let replications = args.replications.or(spec.replications).unwrap_or(DEFAULT_REPLICATIONS);
+    check_replications(replications).map_err(|m| anyhow!("--replications: {m}"))?;
+    let plan =
+        Plan::new(Plan::combine_axes(&spec.axes, &set_axes), replications, base.seed).map_err(anyhow::Error::msg)?;
+    let (objective, constraints) = objective(args, spec.objective, spec.constraints)?;
+    let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(anyhow::Error::msg)?;
+    let threads = match args.threads {
+        Some(0) => bail!("--threads must be at least 1"),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+
+    // Every cell is validated before anything is written, so a bad value leaves no folder behind.
+    let scenarios = exec::cell_scenarios(&loaded, &overrides, &plan)?;
+    let mut manifest = Manifest::of(&loaded, &base_set)?;
+    manifest.sweep = Some(SweepLineage {
+        plan: plan.clone(),
+        shard,
+        runs: plan.runs_in(shard),
+        objective: objective.clone(),
+        subject_to: constraints.iter().map(|a| a.text.clone()).collect(),
+        merged_from: Vec::new(),
+    });
+    if args.resume && args.out.is_none() {
+        bail!("--resume needs --out DIR: the folder of the sweep to finish");
+    }
+    let resumable = args.out.as_deref().filter(|d| d.join("manifest.json").exists());
+    let mut folder = if let Some(dir) = resumable.filter(|_| args.resume) {
+        SweepFolder::resume(dir, &manifest)?
+    } else {
+        if args.resume {
+            eprintln!(
+                "nothing to resume in {}: starting the sweep there",
+                args.out.as_deref().unwrap_or(Path::new("")).display()
+            );
+        }
+        if let Some(dir) = resumable {
+            bail!(
+                "{} already holds a sweep; fleetsim never overwrites results: add --resume to finish it, or choose another --out",
+                dir.display()
+            );
+        }
+        let dir = output::create_run_dir(args.out.as_deref(), &base.name, "sweep")?;
+        SweepFolder::create(&dir, &manifest)?
+    };
+    let todo = plan.todo(shard, &folder.done());
+    let cells = exec::attach_markets(&plan, scenarios, &todo)?;
+
+    let mut head = format!(
+        "sweep {}: {} cells × {} replications = {} runs",
+        base.name,
+        plan.cells(),
+        plan.replications,
+        plan.runs()
+    );
+    if let Some(s) = shard {
+        let _ = write!(head, "; shard {s} holds {}", plan.runs_in(shard));
+    }
+    if !folder.rows.is_empty() {
+        let _ = write!(head, "; {} already done", folder.rows.len());
+    }
+    eprintln!("{head}; running {} on {threads} threads into {}", todo.len(), folder.dir.display());
+
+    let started = Instant::now();
+    let bar = progress_bar(todo.len() as u64);
+    let mut leader = Leader::new(&plan, objective.as_ref(), &constraints, &folder.rows);
+    let mut warnings: HashMap<String, u64> = HashMap::new();
+    let result = exec::execute(&plan, &cells, &todo, threads, |finished| {
+        for w in finished.warnings {
+            *warnings.entry(w).or_default() += 1;
+        }
+        leader.add(&finished.row);
+        folder.append(finished.row).map_err(|e| format!("{e:#}"))?;
+        bar.inc(1);
+        if let Some(msg) = leader.message() {
+            bar.set_message(msg);
+        }
+        Ok(())
+    });
+    bar.finish_and_clear();
+    print_warnings(&warnings);
+    if let Err(e) = result {
+        return Err(anyhow!(e)).context(format!(
+            "the sweep stopped; {} finished runs are kept in {} (add --resume --out {} to the same command to finish it)",
+            folder.rows.len(),
+            folder.dir.display(),
+            folder.dir.display()
+        ));
+    }
+    let wall = started.elapsed().as_secs_f64();
+    if !folder.complete() {
+        bail!(
+            "the sweep ended with {} of its {} runs; run it again with --resume",
+            folder.rows.len(),
+            folder.lineage.runs
+        );
+    }
+    let dir = folder.dir.clone();
+    let lineage = folder.lineage.clone();
+    let results = folder.finish()?;
+    if let Some(s) = lineage.shard {
+        println!(
+            "shard {s}: {} runs of {} cells; `fleetsim merge` the shard folders for the sweep's summary and best cell",
+            lineage.runs,
+            results.cells.len()
+        );
+    } else {
+        print!("{}", render(&lineage, &results, &constraints));
+    }
+    println!(
+        "{} runs in {wall:.1} s on {threads} threads ({:.1} runs/s); wrote {}",
+        todo.len(),
+        todo.len() as f64 / wall.max(1e-9),
+        dir.display()
+    );
+    Ok(Outcome::Ok)
+}
+
+pub fn merge(args: &MergeArgs) -> Result<Outcome> {
+    if args.out.exists() && std::fs::read_dir(&args.out).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        bail!(
+            "output folder {} already exists and is not empty; fleetsim never overwrites results: choose another --out",
+            args.out.display()
+        );
+    }
+    // Check everything before creating the output folder, so a refused merge leaves nothing behind.
+    let staging = tempfile_dir(&args.out)?;
+    let merged = merge::merge(&args.dirs, &staging);
+    let (lineage, results) = match merged {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    if args.out.exists() {
+        std::fs::remove_dir(&args.out)
+            .with_context(|| format!("cannot replace the empty folder {}", args.out.display()))?;
+    }
+    std::fs::rename(&staging, &args.out)
+        .with_context(|| format!("cannot move {} to {}", staging.display(), args.out.display()))?;
+    let constraints = lineage.subject_to.iter().filter_map(|t| parse_assertion(t).ok()).collect::<Vec<_>>();
+    print!("{}", render(&lineage, &results, &constraints));
+    println!("merged {} folders, {} runs; wrote {}", args.dirs.len(), lineage.runs, args.out.display());
+    Ok(Outcome::Ok)
+}
+
+/// A fresh folder beside `out` to build the merge in.
+fn tempfile_dir(out: &Path) -> Result<std::path::PathBuf> {
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let name = out.file_name().map_or("merged".into(), |n| n.to_string_lossy().into_owned());
+    for n in 0..1000 {
+        let dir = parent.join(format!(".{name}.merging-{}-{n}", std::process::id()));
+        if std::fs::create_dir(&dir).is_ok() {
+            return Ok(dir);
+        }
+    }
+    bail!("cannot create a temporary folder in {}", parent.display())
+}
+
+/// Splits `--set` into plain overrides and grid axes (a value with commas or a range).
+fn split_set(set: &[String]) -> Result<(Vec<String>, Vec<Axis>)> {
+    let mut plain = Vec::new();
+    let mut axes: Vec<Axis> = Vec::new();
+    for arg in set {
+        let o = Override::parse(arg).map_err(anyhow::Error::msg)?;
+        let values = expand(&o.text).map_err(|m| anyhow!("--set {arg:?}: {m}"))?;
+        if values.len() == 1 && !o.text.contains("..") {
+            plain.push(arg.clone());
+            continue;
+        }
+        check_axis_key(&o.key).map_err(|m| anyhow!("--set {arg:?}: {m}"))?;
+        if axes.iter().any(|a| a.key == o.key) {
+            bail!("--set {arg:?}: {} is already a grid axis; give each key once", o.key);
+        }
+        axes.push(Axis { key: o.key, values });
+    }
+    Ok((plain, axes))
+}
+
+/// The objective and constraints: the command line's replace the file's.
+fn objective(
+    args: &SweepArgs,
+    file_objective: Option<Objective>,
+    file_constraints: Vec<Assertion>,
+) -> Result<(Option<Objective>, Vec<Assertion>)> {
+    let objective = if args.minimize.is_some() || args.maximize.is_some() {
+        scenario::sweep::objective(args.minimize.as_deref(), args.maximize.as_deref())
+            .map_err(|(key, m)| anyhow!("--{}: {m}", key.trim_start_matches("sweep.")))?
+    } else {
+        file_objective
+    };
+    let constraints = if args.subject_to.is_empty() {
+        file_constraints
+    } else {
+        args.subject_to
+            .iter()
+            .map(|t| parse_assertion(t).map_err(|m| anyhow!("--subject-to: {m}")))
+            .collect::<Result<Vec<_>>>()?
+    };
+    if objective.is_none() && !constraints.is_empty() {
+        bail!(
+            "--subject-to needs --minimize METRIC or --maximize METRIC: constraints pick among cells for an objective"
+        );
+    }
+    Ok((objective, constraints))
+}
+
+/// Runs done, ETA and the best cell so far on stderr; hidden when stderr is not a terminal.
+fn progress_bar(runs: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} runs, {elapsed} elapsed, ETA {eta}  {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(250));
+    bar
+}
+
+fn print_warnings(warnings: &HashMap<String, u64>) {
+    let mut list: Vec<_> = warnings.iter().collect();
+    list.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (text, n) in list.iter().take(10) {
+        eprintln!("warning ({n} runs): {text}");
+    }
+    if list.len() > 10 {
+        eprintln!("… and {} other warnings", list.len() - 10);
+    }
+}
+
+/// Running cell means of the objective and constraint metrics, for the progress bar.
+struct Leader<'a> {
+    plan: &'a Plan,
+    objective: Option<&'a Objective>,
+    constraints: &'a [Assertion],
+    /// Metric indexes: objective first, then constraints.
+    metrics: Vec<usize>,
+    /// Per cell, per tracked metric: (count, sum).
+    sums: Vec<Vec<(u64, f64)>>,
+    shown: Option<Instant>,
+}
+
+impl<'a> Leader<'a> {
+    fn new(
+        plan: &'a Plan,
+        objective: Option<&'a Objective>,
+        constraints: &'a [Assertion],
+        done: &[fleetsim::sweep::runs::RunRow],
+    ) -> Leader<'a> {
+        let index = |m: &str| METRIC_KEYS.iter().position(|k| *k == m).unwrap_or(0);
+        let metrics: Vec<usize> =
+            objective.iter().map(|o| index(&o.metric)).chain(constraints.iter().map(|a| index(&a.metric))).collect();
+        let mut leader = Leader {
+            plan,
+            objective,
+            constraints,
+            sums: vec![vec![(0, 0.0); metrics.len()]; plan.cells()],
+            metrics,
+            shown: None,
+        };
+        for row in done {
+            leader.add(row);
+        }
+        leader
+    }
+
+    fn add(&mut self, row: &fleetsim::sweep::runs::RunRow) {
+        for (slot, &m) in self.sums[row.id.cell].iter_mut().zip(&self.metrics) {
+            if let Some(v) = row.metrics[m] {
+                slot.0 += 1;
+                slot.1 += v;
+            }
+        }
+    }
+
+    /// The best cell so far, at most four times a second.
+    fn message(&mut self) -> Option<String> {
+        let objective = self.objective?;
+        if self.shown.is_some_and(|t| t.elapsed() < Duration::from_millis(250)) {
+            return None;
+        }
+        self.shown = Some(Instant::now());
+        let mean = |(n, sum): (u64, f64)| (n > 0).then(|| sum / n as f64);
+        let best = self
+            .sums
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                self.constraints
+                    .iter()
+                    .zip(&s[1..])
+                    .all(|(a, &slot)| mean(slot).is_some_and(|v| a.op.holds(v, a.value)))
+            })
+            .filter_map(|(cell, s)| mean(s[0]).map(|v| (cell, v)))
+            .min_by(|a, b| {
+                let order = a.1.total_cmp(&b.1);
+                if objective.goal == Goal::Maximize { order.reverse() } else { order }
+            });
+        Some(match best {
+            Some((cell, v)) => format!("best so far: {} ({} {})", self.plan.cell_label(cell), objective.metric, num(v)),
+            None => "no cell meets the constraints yet".into(),
+        })
+    }
+}
+
+/// Four significant digits, without exponent for everyday magnitudes.
+pub fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if !(1e-4..1e7).contains(&a) {
+        format!("{v:.3e}")
+    } else {
+        let decimals = (3 - a.log10().floor() as i32).max(0) as usize;
+        let s = format!("{v:.decimals$}");
+        if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+    }
+}
+
+/// The metrics the cell table shows: the objective and constraint metrics, else a default set.
+fn shown_metrics(lineage: &SweepLineage, constraints: &[Assertion], results: &Results) -> Vec<String> {
+    let mut out: Vec<String> = lineage.objective.iter().map(|o| o.metric.clone()).collect();
+    for a in constraints {
+        if !out.contains(&a.metric) {
+            out.push(a.metric.clone());
+        }
+    }
+    if out.is_empty() {
+        let has = |m: &str| results.cells.iter().any(|c| c.of(m).is_some());
+        let defaults: &[&str] = if has("job.makespan_s") {
+            &["job.makespan_s", "cost_usd.total", "job.lost_work_s"]
+        } else {
+            &["cost_usd.total", "latency_s.p99", "sla.violation_rate"]
+        };
+        out = defaults.iter().filter(|m| has(m)).map(|m| m.to_string()).collect();
+    }
+    out
+}
+
+/// The cell table (mean and 95% interval of the shown metrics) and the best cell.
+fn render(lineage: &SweepLineage, results: &Results, constraints: &[Assertion]) -> String {
+    let plan = &lineage.plan;
+    let metrics = shown_metrics(lineage, constraints, results);
+    let mut header: Vec<String> = plan.axes.iter().map(|a| a.key.clone()).collect();
+    header.push("n".into());
+    header.extend(metrics.iter().map(|m| format!("{m} (95% CI)")));
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for c in results.cells.iter().take(MAX_PRINTED_CELLS) {
+        let mut row: Vec<String> = plan.cell_values(c.cell).into_iter().map(str::to_string).collect();
+        row.push(c.runs.to_string());
+        for m in &metrics {
+            row.push(match c.of(m) {
+                Some(s) if s.ci_low.is_finite() => format!("{} [{}, {}]", num(s.mean), num(s.ci_low), num(s.ci_high)),
+                Some(s) => num(s.mean),
+                None => "–".into(),
+            });
+        }
+        rows.push(row);
+    }
+    let mut o = String::new();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|j| rows.iter().map(|r| r[j].chars().count()).chain([header[j].chars().count()]).max().unwrap_or(0))
+        .collect();
+    for line in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = line.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect();
+        let _ = writeln!(o, "{}", cells.join("  ").trim_end());
+    }
+    if results.cells.len() > MAX_PRINTED_CELLS {
+        let _ = writeln!(o, "… {} more cells in summary.csv", results.cells.len() - MAX_PRINTED_CELLS);
+    }
+    if let Some(best) = &results.best {
+        o.push_str(&render_best(best));
+    }
+    o
+}
+
+fn render_best(b: &Best) -> String {
+    let mut o = String::new();
+    let goal = match b.goal {
+        Goal::Minimize => "lowest",
+        Goal::Maximize => "highest",
+    };
+    let subject =
+        if b.subject_to.is_empty() { String::new() } else { format!(" subject to {}", b.subject_to.join(", ")) };
+    let _ = writeln!(o, "\nbest cell: {goal} mean {}{subject} ({} of {} cells qualify)", b.metric, b.feasible, b.cells);
+    let Some(best) = &b.best else {
+        let _ = writeln!(o, "  no cell meets the constraints");
+        return o;
+    };
+    let ci = |p: &fleetsim::sweep::summary::Pick| {
+        p.ci95.map_or(format!("n = {}", p.n), |(lo, hi)| format!("95% CI {} to {}, n = {}", num(lo), num(hi), p.n))
+    };
+    let _ = writeln!(o, "  {}: {} ({})", best.label, num(best.mean), ci(best));
+    if let (Some(r), Some(d)) = (&b.runner_up, &b.paired_difference) {
+        let _ = writeln!(o, "  runner-up {}: {} ({})", r.label, num(r.mean), ci(r));
+        let verdict = match d.significant {
+            Some(true) => "the best cell is better at 95% confidence",
+            Some(false) => "not a significant difference at 95%: more replications may separate them",
+            None => "one pair only: no interval",
+        };
+        let interval = d.ci95.map_or(String::new(), |(lo, hi)| format!(" (95% CI {} to {})", num(lo), num(hi)));
+        let _ = writeln!(o, "  paired difference over {} shared seeds: {}{interval}; {verdict}", d.n, num(d.mean));
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_have_four_significant_digits() {
+        assert_eq!(num(1234.5678), "1235");
+        assert_eq!(num(12.345678), "12.35");
+        assert_eq!(num(0.012345), "0.01235");
+        assert_eq!(num(2.0), "2");
+        assert_eq!(num(-0.5), "-0.5");
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(3e-6), "3.000e-6");
+        assert_eq!(num(f64::NAN), "–");
+    }
+
+    #[test]
+    fn set_splits_into_overrides_and_axes() {
+        let (plain, axes) = split_set(&[
+            "batcher.max_wait=5ms".into(),
+            "batcher.max_batch_size=1..8:x2".into(),
+            "fleet.pools[0].count=2,4".into(),
+            "job.checkpoint.interval=10m..10m:1m".into(),
+        ])
+        .unwrap();
+        assert_eq!(plain, ["batcher.max_wait=5ms"]);
+        let keys: Vec<_> = axes.iter().map(|a| (a.key.as_str(), a.values.len())).collect();
+        assert_eq!(keys, [("batcher.max_batch_size", 4), ("fleet.pools[0].count", 2), ("job.checkpoint.interval", 1)]);
+        assert!(split_set(&["seed=1,2".into()]).unwrap_err().to_string().contains("replications"));
+        assert!(split_set(&["a.b=1,2".into(), "a.b=3,4".into()]).unwrap_err().to_string().contains("once"));
+    }
+}

@@ -1,0 +1,386 @@
+//! `sweep:` — the grid a `fleetsim sweep` runs, its replications and what "best" means, plus the
+//! value lists and ranges (`5m..60m:5m`, `1..32:x2`) that grid axes and `--set` share.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::model::{Axis, Goal, Objective, SweepSpec};
+use super::units::parse_duration;
+use super::validate::{Invalid, invalid, parse_assertion};
+use crate::engine::Duration;
+
+type Result<T> = std::result::Result<T, Invalid>;
+
+/// Most values one axis may expand to.
+pub const MAX_AXIS_VALUES: usize = 10_000;
+/// Most replications per cell.
+pub const MAX_REPLICATIONS: u32 = 1_000_000;
+
+/// `sweep:`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSweep {
+    /// Runs per cell (seeds `seed`, `seed + 1`, …, the same in every cell).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replications: Option<u32>,
+    /// Scenario key → its values: a list, or a text with commas and ranges. Axes keep file order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid: Option<serde_json::Map<String, Value>>,
+    /// The metric whose cell mean the best cell has lowest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimize: Option<String>,
+    /// The metric whose cell mean the best cell has highest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximize: Option<String>,
+    /// Conditions on cell means a best cell must meet, e.g. `sla.violation_rate <= 0.01`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_to: Option<Vec<String>>,
+}
+
+/// Validates `sweep:`.
+pub fn sweep(raw: Option<&RawSweep>) -> Result<Option<SweepSpec>> {
+    let Some(raw) = raw else { return Ok(None) };
+    if let Some(r) = raw.replications {
+        check_replications(r).or_else(|m| invalid("sweep.replications", m))?;
+    }
+    let mut axes = Vec::new();
+    for (key, value) in raw.grid.iter().flatten() {
+        let at = format!("sweep.grid.{key}");
+        check_axis_key(key).or_else(|m| invalid(at.clone(), m))?;
+        let values = grid_values(value).or_else(|m| invalid(at.clone(), m))?;
+        axes.push(Axis { key: key.clone(), values });
+    }
+    let objective = objective(raw.minimize.as_deref(), raw.maximize.as_deref()).or_else(|(k, m)| invalid(k, m))?;
+    let constraints = raw
+        .subject_to
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, text)| parse_assertion(text).or_else(|m| invalid(format!("sweep.subject_to[{i}]"), m)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(SweepSpec { replications: raw.replications, axes, objective, constraints }))
+}
+
+/// The replication count must be 1 to [`MAX_REPLICATIONS`].
+pub fn check_replications(r: u32) -> std::result::Result<(), String> {
+    if r == 0 || r > MAX_REPLICATIONS {
+        return Err(format!("must be 1 to {MAX_REPLICATIONS}, found {r}"));
+    }
+    Ok(())
+}
+
+/// Keys a sweep cannot vary.
+pub fn check_axis_key(key: &str) -> std::result::Result<(), String> {
+    if key == "seed" {
+        return Err(
+            "the seed is not a grid axis: replications vary it (seed, seed + 1, …), the same in every cell".into()
+        );
+    }
+    if key == "sweep" || key.starts_with("sweep.") {
+        return Err("a sweep cannot vary its own `sweep:` settings".into());
+    }
+    Ok(())
+}
+
+/// `minimize:` / `maximize:` into an objective; the error names its key.
+pub fn objective(
+    minimize: Option<&str>,
+    maximize: Option<&str>,
+) -> std::result::Result<Option<Objective>, (String, String)> {
+    let (key, metric, goal) = match (minimize, maximize) {
+        (None, None) => return Ok(None),
+        (Some(_), Some(_)) => {
+            return Err(("sweep.maximize".into(), "give either minimize or maximize, not both".into()));
+        }
+        (Some(m), None) => ("sweep.minimize", m, Goal::Minimize),
+        (None, Some(m)) => ("sweep.maximize", m, Goal::Maximize),
+    };
+    let metric = metric.trim();
+    if !crate::metrics::summary::is_known_metric(metric) {
+        return Err((
+            key.into(),
+            format!("unknown metric {metric:?}; use a summary.json key such as cost_usd.total or latency_s.p99"),
+        ));
+    }
+    Ok(Some(Objective { metric: metric.to_string(), goal }))
+}
+
+/// A grid entry: a list (whose texts may hold ranges) or one text with commas and ranges.
+fn grid_values(value: &Value) -> std::result::Result<Vec<String>, String> {
+    let items: Vec<&Value> = match value {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            Value::String(text) => out.extend(expand(text)?),
+            Value::Number(n) => out.push(n.to_string()),
+            Value::Bool(b) => out.push(b.to_string()),
+            _ => return Err("expected values: a list such as [1, 4, 16], or a text such as \"5m..60m:5m\"".into()),
+        }
+    }
+    if out.is_empty() {
+        return Err("the list is empty: give at least one value".into());
+    }
+    check_distinct(&out)?;
+    Ok(out)
+}
+
+/// Expands a comma list whose items may be ranges: `1,2,8`, `5m..60m:5m`, `1..32:x2`,
+/// `young,daly,10m..30m:10m`. A text that starts with `[` or `{` is one value.
+pub fn expand(text: &str) -> std::result::Result<Vec<String>, String> {
+    let text = text.trim();
+    if text.starts_with('[') || text.starts_with('{') {
+        return Ok(vec![text.to_string()]);
+    }
+    let mut out = Vec::new();
+    for item in text.split(',').map(str::trim) {
+        if item.is_empty() {
+            return Err(format!("{text:?} has an empty item: write values separated by commas, e.g. 1,4,16"));
+        }
+        if item.contains("..") {
+            out.extend(range(item)?);
+        } else {
+            out.push(item.to_string());
+        }
+        if out.len() > MAX_AXIS_VALUES {
+            return Err(format!("{text:?} gives more than {MAX_AXIS_VALUES} values; use a larger step"));
+        }
+    }
+    check_distinct(&out)?;
+    Ok(out)
+}
+
+fn check_distinct(values: &[String]) -> std::result::Result<(), String> {
+    for (i, v) in values.iter().enumerate() {
+        if values[..i].contains(v) {
+            return Err(format!("the value {v:?} is listed twice"));
+        }
+    }
+    Ok(())
+}
+
+/// `A..B`, `A..B:STEP` or `A..B:xFACTOR`, both ends included when the steps land on B.
+fn range(item: &str) -> std::result::Result<Vec<String>, String> {
+    const HELP: &str = "ranges are START..END:STEP or START..END:xFACTOR, e.g. 5m..60m:5m or 1..32:x2";
+    let (start, rest) = item.split_once("..").ok_or_else(|| format!("{item:?}: {HELP}"))?;
+    let (end, step) = match rest.split_once(':') {
+        Some((end, step)) => (end.trim(), Some(step.trim())),
+        None => (rest.trim(), None),
+    };
+    let start = start.trim();
+    let factor = match step.and_then(|s| s.strip_prefix(['x', '*'])) {
+        Some(f) => Some(
+            f.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite() && *f > 1.0)
+                .ok_or_else(|| format!("{item:?}: the factor after `x` must be a number above 1"))?,
+        ),
+        None => None,
+    };
+    let values = match (parse_duration(start), parse_duration(end)) {
+        (Ok(a), Ok(b)) => duration_range(item, a, b, step, factor)?,
+        _ => number_range(item, start, end, step, factor)?,
+    };
+    if values.is_empty() {
+        return Err(format!("{item:?}: the range is empty (its start is above its end)"));
+    }
+    Ok(values)
+}
+
+fn duration_range(
+    item: &str,
+    a: Duration,
+    b: Duration,
+    step: Option<&str>,
+    factor: Option<f64>,
+) -> std::result::Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    if let Some(f) = factor {
+        if a == Duration::ZERO {
+            return Err(format!("{item:?}: a multiplying range cannot start at 0"));
+        }
+        let mut v = a.as_nanos() as f64;
+        while v <= b.as_nanos() as f64 * (1.0 + 1e-12) {
+            out.push(Duration(v.round() as u64).to_string());
+            v *= f;
+            if out.len() > MAX_AXIS_VALUES {
+                break;
+            }
+        }
+        return Ok(out);
+    }
+    let step = step.ok_or_else(|| format!("{item:?}: a range of durations needs a step, e.g. 5m..60m:5m"))?;
+    let step = parse_duration(step).map_err(|e| format!("{item:?}: the step: {e}"))?;
+    if step == Duration::ZERO {
+        return Err(format!("{item:?}: the step must be longer than 0"));
+    }
+    let mut v = a;
+    while v <= b && out.len() <= MAX_AXIS_VALUES {
+        out.push(v.to_string());
+        v = Duration(v.as_nanos().saturating_add(step.as_nanos()));
+        if v.as_nanos() == u64::MAX {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// A number with an optional unit after it (`10/s`), split.
+fn number_and_unit(text: &str) -> Option<(f64, &str, bool)> {
+    let end =
+        text.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))).unwrap_or(text.len());
+    let (num, unit) = text.split_at(end);
+    let value: f64 = num.parse().ok().filter(|v: &f64| v.is_finite())?;
+    let integer = !num.contains(['.', 'e', 'E']);
+    Some((value, unit.trim(), integer))
+}
+
+fn number_range(
+    item: &str,
+    start: &str,
+    end: &str,
+    step: Option<&str>,
+    factor: Option<f64>,
+) -> std::result::Result<Vec<String>, String> {
+    let bad = || {
+        format!(
+            "{item:?}: the ends must both be durations (5m..60m:5m) or both numbers with the same unit (1..32, 10/s..50/s:10/s)"
+        )
+    };
+    let (a, unit, a_int) = number_and_unit(start).ok_or_else(bad)?;
+    let (b, b_unit, b_int) = number_and_unit(end).ok_or_else(bad)?;
+    if unit != b_unit {
+        return Err(bad());
+    }
+    let mut out = Vec::new();
+    if let Some(f) = factor {
+        if a <= 0.0 {
+            return Err(format!("{item:?}: a multiplying range must start above 0"));
+        }
+        let integer = a_int && f.fract() == 0.0;
+        let mut v = a;
+        while v <= b * (1.0 + 1e-12) && out.len() <= MAX_AXIS_VALUES {
+            out.push(if integer { format!("{v:.0}{unit}") } else { format!("{}{unit}", round_sig(v)) });
+            v *= f;
+        }
+        return Ok(out);
+    }
+    let (s, s_int, decimals) = match step {
+        None if a_int && b_int => (1.0, true, 0),
+        None => return Err(format!("{item:?}: a range of fractions needs a step, e.g. 0.1..0.9:0.2")),
+        Some(text) => {
+            let (s, s_unit, s_int) =
+                number_and_unit(text).ok_or_else(|| format!("{item:?}: the step is not a number"))?;
+            if !s_unit.is_empty() && s_unit != unit {
+                return Err(format!("{item:?}: the step's unit {s_unit:?} differs from the ends' {unit:?}"));
+            }
+            (s, s_int, decimals_of(text).max(decimals_of(start)))
+        }
+    };
+    if s.is_nan() || s <= 0.0 {
+        return Err(format!("{item:?}: the step must be above 0"));
+    }
+    let n = ((b - a) / s + 1e-9).floor();
+    if n < 0.0 {
+        return Ok(out);
+    }
+    if n >= MAX_AXIS_VALUES as f64 {
+        return Err(format!("{item:?} gives more than {MAX_AXIS_VALUES} values; use a larger step"));
+    }
+    for i in 0..=(n as u64) {
+        let v = a + i as f64 * s;
+        out.push(if a_int && s_int { format!("{v:.0}{unit}") } else { format!("{v:.decimals$}{unit}") });
+    }
+    Ok(out)
+}
+
+/// Digits after the decimal point in a written number.
+fn decimals_of(text: &str) -> usize {
+    let num = text.trim_end_matches(|c: char| !c.is_ascii_digit());
+    num.split_once('.').map_or(0, |(_, frac)| frac.len())
+}
+
+/// `v` to 10 significant digits, printed without trailing noise.
+fn round_sig(v: f64) -> f64 {
+    if v == 0.0 {
+        return 0.0;
+    }
+    let scale = 10f64.powi(9 - v.abs().log10().floor() as i32);
+    (v * scale).round() / scale
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(text: &str) -> Vec<String> {
+        expand(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn lists_and_ranges() {
+        assert_eq!(ex("1,4, 16"), ["1", "4", "16"]);
+        assert_eq!(ex("5m..30m:5m"), ["5m", "10m", "15m", "20m", "25m", "30m"]);
+        assert_eq!(ex("5m..60m:5m").len(), 12);
+        assert_eq!(ex("1..32:x2"), ["1", "2", "4", "8", "16", "32"]);
+        assert_eq!(ex("1..40:x2"), ["1", "2", "4", "8", "16", "32"], "an end between steps is left out");
+        assert_eq!(ex("1..4"), ["1", "2", "3", "4"]);
+        assert_eq!(ex("0.1..0.5:0.1"), ["0.1", "0.2", "0.3", "0.4", "0.5"]);
+        assert_eq!(ex("10/s..30/s:10/s"), ["10/s", "20/s", "30/s"]);
+        assert_eq!(ex("30s..2m:30s"), ["30s", "1m", "90s", "2m"]);
+        assert_eq!(ex("1m..8m:x2"), ["1m", "2m", "4m", "8m"]);
+        assert_eq!(ex("young,daly,10m..30m:10m"), ["young", "daly", "10m", "20m", "30m"]);
+        assert_eq!(ex("[1, 2]"), ["[1, 2]"], "a flow list is one value");
+        assert_eq!(ex("5ms"), ["5ms"]);
+    }
+
+    #[test]
+    fn bad_ranges_say_why() {
+        for (text, expect) in [
+            ("5m..1m:1m", "empty"),
+            ("5m..60m", "needs a step"),
+            ("1..8:x1", "above 1"),
+            ("0..8:x2", "start above 0"),
+            ("1..8:0", "above 0"),
+            ("1..5m:1", "both be durations"),
+            ("0.1..0.5", "needs a step"),
+            ("1,,2", "empty item"),
+            ("1,2,1", "listed twice"),
+            ("1..1000000", "more than"),
+            ("5m..60m:0s", "longer than 0"),
+        ] {
+            let err = expand(text).expect_err(text);
+            assert!(err.contains(expect), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn section_validates_keys_and_metrics() {
+        let raw = |yaml: &str| serde_saphyr::from_str::<RawSweep>(yaml).unwrap();
+        let spec = sweep(Some(&raw(
+            "replications: 5\ngrid:\n  z.b: [1, 2]\n  a.c: \"5m..10m:5m\"\nminimize: cost_usd.total\nsubject_to: [\"latency_s.p99 <= 0.5\"]\n",
+        )))
+        .unwrap()
+        .unwrap();
+        let keys: Vec<_> = spec.axes.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(keys, ["z.b", "a.c"], "axes keep file order");
+        assert_eq!(spec.axes[1].values, ["5m", "10m"]);
+        assert_eq!(spec.objective.unwrap().goal, Goal::Minimize);
+        assert_eq!(spec.constraints.len(), 1);
+        for (yaml, key) in [
+            ("grid: {seed: [1, 2]}", "sweep.grid.seed"),
+            ("replications: 0", "sweep.replications"),
+            ("minimize: cost", "sweep.minimize"),
+            ("minimize: cost_usd.total\nmaximize: cost_usd.total", "sweep.maximize"),
+            ("subject_to: [\"p99 < 1\"]", "sweep.subject_to[0]"),
+            ("grid: {a.b: []}", "sweep.grid.a.b"),
+            ("grid: {a.b: {c: 1}}", "sweep.grid.a.b"),
+        ] {
+            let err = sweep(Some(&raw(yaml))).expect_err(yaml);
+            assert_eq!(err.key, key, "{yaml}: {}", err.message);
+        }
+    }
+}

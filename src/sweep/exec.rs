@@ -1,0 +1,163 @@
+//! Runs a sweep's runs on a rayon pool and hands each finished run, in the order they finish, to
+//! one consumer on the calling thread (which appends it to `runs.csv` and moves the progress bar).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use anyhow::Context;
+use rayon::prelude::*;
+
+use super::runs::RunRow;
+use super::{Plan, RunId};
+use crate::fleet::market::MarketData;
+use crate::metrics::summary::METRIC_KEYS;
+use crate::scenario::{Override, Scenario};
+
+/// A cell ready to run: its validated scenario and its spot series.
+#[derive(Clone, Debug)]
+pub struct Cell {
+    /// The base scenario with the cell's overrides.
+    pub scenario: Scenario,
+    /// Spot series read from the cell's traces.
+    pub market: MarketData,
+}
+
+/// A finished run.
+#[derive(Debug)]
+pub struct Finished {
+    /// Its row of `runs.csv`.
+    pub row: RunRow,
+    /// Warnings the run raised.
+    pub warnings: Vec<String>,
+}
+
+/// Why a sweep stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// A run failed.
+    #[error("run of cell {cell} ({label}) with seed {seed} failed: {message}")]
+    Run {
+        /// Cell index.
+        cell: usize,
+        /// `key=value` of the cell.
+        label: String,
+        /// The run's seed.
+        seed: u64,
+        /// What went wrong.
+        message: String,
+    },
+    /// The consumer refused a run (e.g. `runs.csv` could not be written).
+    #[error("{0}")]
+    Consumer(String),
+    /// The thread pool could not be built.
+    #[error("cannot start {threads} threads: {message}")]
+    Pool {
+        /// Threads asked for.
+        threads: usize,
+        /// The error.
+        message: String,
+    },
+}
+
+/// Every cell's scenario: the base with the cell's overrides, validated.
+pub fn cell_scenarios(
+    loaded: &crate::scenario::Loaded,
+    base: &[Override],
+    plan: &Plan,
+) -> anyhow::Result<Vec<Scenario>> {
+    (0..plan.cells())
+        .map(|cell| {
+            let overrides: Vec<Override> = base.iter().cloned().chain(plan.cell_overrides(cell)).collect();
+            crate::scenario::load_bytes(&loaded.path, loaded.bytes.clone(), &overrides)
+                .map(|l| l.scenario)
+                .with_context(|| format!("sweep cell {cell} ({})", plan.cell_label(cell)))
+        })
+        .collect()
+}
+
+/// Reads the spot traces of the cells that will run, once per distinct market.
+pub fn attach_markets(plan: &Plan, scenarios: Vec<Scenario>, todo: &[RunId]) -> anyhow::Result<Vec<Cell>> {
+    let needed: HashSet<usize> = todo.iter().map(|id| id.cell).collect();
+    let mut markets: HashMap<String, MarketData> = HashMap::new();
+    let mut cells = Vec::with_capacity(scenarios.len());
+    for (cell, scenario) in scenarios.into_iter().enumerate() {
+        let market = if needed.contains(&cell) {
+            let key = format!("{:?}", (&scenario.spot, &scenario.trace_start, &scenario.fleet, &scenario.job));
+            match markets.get(&key) {
+                Some(m) => m.clone(),
+                None => {
+                    let m = crate::trace::market::load(&scenario)
+                        .with_context(|| format!("sweep cell {cell} ({}): spot traces", plan.cell_label(cell)))?;
+                    markets.insert(key, m.clone());
+                    m
+                }
+            }
+        } else {
+            MarketData::default()
+        };
+        cells.push(Cell { scenario, market });
+    }
+    Ok(cells)
+}
+
+/// Simulates one run of `cell`.
+pub fn run_one(plan: &Plan, cell: &Cell, id: RunId) -> Result<Finished, ExecError> {
+    let mut scenario = cell.scenario.clone();
+    scenario.seed = plan.seed(id.replication);
+    let started = Instant::now();
+    let outcome = crate::run::simulate(&scenario, &cell.market, &mut |_| {}).map_err(|e| ExecError::Run {
+        cell: id.cell,
+        label: plan.cell_label(id.cell),
+        seed: scenario.seed,
+        message: e.to_string(),
+    })?;
+    let wall_s = started.elapsed().as_secs_f64();
+    let row = RunRow { id, seed: scenario.seed, metrics: outcome.summary.metrics(METRIC_KEYS), wall_s };
+    Ok(Finished { row, warnings: outcome.warnings })
+}
+
+/// Runs `todo` on `threads` threads, calling `consume` on this thread for each finished run.
+/// The first failure (of a run or of `consume`) stops the sweep: runs under way finish and are
+/// dropped, nothing new starts, and the error is returned; everything consumed before stays.
+pub fn execute(
+    plan: &Plan,
+    cells: &[Cell],
+    todo: &[RunId],
+    threads: usize,
+    mut consume: impl FnMut(Finished) -> Result<(), String>,
+) -> Result<(), ExecError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("fleetsim-sweep-{i}"))
+        .build()
+        .map_err(|e| ExecError::Pool { threads, message: e.to_string() })?;
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = mpsc::sync_channel::<Result<Finished, ExecError>>(threads * 4);
+    std::thread::scope(|scope| {
+        let stop = &stop;
+        scope.spawn(move || {
+            pool.install(|| {
+                todo.par_iter().with_max_len(1).for_each_with(tx, |tx, &id| {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    if tx.send(run_one(plan, &cells[id.cell], id)).is_err() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                });
+            });
+        });
+        let mut outcome = Ok(());
+        for message in rx {
+            let result = message.and_then(|finished| consume(finished).map_err(ExecError::Consumer));
+            if let Err(e) = result {
+                stop.store(true, Ordering::Relaxed);
+                outcome = Err(e);
+                break;
+            }
+        }
+        outcome
+    })
+}
