@@ -179,13 +179,18 @@ pub fn main(cli: Cli) -> ExitCode {
     }
 }
 
-/// Loads the scenario named by `args` with its overrides and seed.
-fn load(args: &ScenarioArgs) -> anyhow::Result<fleetsim::scenario::Loaded> {
-    use fleetsim::scenario::{self, Override};
+/// The `--set` overrides of `args`, then `--seed` as one more.
+fn overrides(set: &[String], seed: Option<u64>) -> anyhow::Result<Vec<fleetsim::scenario::Override>> {
+    use fleetsim::scenario::Override;
     let mut overrides =
-        args.set.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
-    if let Some(seed) = args.seed {
+        set.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
+    if let Some(seed) = seed {
         overrides.push(Override { key: "seed".into(), text: seed.to_string() });
     }
-    Ok(scenario::load(&args.scenario, &overrides)?)
+    Ok(overrides)
+}
+
+/// Loads the scenario named by `args` with its overrides and seed.
+fn load(args: &ScenarioArgs) -> anyhow::Result<fleetsim::scenario::Loaded> {
+    Ok(fleetsim::scenario::load(&args.scenario, &overrides(&args.set, args.seed)?)?)
 }

@@ -28,11 +28,7 @@ const MAX_PRINTED_CELLS: usize = 40;
 
 pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
     let (base_set, set_axes) = split_set(&args.set)?;
-    let mut overrides =
-        base_set.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
-    if let Some(seed) = args.seed {
-        overrides.push(Override { key: "seed".into(), text: seed.to_string() });
-    }
+    let overrides = super::overrides(&base_set, args.seed)?;
     let loaded = scenario::load(&args.scenario, &overrides)?;
     let base = &loaded.scenario;
     let spec = base.sweep.clone().unwrap_or_default();

@@ -7,8 +7,10 @@ use fleetsim::trace::requests;
 use super::{Outcome, ValidateArgs};
 
 pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
-    let loaded = super::load(&args.scenario)?;
+    let overrides = super::overrides(&args.scenario.set, args.scenario.seed)?;
+    let loaded = fleetsim::scenario::load(&args.scenario.scenario, &overrides)?;
     let s = &loaded.scenario;
+    let sweep = check_sweep(&loaded, &overrides)?;
     if let Some((path, format, speedup)) = s.request_trace() {
         let (n, last) = requests::scan(path, format, speedup).context("request trace")?;
         println!("trace {}: {n} requests over {:.1} s", path.display(), last.as_secs_f64());
@@ -42,6 +44,7 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
             interval,
             job.deadline
         );
+        print!("{sweep}");
         return Ok(Outcome::Ok);
     }
     let n_replicas: u32 = s.fleet.pools.iter().map(|p| p.count).sum();
@@ -67,5 +70,23 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
         s.fleet.pools.len(),
         n_replicas
     );
+    print!("{sweep}");
     Ok(Outcome::Ok)
+}
+
+/// The scenario's `sweep:` section: every cell must validate; a line with the grid's size.
+fn check_sweep(loaded: &fleetsim::scenario::Loaded, overrides: &[fleetsim::scenario::Override]) -> Result<String> {
+    let Some(spec) = &loaded.scenario.sweep else { return Ok(String::new()) };
+    let replications = spec.replications.unwrap_or(super::sweep::DEFAULT_REPLICATIONS);
+    let plan = fleetsim::sweep::Plan::new(spec.axes.clone(), replications, loaded.scenario.seed)
+        .map_err(anyhow::Error::msg)?;
+    fleetsim::sweep::exec::cell_scenarios(loaded, overrides, &plan)?;
+    let axes: Vec<String> = plan.axes.iter().map(|a| format!("{} ({} values)", a.key, a.values.len())).collect();
+    Ok(format!(
+        "sweep: {} cells × {} replications = {} runs; every cell validates{}\n",
+        plan.cells(),
+        plan.replications,
+        plan.runs(),
+        if axes.is_empty() { String::new() } else { format!("; axes {}", axes.join(", ")) }
+    ))
 }

@@ -418,3 +418,25 @@ fn the_kubernetes_indexed_job_commands_work() {
     sweep(&scenario, &[], &whole);
     assert_eq!(runs_without_wall(&dir.path().join("merged")), runs_without_wall(&whole));
 }
+
+/// `validate` checks every cell of a `sweep:` section and says how big the grid is.
+#[test]
+fn validate_checks_every_sweep_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(
+        dir.path(),
+        "good.yaml",
+        &format!("{SERVING}sweep:\n  grid:\n    batcher.max_batch_size: \"1..16:x2\"\n"),
+    );
+    fleetsim()
+        .arg("validate")
+        .arg(&good)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sweep: 5 cells × 10 replications = 50 runs; every cell validates"));
+    let bad = write(dir.path(), "bad.yaml", &format!("{SERVING}sweep:\n  grid:\n    batcher.max_batch_size: [4, 0]\n"));
+    fleetsim().arg("validate").arg(&bad).assert().code(2).stdout(predicate::str::is_empty()).stderr(
+        predicate::str::contains("sweep cell 1 (batcher.max_batch_size=0)")
+            .and(predicate::str::contains("must be between 1")),
+    );
+}
