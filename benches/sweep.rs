@@ -26,8 +26,8 @@ fn main() {
     let replications = if quick { 1 } else { spec.replications.unwrap_or(10) };
     let plan = Plan::new(spec.axes, replications, loaded.scenario.seed).expect("a valid plan");
     let todo = plan.todo(None, &Default::default());
-    let scenarios = exec::cell_scenarios(&loaded, &overrides, &plan).expect("cells validate");
-    let cells = exec::attach_markets(&plan, scenarios, &todo).expect("markets load");
+    let validated = exec::validate_cells(&loaded, &overrides, &plan, |_| true).expect("cells validate");
+    let cells = exec::attach_markets(&plan, validated.scenarios, &todo).expect("markets load");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
         "sweep benchmark: {} cells × {} replications = {} runs of {} ({} cores here)",

@@ -23,6 +23,9 @@ use super::{MergeArgs, Outcome, SweepArgs};
 /// Replications per cell when neither `--replications` nor `sweep.replications` says.
 pub const DEFAULT_REPLICATIONS: u32 = 10;
 
+/// Most threads `--threads` may ask for.
+const MAX_THREADS: usize = 1024;
+
 /// Cells printed on the terminal; `summary.csv` has them all.
 const MAX_PRINTED_CELLS: usize = 40;
 
@@ -35,18 +38,28 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
     let replications = args.replications.or(spec.replications).unwrap_or(DEFAULT_REPLICATIONS);
     check_replications(replications).map_err(|m| anyhow!("--replications: {m}"))?;
     let plan =
-        Plan::new(Plan::combine_axes(&spec.axes, &set_axes), replications, base.seed).map_err(anyhow::Error::msg)?;
+        Plan::new(grid(&spec.axes, &base_set, &set_axes)?, replications, base.seed).map_err(anyhow::Error::msg)?;
     let (objective, constraints) = objective(args, spec.objective, spec.constraints)?;
     let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(anyhow::Error::msg)?;
     let threads = match args.threads {
         Some(0) => bail!("--threads must be at least 1"),
+        Some(n) if n > MAX_THREADS => bail!("--threads must be at most {MAX_THREADS}"),
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
+    if args.resume && args.out.is_none() {
+        bail!("--resume needs --out DIR: the folder of the sweep to finish");
+    }
 
-    // Every cell is validated before anything is written, so a bad value leaves no folder behind.
-    let scenarios = exec::cell_scenarios(&loaded, &overrides, &plan)?;
-    let mut manifest = Manifest::of(&loaded, &base_set)?;
+    // Every cell is validated before anything is written, so a bad value leaves no folder behind;
+    // only this shard's cells are kept.
+    let in_shard = |cell: usize| {
+        shard.is_none_or(|s| {
+            (0..plan.replications).any(|r| s.holds(plan.run_index(fleetsim::sweep::RunId { cell, replication: r })))
+        })
+    };
+    let validated = exec::validate_cells(&loaded, &overrides, &plan, in_shard)?;
+    let mut manifest = Manifest::with_traces(&loaded, &base_set, &validated.trace_paths)?;
     manifest.sweep = Some(SweepLineage {
         plan: plan.clone(),
         shard,
@@ -55,30 +68,24 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
         subject_to: constraints.iter().map(|a| a.text.clone()).collect(),
         merged_from: Vec::new(),
     });
-    if args.resume && args.out.is_none() {
-        bail!("--resume needs --out DIR: the folder of the sweep to finish");
-    }
-    let resumable = args.out.as_deref().filter(|d| d.join("manifest.json").exists());
-    let mut folder = if let Some(dir) = resumable.filter(|_| args.resume) {
-        SweepFolder::resume(dir, &manifest)?
-    } else {
-        if args.resume {
-            eprintln!(
-                "nothing to resume in {}: starting the sweep there",
-                args.out.as_deref().unwrap_or(Path::new("")).display()
-            );
+    let holds_sweep = args.out.as_deref().filter(|d| d.join("manifest.json").exists());
+    let mut folder = match (holds_sweep, args.resume) {
+        (Some(dir), true) => SweepFolder::resume(dir, &manifest)?,
+        (Some(dir), false) => bail!(
+            "{} already holds a sweep; fleetsim never overwrites results: add --resume to finish it, or choose another --out",
+            dir.display()
+        ),
+        (None, resume) => {
+            let dir = output::create_run_dir(args.out.as_deref(), &base.name, "sweep")?;
+            if resume {
+                eprintln!("nothing to resume in {}: starting the sweep there", dir.display());
+            }
+            SweepFolder::create(&dir, &manifest)?
         }
-        if let Some(dir) = resumable {
-            bail!(
-                "{} already holds a sweep; fleetsim never overwrites results: add --resume to finish it, or choose another --out",
-                dir.display()
-            );
-        }
-        let dir = output::create_run_dir(args.out.as_deref(), &base.name, "sweep")?;
-        SweepFolder::create(&dir, &manifest)?
     };
     let todo = plan.todo(shard, &folder.done());
-    let cells = exec::attach_markets(&plan, scenarios, &todo)?;
+    let cells = exec::attach_markets(&plan, validated.scenarios, &todo)?;
+    let threads = threads.min(todo.len().max(1));
 
     let mut head = format!(
         "sweep {}: {} cells × {} replications = {} runs",
@@ -96,7 +103,7 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
     eprintln!("{head}; running {} on {threads} threads into {}", todo.len(), folder.dir.display());
 
     let started = Instant::now();
-    let bar = progress_bar(todo.len() as u64);
+    let bar = progress_bar(todo.len() as u64, objective.is_some());
     let mut leader = Leader::new(&plan, objective.as_ref(), &constraints, &folder.rows);
     let mut warnings: HashMap<String, u64> = HashMap::new();
     let result = exec::execute(&plan, &cells, &todo, threads, |finished| {
@@ -129,6 +136,7 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
             folder.lineage.runs
         );
     }
+    let failed_asserts = check_asserts(&plan, &base.asserts, &folder.rows);
     let dir = folder.dir.clone();
     let lineage = folder.lineage.clone();
     let results = folder.finish()?;
@@ -147,6 +155,9 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
         todo.len() as f64 / wall.max(1e-9),
         dir.display()
     );
+    for line in failed_asserts {
+        eprintln!("warning: {line}");
+    }
     Ok(Outcome::Ok)
 }
 
@@ -193,24 +204,40 @@ fn tempfile_dir(out: &Path) -> Result<std::path::PathBuf> {
     bail!("cannot create a temporary folder in {}", parent.display())
 }
 
-/// Splits `--set` into plain overrides and grid axes (a value with commas or a range).
+/// Splits `--set` into plain overrides (one value, normalized: `10m..10m:1m` is `10m`) and grid
+/// axes (a comma list or a range). A key may be given once.
 fn split_set(set: &[String]) -> Result<(Vec<String>, Vec<Axis>)> {
     let mut plain = Vec::new();
     let mut axes: Vec<Axis> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     for arg in set {
         let o = Override::parse(arg).map_err(anyhow::Error::msg)?;
-        let values = expand(&o.text).map_err(|m| anyhow!("--set {arg:?}: {m}"))?;
-        if values.len() == 1 && !o.text.contains("..") {
-            plain.push(arg.clone());
+        let key = o.canonical_key();
+        if seen.contains(&key) {
+            bail!("--set {arg:?}: {key} is set twice; give each key once (a comma list makes it a grid axis)");
+        }
+        seen.push(key.clone());
+        let mut values = expand(&o.text).map_err(|m| anyhow!("--set {arg:?}: {m}"))?;
+        if values.len() == 1 {
+            plain.push(format!("{}={}", o.key, values.remove(0)));
             continue;
         }
-        check_axis_key(&o.key).map_err(|m| anyhow!("--set {arg:?}: {m}"))?;
-        if axes.iter().any(|a| a.key == o.key) {
-            bail!("--set {arg:?}: {} is already a grid axis; give each key once", o.key);
-        }
-        axes.push(Axis { key: o.key, values });
+        check_axis_key(&key).map_err(|m| anyhow!("--set {arg:?}: {m}"))?;
+        axes.push(Axis { key, values });
     }
     Ok((plain, axes))
+}
+
+/// The grid: the file's axes, less those a one-value `--set` pins, with the `--set` axes replacing
+/// or joining them.
+fn grid(file: &[Axis], plain: &[String], set_axes: &[Axis]) -> Result<Vec<Axis>> {
+    let pinned: Vec<String> = plain
+        .iter()
+        .map(|p| Override::parse(p).map(|o| o.canonical_key()))
+        .collect::<Result<_, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let file: Vec<Axis> = file.iter().filter(|a| !pinned.contains(&a.key)).cloned().collect();
+    Ok(Plan::combine_axes(&file, set_axes))
 }
 
 /// The objective and constraints: the command line's replace the file's.
@@ -241,15 +268,38 @@ fn objective(
     Ok((objective, constraints))
 }
 
-/// Runs done, ETA and the best cell so far on stderr; hidden when stderr is not a terminal.
-fn progress_bar(runs: u64) -> ProgressBar {
+/// Runs done, ETA and (with an objective, on a line of its own) the best cell so far on stderr;
+/// hidden when stderr is not a terminal.
+fn progress_bar(runs: u64, with_best: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} runs, {elapsed} elapsed, ETA {eta}  {wide_msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let line = "{bar:30} {pos}/{len} runs, {elapsed} elapsed, ETA {eta}";
+    let template = if with_best { format!("{{wide_msg}}\n{line}") } else { line.to_string() };
+    bar.set_style(ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar()));
     bar.enable_steady_tick(Duration::from_millis(250));
     bar
+}
+
+/// The scenario's `assert:` checked in every run: a line per assertion that some runs failed.
+/// A sweep explores designs that may fail them, so these are warnings (the exit code stays 0).
+fn check_asserts(plan: &Plan, asserts: &[Assertion], rows: &[fleetsim::sweep::runs::RunRow]) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in asserts {
+        let Some(m) = METRIC_KEYS.iter().position(|k| *k == a.metric) else { continue };
+        let failed: Vec<&fleetsim::sweep::runs::RunRow> =
+            rows.iter().filter(|r| !r.metrics[m].is_some_and(|v| a.op.holds(v, a.value))).collect();
+        let Some(first) = failed.iter().min_by_key(|r| r.id) else { continue };
+        let cells: std::collections::BTreeSet<usize> = failed.iter().map(|r| r.id.cell).collect();
+        out.push(format!(
+            "assert {:?} failed in {} of {} runs, in {} cells (first: {}, seed {})",
+            a.text,
+            failed.len(),
+            rows.len(),
+            cells.len(),
+            plan.cell_label(first.id.cell),
+            first.seed
+        ));
+    }
+    out
 }
 
 fn print_warnings(warnings: &HashMap<String, u64>) {
@@ -332,7 +382,17 @@ impl<'a> Leader<'a> {
                 if objective.goal == Goal::Maximize { order.reverse() } else { order }
             });
         Some(match best {
-            Some((cell, v)) => format!("best so far: {} ({} {})", self.plan.cell_label(cell), objective.metric, num(v)),
+            Some((cell, v)) => {
+                // Short keys, value first: the line is cut at the terminal's width.
+                let cell: Vec<String> = self
+                    .plan
+                    .axes
+                    .iter()
+                    .zip(self.plan.cell_values(cell))
+                    .map(|(a, v)| format!("{}={v}", a.key.rsplit('.').next().unwrap_or(&a.key)))
+                    .collect();
+                format!("best so far: {} ({} {})", cell.join(" "), num(v), objective.metric)
+            }
             None => "no cell meets the constraints yet".into(),
         })
     }
@@ -467,10 +527,23 @@ mod tests {
             "job.checkpoint.interval=10m..10m:1m".into(),
         ])
         .unwrap();
-        assert_eq!(plain, ["batcher.max_wait=5ms"]);
+        assert_eq!(plain, ["batcher.max_wait=5ms", "job.checkpoint.interval=10m"], "one value: a plain override");
         let keys: Vec<_> = axes.iter().map(|a| (a.key.as_str(), a.values.len())).collect();
-        assert_eq!(keys, [("batcher.max_batch_size", 4), ("fleet.pools[0].count", 2), ("job.checkpoint.interval", 1)]);
+        assert_eq!(keys, [("batcher.max_batch_size", 4), ("fleet.pools[0].count", 2)]);
         assert!(split_set(&["seed=1,2".into()]).unwrap_err().to_string().contains("replications"));
         assert!(split_set(&["a.b=1,2".into(), "a.b=3,4".into()]).unwrap_err().to_string().contains("once"));
+        assert!(split_set(&["a.b=3".into(), "a.b=1,2".into()]).unwrap_err().to_string().contains("set twice"));
+        assert!(split_set(&["a.b[0]=3".into(), "a.b.0=1,2".into()]).unwrap_err().to_string().contains("set twice"));
+        let (plain, axes) = split_set(&["x.path=../a.csv".into(), "k=5m..5m:1m".into()]).unwrap();
+        assert_eq!((plain, axes.len()), (vec!["x.path=../a.csv".to_string(), "k=5m".to_string()], 0));
+    }
+
+    #[test]
+    fn a_one_value_set_pins_a_file_axis() {
+        let axis = |k: &str, v: &[&str]| Axis { key: k.into(), values: v.iter().map(|s| s.to_string()).collect() };
+        let file = [axis("a", &["1", "2"]), axis("b.c[0]", &["x", "y"])];
+        let g = grid(&file, &["b.c.0=z".into()], &[axis("d", &["3", "4"])]).unwrap();
+        let keys: Vec<_> = g.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(keys, ["a", "d"]);
     }
 }

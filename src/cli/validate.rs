@@ -80,7 +80,7 @@ fn check_sweep(loaded: &fleetsim::scenario::Loaded, overrides: &[fleetsim::scena
     let replications = spec.replications.unwrap_or(super::sweep::DEFAULT_REPLICATIONS);
     let plan = fleetsim::sweep::Plan::new(spec.axes.clone(), replications, loaded.scenario.seed)
         .map_err(anyhow::Error::msg)?;
-    fleetsim::sweep::exec::cell_scenarios(loaded, overrides, &plan)?;
+    fleetsim::sweep::exec::validate_cells(loaded, overrides, &plan, |_| false)?;
     let axes: Vec<String> = plan.axes.iter().map(|a| format!("{} ({} values)", a.key, a.values.len())).collect();
     Ok(format!(
         "sweep: {} cells × {} replications = {} runs; every cell validates{}\n",

@@ -44,6 +44,15 @@ pub struct TraceDigest {
     pub sha256: String,
 }
 
+/// The trace files `s` reads: its request trace first, then its spot traces.
+pub fn trace_paths(s: &crate::scenario::Scenario) -> Vec<std::path::PathBuf> {
+    let mut paths = crate::trace::market::trace_paths(s);
+    if let Some((path, _, _)) = s.request_trace() {
+        paths.insert(0, path.to_path_buf());
+    }
+    paths
+}
+
 /// SHA-256 of `bytes` in hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
@@ -75,13 +84,18 @@ pub fn git_commit() -> Option<String> {
 impl Manifest {
     /// The lineage of `loaded` with the `--set` overrides given (as typed), made now; no sweep.
     pub fn of(loaded: &Loaded, overrides: &[String]) -> std::io::Result<Manifest> {
-        let mut paths = crate::trace::market::trace_paths(&loaded.scenario);
-        if let Some((path, _, _)) = loaded.scenario.request_trace() {
-            paths.insert(0, path.to_path_buf());
-        }
+        Manifest::with_traces(loaded, overrides, &trace_paths(&loaded.scenario))
+    }
+
+    /// The same with the digests of `paths` (a sweep names the traces of all its cells).
+    pub fn with_traces(
+        loaded: &Loaded,
+        overrides: &[String],
+        paths: &[std::path::PathBuf],
+    ) -> std::io::Result<Manifest> {
         let mut traces = Vec::new();
         for path in paths {
-            let sha256 = sha256_file(&path)
+            let sha256 = sha256_file(path)
                 .map_err(|e| std::io::Error::new(e.kind(), format!("cannot hash {}: {e}", path.display())))?;
             traces.push(TraceDigest { path: path.display().to_string(), sha256 });
         }

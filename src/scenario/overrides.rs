@@ -65,8 +65,9 @@ impl Override {
         format!("{}={}", self.key, self.text)
     }
 
-    /// The key in the canonical `a.b[1].c` form used by error paths.
-    fn canonical_key(&self) -> String {
+    /// The key in the canonical `a.b[1].c` form used by error paths (`a.b.1.c` and `a.b[1].c`
+    /// name the same key).
+    pub fn canonical_key(&self) -> String {
         let mut s = String::new();
         for seg in self.segments() {
             match seg {

@@ -46,9 +46,13 @@ pub fn sweep(raw: Option<&RawSweep>) -> Result<Option<SweepSpec>> {
     let mut axes = Vec::new();
     for (key, value) in raw.grid.iter().flatten() {
         let at = format!("sweep.grid.{key}");
-        check_axis_key(key).or_else(|m| invalid(at.clone(), m))?;
+        let key = super::Override { key: key.clone(), text: String::new() }.canonical_key();
+        check_axis_key(&key).or_else(|m| invalid(at.clone(), m))?;
+        if axes.iter().any(|a: &Axis| a.key == key) {
+            return invalid(at, format!("{key} is already a grid axis (written another way)"));
+        }
         let values = grid_values(value).or_else(|m| invalid(at.clone(), m))?;
-        axes.push(Axis { key: key.clone(), values });
+        axes.push(Axis { key, values });
     }
     let objective = objective(raw.minimize.as_deref(), raw.maximize.as_deref()).or_else(|(k, m)| invalid(k, m))?;
     let constraints = raw
@@ -139,7 +143,7 @@ pub fn expand(text: &str) -> std::result::Result<Vec<String>, String> {
         if item.is_empty() {
             return Err(format!("{text:?} has an empty item: write values separated by commas, e.g. 1,4,16"));
         }
-        if item.contains("..") {
+        if looks_like_range(item) {
             out.extend(range(item)?);
         } else {
             out.push(item.to_string());
@@ -152,13 +156,34 @@ pub fn expand(text: &str) -> std::result::Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// `A..B…` where A starts like a number (`5m`, `-1`, `.5`, `10/s`); anything else with `..` in
+/// it (a relative path such as `../traces/a.csv`) is a plain value.
+fn looks_like_range(item: &str) -> bool {
+    let Some((start, _)) = item.split_once("..") else { return false };
+    let mut chars = start.trim().chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_digit() => true,
+        Some('-' | '+' | '.') => chars.next().is_some_and(|c| c.is_ascii_digit()),
+        _ => false,
+    }
+}
+
+/// No value twice, durations compared by value (`90m` and `1h30m` are one cell).
 fn check_distinct(values: &[String]) -> std::result::Result<(), String> {
     for (i, v) in values.iter().enumerate() {
-        if values[..i].contains(v) {
-            return Err(format!("the value {v:?} is listed twice"));
+        if let Some(earlier) = values[..i].iter().find(|e| *e == v || same_duration(e, v)) {
+            return Err(if earlier == v {
+                format!("the value {v:?} is listed twice")
+            } else {
+                format!("the values {earlier:?} and {v:?} are the same duration: list it once")
+            });
         }
     }
     Ok(())
+}
+
+fn same_duration(a: &str, b: &str) -> bool {
+    matches!((parse_duration(a), parse_duration(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 /// `A..B`, `A..B:STEP` or `A..B:xFACTOR`, both ends included when the steps land on B.
@@ -228,14 +253,37 @@ fn duration_range(
     Ok(out)
 }
 
+/// Largest magnitude a number range may reach: every integer up to it is exact in an f64.
+const MAX_EXACT: f64 = 9.0e15;
+
 /// A number with an optional unit after it (`10/s`), split.
-fn number_and_unit(text: &str) -> Option<(f64, &str, bool)> {
+fn number_and_unit(text: &str) -> Option<(f64, &str)> {
     let end =
         text.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))).unwrap_or(text.len());
     let (num, unit) = text.split_at(end);
     let value: f64 = num.parse().ok().filter(|v: &f64| v.is_finite())?;
-    let integer = !num.contains(['.', 'e', 'E']);
-    Some((value, unit.trim(), integer))
+    Some((value, unit.trim()))
+}
+
+fn is_integer(v: f64) -> bool {
+    v.fract() == 0.0 && v.abs() <= MAX_EXACT
+}
+
+/// `v` printed without binary noise: rounded to `digits` significant digits of `scale` (the
+/// step, or the value itself), never `-0`.
+fn tidy(v: f64, scale: f64, digits: i32) -> f64 {
+    if v == 0.0 || scale == 0.0 {
+        return 0.0;
+    }
+    let exponent = digits - 1 - scale.abs().log10().floor() as i32;
+    let rounded = if exponent >= 0 {
+        let k = 10f64.powi(exponent);
+        (v * k).round() / k
+    } else {
+        let k = 10f64.powi(-exponent);
+        (v / k).round() * k
+    };
+    rounded + 0.0
 }
 
 fn number_range(
@@ -250,34 +298,36 @@ fn number_range(
             "{item:?}: the ends must both be durations (5m..60m:5m) or both numbers with the same unit (1..32, 10/s..50/s:10/s)"
         )
     };
-    let (a, unit, a_int) = number_and_unit(start).ok_or_else(bad)?;
-    let (b, b_unit, b_int) = number_and_unit(end).ok_or_else(bad)?;
+    let (a, unit) = number_and_unit(start).ok_or_else(bad)?;
+    let (b, b_unit) = number_and_unit(end).ok_or_else(bad)?;
     if unit != b_unit {
         return Err(bad());
+    }
+    if a.abs() > MAX_EXACT || b.abs() > MAX_EXACT {
+        return Err(format!("{item:?}: the ends must be within ±{MAX_EXACT:e}"));
     }
     let mut out = Vec::new();
     if let Some(f) = factor {
         if a <= 0.0 {
             return Err(format!("{item:?}: a multiplying range must start above 0"));
         }
-        let integer = a_int && f.fract() == 0.0;
+        let integer = is_integer(a) && is_integer(f);
         let mut v = a;
         while v <= b * (1.0 + 1e-12) && out.len() <= MAX_AXIS_VALUES {
-            out.push(if integer { format!("{v:.0}{unit}") } else { format!("{}{unit}", round_sig(v)) });
+            out.push(if integer { format!("{v:.0}{unit}") } else { format!("{}{unit}", tidy(v, v, 10)) });
             v *= f;
         }
         return Ok(out);
     }
-    let (s, s_int, decimals) = match step {
-        None if a_int && b_int => (1.0, true, 0),
+    let s = match step {
+        None if is_integer(a) && is_integer(b) => 1.0,
         None => return Err(format!("{item:?}: a range of fractions needs a step, e.g. 0.1..0.9:0.2")),
         Some(text) => {
-            let (s, s_unit, s_int) =
-                number_and_unit(text).ok_or_else(|| format!("{item:?}: the step is not a number"))?;
+            let (s, s_unit) = number_and_unit(text).ok_or_else(|| format!("{item:?}: the step is not a number"))?;
             if !s_unit.is_empty() && s_unit != unit {
                 return Err(format!("{item:?}: the step's unit {s_unit:?} differs from the ends' {unit:?}"));
             }
-            (s, s_int, decimals_of(text).max(decimals_of(start)))
+            s
         }
     };
     if s.is_nan() || s <= 0.0 {
@@ -290,26 +340,12 @@ fn number_range(
     if n >= MAX_AXIS_VALUES as f64 {
         return Err(format!("{item:?} gives more than {MAX_AXIS_VALUES} values; use a larger step"));
     }
+    let integer = is_integer(a) && is_integer(s);
     for i in 0..=(n as u64) {
         let v = a + i as f64 * s;
-        out.push(if a_int && s_int { format!("{v:.0}{unit}") } else { format!("{v:.decimals$}{unit}") });
+        out.push(if integer { format!("{:.0}{unit}", v + 0.0) } else { format!("{}{unit}", tidy(v, s, 10)) });
     }
     Ok(out)
-}
-
-/// Digits after the decimal point in a written number.
-fn decimals_of(text: &str) -> usize {
-    let num = text.trim_end_matches(|c: char| !c.is_ascii_digit());
-    num.split_once('.').map_or(0, |(_, frac)| frac.len())
-}
-
-/// `v` to 10 significant digits, printed without trailing noise.
-fn round_sig(v: f64) -> f64 {
-    if v == 0.0 {
-        return 0.0;
-    }
-    let scale = 10f64.powi(9 - v.abs().log10().floor() as i32);
-    (v * scale).round() / scale
 }
 
 #[cfg(test)]
@@ -335,6 +371,14 @@ mod tests {
         assert_eq!(ex("young,daly,10m..30m:10m"), ["young", "daly", "10m", "20m", "30m"]);
         assert_eq!(ex("[1, 2]"), ["[1, 2]"], "a flow list is one value");
         assert_eq!(ex("5ms"), ["5ms"]);
+        assert_eq!(ex("1e-3..5e-3:1e-3"), ["0.001", "0.002", "0.003", "0.004", "0.005"]);
+        assert_eq!(ex("0..1:0.25"), ["0", "0.25", "0.5", "0.75", "1"]);
+        assert_eq!(ex("-0.3..0.3:0.1"), ["-0.3", "-0.2", "-0.1", "0", "0.1", "0.2", "0.3"]);
+        assert_eq!(ex("8..32:8.0"), ["8", "16", "24", "32"], "integral values print as integers");
+        assert_eq!(ex("1..1e3").len(), 1000);
+        assert_eq!(ex("0.5..4:x2"), ["0.5", "1", "2", "4"]);
+        assert_eq!(ex("../traces/a.csv,../traces/b.csv"), ["../traces/a.csv", "../traces/b.csv"], "paths are values");
+        assert_eq!(ex("data..v2"), ["data..v2"]);
     }
 
     #[test]
@@ -351,6 +395,8 @@ mod tests {
             ("1,2,1", "listed twice"),
             ("1..1000000", "more than"),
             ("5m..60m:0s", "longer than 0"),
+            ("90m,1h30m", "same duration"),
+            ("1..1e17", "within"),
         ] {
             let err = expand(text).expect_err(text);
             assert!(err.contains(expect), "{text}: {err}");

@@ -597,7 +597,11 @@ pub fn parse_assertion(text: &str) -> std::result::Result<Assertion, String> {
     };
     let metric = text[..at].trim();
     let number = text[at + sym.len()..].trim();
-    let value: f64 = number.parse().map_err(|_| format!("{text:?}: {number:?} is not a number"))?;
+    let value: f64 = number
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite())
+        .ok_or_else(|| format!("{text:?}: {number:?} is not a finite number"))?;
     if !crate::metrics::summary::is_known_metric(metric) {
         return Err(format!(
             "{text:?}: unknown metric {metric:?}; use a summary.json key such as latency_s.p99 or cost_usd.total"

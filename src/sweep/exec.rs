@@ -2,6 +2,8 @@
 //! one consumer on the calling thread (which appends it to `runs.csv` and moves the progress bar).
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
@@ -20,8 +22,8 @@ use crate::scenario::{Override, Scenario};
 pub struct Cell {
     /// The base scenario with the cell's overrides.
     pub scenario: Scenario,
-    /// Spot series read from the cell's traces.
-    pub market: MarketData,
+    /// Spot series read from the cell's traces (shared by cells with the same market).
+    pub market: Arc<MarketData>,
 }
 
 /// A finished run.
@@ -61,43 +63,79 @@ pub enum ExecError {
     },
 }
 
-/// Every cell's scenario: the base with the cell's overrides, validated.
-pub fn cell_scenarios(
+/// A sweep's cells, validated: the scenarios this process runs, and every trace any cell reads
+/// (for the manifest, so runs made against different files are never mixed).
+pub struct Validated {
+    /// By cell index: the scenario, for the cells `keep` asked for.
+    pub scenarios: Vec<Option<Scenario>>,
+    /// Trace files any cell reads, each once, in cell order.
+    pub trace_paths: Vec<PathBuf>,
+}
+
+/// Validates every cell — the base scenario with the cell's overrides after `base` — in parallel,
+/// so a bad value fails before anything runs; keeps the scenarios of the cells `keep` selects.
+/// The error names the first bad cell.
+pub fn validate_cells(
     loaded: &crate::scenario::Loaded,
     base: &[Override],
     plan: &Plan,
-) -> anyhow::Result<Vec<Scenario>> {
-    (0..plan.cells())
+    keep: impl Fn(usize) -> bool + Sync,
+) -> anyhow::Result<Validated> {
+    let results: Vec<anyhow::Result<(Option<Scenario>, Vec<PathBuf>)>> = (0..plan.cells())
+        .into_par_iter()
         .map(|cell| {
             let overrides: Vec<Override> = base.iter().cloned().chain(plan.cell_overrides(cell)).collect();
-            crate::scenario::load_bytes(&loaded.path, loaded.bytes.clone(), &overrides)
+            let scenario = crate::scenario::load_bytes(&loaded.path, loaded.bytes.clone(), &overrides)
                 .map(|l| l.scenario)
-                .with_context(|| format!("sweep cell {cell} ({})", plan.cell_label(cell)))
+                .with_context(|| format!("sweep cell {cell} ({})", plan.cell_label(cell)))?;
+            let paths = crate::output::manifest::trace_paths(&scenario);
+            if let Some((path, format, speedup)) = scenario.request_trace() {
+                // Its header and first row, so a bad trace fails before anything runs.
+                crate::trace::requests::RequestTrace::open(path, format, speedup)
+                    .with_context(|| format!("sweep cell {cell} ({})", plan.cell_label(cell)))?;
+            }
+            Ok((keep(cell).then_some(scenario), paths))
         })
-        .collect()
+        .collect();
+    let mut scenarios = Vec::with_capacity(results.len());
+    let mut trace_paths: Vec<PathBuf> = Vec::new();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    for result in results {
+        let (scenario, paths) = result?;
+        scenarios.push(scenario);
+        trace_paths.extend(paths.into_iter().filter(|p| seen.insert(p.clone())));
+    }
+    Ok(Validated { scenarios, trace_paths })
 }
 
-/// Reads the spot traces of the cells that will run, once per distinct market.
-pub fn attach_markets(plan: &Plan, scenarios: Vec<Scenario>, todo: &[RunId]) -> anyhow::Result<Vec<Cell>> {
+/// Reads the spot traces of the cells that will run, once per distinct market; cells with no run
+/// to do stay `None`.
+pub fn attach_markets(
+    plan: &Plan,
+    scenarios: Vec<Option<Scenario>>,
+    todo: &[RunId],
+) -> anyhow::Result<Vec<Option<Cell>>> {
     let needed: HashSet<usize> = todo.iter().map(|id| id.cell).collect();
-    let mut markets: HashMap<String, MarketData> = HashMap::new();
+    let mut markets: HashMap<String, Arc<MarketData>> = HashMap::new();
     let mut cells = Vec::with_capacity(scenarios.len());
     for (cell, scenario) in scenarios.into_iter().enumerate() {
-        let market = if needed.contains(&cell) {
-            let key = format!("{:?}", (&scenario.spot, &scenario.trace_start, &scenario.fleet, &scenario.job));
-            match markets.get(&key) {
-                Some(m) => m.clone(),
-                None => {
-                    let m = crate::trace::market::load(&scenario)
-                        .with_context(|| format!("sweep cell {cell} ({}): spot traces", plan.cell_label(cell)))?;
-                    markets.insert(key, m.clone());
-                    m
-                }
-            }
-        } else {
-            MarketData::default()
+        let Some(scenario) = scenario.filter(|_| needed.contains(&cell)) else {
+            cells.push(None);
+            continue;
         };
-        cells.push(Cell { scenario, market });
+        let key = format!("{:?}", (&scenario.spot, &scenario.trace_start, &scenario.fleet, &scenario.job));
+        let market = match markets.get(&key) {
+            Some(m) => Arc::clone(m),
+            None => {
+                let m = Arc::new(
+                    crate::trace::market::load(&scenario)
+                        .with_context(|| format!("sweep cell {cell} ({}): spot traces", plan.cell_label(cell)))?,
+                );
+                markets.insert(key, Arc::clone(&m));
+                m
+            }
+        };
+        cells.push(Some(Cell { scenario, market }));
     }
     Ok(cells)
 }
@@ -123,7 +161,7 @@ pub fn run_one(plan: &Plan, cell: &Cell, id: RunId) -> Result<Finished, ExecErro
 /// dropped, nothing new starts, and the error is returned; everything consumed before stays.
 pub fn execute(
     plan: &Plan,
-    cells: &[Cell],
+    cells: &[Option<Cell>],
     todo: &[RunId],
     threads: usize,
     mut consume: impl FnMut(Finished) -> Result<(), String>,
@@ -143,7 +181,16 @@ pub fn execute(
                     if stop.load(Ordering::Relaxed) {
                         return;
                     }
-                    if tx.send(run_one(plan, &cells[id.cell], id)).is_err() {
+                    let result = match cells.get(id.cell).and_then(Option::as_ref) {
+                        Some(cell) => run_one(plan, cell, id),
+                        None => Err(ExecError::Run {
+                            cell: id.cell,
+                            label: plan.cell_label(id.cell),
+                            seed: plan.seed(id.replication),
+                            message: "the cell was not prepared (an internal error)".into(),
+                        }),
+                    };
+                    if tx.send(result).is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }
                 });

@@ -80,6 +80,30 @@ pub struct SweepFolder {
     /// Runs in `runs.csv` so far.
     pub rows: Vec<RunRow>,
     appender: Appender,
+    /// Held while the folder is open, so a second sweep on it is refused.
+    _lock: std::fs::File,
+}
+
+/// Takes `dir/.lock`: one process fills a sweep folder at a time (a cluster task started twice,
+/// a requeue while the old task still runs).
+fn lock(dir: &Path) -> Result<std::fs::File> {
+    let path = dir.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            bail!(
+                "another fleetsim sweep is writing {} now; wait for it to end, or choose another --out",
+                dir.display()
+            )
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+    }
 }
 
 impl SweepFolder {
@@ -87,18 +111,21 @@ impl SweepFolder {
     /// `manifest.json` and the header of `runs.csv`.
     pub fn create(dir: &Path, manifest: &Manifest) -> Result<SweepFolder> {
         let lineage = manifest.sweep.clone().context("a sweep manifest needs its sweep part")?;
+        let lock = lock(dir)?;
         write_atomic(dir, "manifest.json", &manifest.to_json())?;
         let path = write_atomic(dir, "runs.csv", &runs::header_line(&lineage.plan))?;
         let len = std::fs::metadata(&path)?.len();
         let appender = Appender::open(&path, len).with_context(|| format!("cannot append to {}", path.display()))?;
-        Ok(SweepFolder { dir: dir.to_path_buf(), lineage, rows: Vec::new(), appender })
+        Ok(SweepFolder { dir: dir.to_path_buf(), lineage, rows: Vec::new(), appender, _lock: lock })
     }
 
     /// Picks up the interrupted sweep in `dir`: it must have been started with the same scenario,
     /// traces, overrides, grid, replications, seed and shard as `manifest` describes. A partial last
-    /// row (the sweep was killed while writing it) is cut off and its run done again.
+    /// row (the sweep was killed while writing it) is cut off and its run done again. A new
+    /// objective or new constraints replace the old ones (they change no run, only `best.json`).
     pub fn resume(dir: &Path, manifest: &Manifest) -> Result<SweepFolder> {
-        let (old, old_lineage) = read_manifest(dir).context("--resume")?;
+        let lock = lock(dir)?;
+        let (old, mut old_lineage) = read_manifest(dir).context("--resume")?;
         let lineage = manifest.sweep.clone().context("a sweep manifest needs its sweep part")?;
         let mut diffs = differences(&old, manifest);
         if old_lineage.shard != lineage.shard {
@@ -111,6 +138,14 @@ impl SweepFolder {
                 diffs.join("; ")
             );
         }
+        if (&old_lineage.objective, &old_lineage.subject_to) != (&lineage.objective, &lineage.subject_to) {
+            old_lineage.objective = lineage.objective.clone();
+            old_lineage.subject_to = lineage.subject_to.clone();
+            let mut updated = old.clone();
+            updated.sweep = Some(old_lineage.clone());
+            write_atomic(dir, "manifest.json", &updated.to_json())?;
+            eprintln!("the objective or constraints changed: best.json follows the new ones");
+        }
         let path = dir.join("runs.csv");
         if !path.exists() {
             write_atomic(dir, "runs.csv", &runs::header_line(&lineage.plan))?;
@@ -118,7 +153,14 @@ impl SweepFolder {
         let read = runs::read(&path, &lineage.plan)?;
         let appender =
             Appender::open(&path, read.complete_len).with_context(|| format!("cannot append to {}", path.display()))?;
-        Ok(SweepFolder { dir: dir.to_path_buf(), lineage: old_lineage, rows: read.rows, appender })
+        if read.duplicates > 0 {
+            eprintln!(
+                "{}: {} runs were written twice (identically); each is kept once",
+                path.display(),
+                read.duplicates
+            );
+        }
+        Ok(SweepFolder { dir: dir.to_path_buf(), lineage: old_lineage, rows: read.rows, appender, _lock: lock })
     }
 
     /// Runs already in the folder.

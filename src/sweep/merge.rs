@@ -27,6 +27,17 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(SweepLineage, Results)> {
             if !diffs.is_empty() {
                 bail!("{} and {} are not shards of one sweep: {}", d0.display(), dir.display(), diffs.join("; "));
             }
+            if (&l0.objective, &l0.subject_to) != (&lineage.objective, &lineage.subject_to) {
+                bail!(
+                    "{} and {} pick the best cell differently ({:?} subject to {:?} vs {:?} subject to {:?}); run the shards with the same --minimize/--maximize/--subject-to",
+                    d0.display(),
+                    dir.display(),
+                    l0.objective,
+                    l0.subject_to,
+                    lineage.objective,
+                    lineage.subject_to
+                );
+            }
             if l0.shard.map(|s| s.count) != lineage.shard.map(|s| s.count) {
                 bail!(
                     "{} and {} were cut into different numbers of shards ({} vs {})",

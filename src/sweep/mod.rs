@@ -22,6 +22,8 @@ use crate::scenario::{Axis, Override};
 
 /// Most runs one sweep may have.
 pub const MAX_RUNS: u64 = 10_000_000;
+/// Most cells one sweep may have (each is a validated scenario in memory).
+pub const MAX_CELLS: u64 = 100_000;
 
 /// Which slice of a sweep a process runs: runs whose index is `index` modulo `count`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +90,10 @@ impl Plan {
         let runs = cells.and_then(|c| c.checked_mul(u64::from(replications)));
         match runs {
             Some(0) => Err("the sweep has no runs".into()),
+            _ if cells.is_some_and(|c| c > MAX_CELLS) => Err(format!(
+                "the grid has {} cells, more than {MAX_CELLS}; narrow the grid (replications are cheaper than cells)",
+                cells.unwrap_or_default()
+            )),
             Some(n) if n <= MAX_RUNS => Ok(Plan { axes, replications, base_seed }),
             _ => Err(format!(
                 "the sweep would make more than {MAX_RUNS} runs ({} cells × {replications} replications); narrow the grid",
@@ -228,6 +234,8 @@ mod tests {
         let many: Vec<Axis> =
             (0..8).map(|i| axis(&format!("k{i}"), &["1", "2", "3", "4", "5", "6", "7", "8"])).collect();
         assert!(Plan::new(many, 1, 0).unwrap_err().contains("narrow the grid"));
+        let wide: Vec<Axis> = (0..3).map(|i| axis(&format!("k{i}"), &["1"; 50])).collect();
+        assert!(Plan::new(wide, 1, 0).unwrap_err().contains("125000 cells, more than 100000"));
         assert!(Plan::new(vec![axis("a", &["1"])], 1, 0).is_ok());
     }
 

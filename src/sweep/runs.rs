@@ -1,7 +1,7 @@
 //! `runs.csv`: one row per run — cell, replication, the swept values, the seed, every summary
 //! metric, and the wall time (the one column that differs between identical sweeps).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -86,11 +86,14 @@ pub struct Read {
     pub complete_len: u64,
     /// Whether a partial last line was left out.
     pub partial_tail: bool,
+    /// Rows that repeated an earlier row exactly (apart from wall time), left out.
+    pub duplicates: usize,
 }
 
 /// Reads `runs.csv` for `plan`: the header must match, every row must name a run of the plan
-/// with its cell's values and seed, and no run may appear twice. A last line without its newline
-/// (a run being written when the sweep was killed) is left out.
+/// with its cell's values and seed, and a run may appear twice only with the same results (two
+/// processes that ran it; the repeat is dropped). A last line without its newline (a run being
+/// written when the sweep was killed) is left out.
 pub fn read(path: &Path, plan: &Plan) -> Result<Read, RunsError> {
     let err = |message: String| RunsError { path: path.display().to_string(), message };
     let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
@@ -110,7 +113,8 @@ pub fn read(path: &Path, plan: &Plan) -> Result<Read, RunsError> {
     }
     let n_axes = plan.axes.len();
     let mut rows = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen: HashMap<RunId, usize> = HashMap::new();
+    let mut duplicates = 0;
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         let record = record.map_err(|e| err(format!("line {line}: {e}")))?;
@@ -148,12 +152,20 @@ pub fn read(path: &Path, plan: &Plan) -> Result<Read, RunsError> {
             });
         }
         let wall_s = field(3 + n_axes + METRIC_KEYS.len()).parse().unwrap_or(f64::NAN);
-        if !seen.insert(id) {
-            return Err(err(format!("line {line}: run (cell {cell}, replication {replication}) appears twice")));
+        if let Some(&at) = seen.get(&id) {
+            let earlier: &RunRow = &rows[at];
+            if earlier.metrics != metrics {
+                return Err(err(format!(
+                    "line {line}: run (cell {cell}, replication {replication}) appears twice with different results"
+                )));
+            }
+            duplicates += 1;
+            continue;
         }
+        seen.insert(id, rows.len());
         rows.push(RunRow { id, seed, metrics, wall_s });
     }
-    Ok(Read { rows, complete_len: complete_len as u64, partial_tail })
+    Ok(Read { rows, complete_len: complete_len as u64, partial_tail, duplicates })
 }
 
 /// Appends rows to `runs.csv` as runs finish, each flushed to the operating system at once.
@@ -204,9 +216,16 @@ mod tests {
         assert!(read.partial_tail);
         assert_eq!(read.complete_len, full);
         assert_eq!(read.rows, rows, "values, including the quoted \"[1, 2]\" cell, read back exactly");
+        assert_eq!(read.duplicates, 0);
         let mut appender = Appender::open(&path, read.complete_len).unwrap();
         appender.append(&plan, &row(0, 1)).unwrap();
         assert_eq!(super::read(&path, &plan).unwrap().rows.len(), 4);
+        // The same run written again by a second process: kept once.
+        let mut again = row(0, 1);
+        again.wall_s = 9.0;
+        appender.append(&plan, &again).unwrap();
+        let read = super::read(&path, &plan).unwrap();
+        assert_eq!((read.rows.len(), read.duplicates), (4, 1));
     }
 
     #[test]
@@ -216,7 +235,7 @@ mod tests {
         let path = dir.path().join("runs.csv");
         let good = String::from_utf8(row_line(&plan, &row(0, 0))).unwrap();
         for (body, expect) in [
-            (good.clone() + &good, "appears twice"),
+            (good.clone() + &good.replacen(",0.1,", ",0.2,", 1), "appears twice with different results"),
             (good.replace("5ms", "6ms"), "has values"),
             (good.replacen("0,0,5ms,7,", "0,0,5ms,9,", 1), "seed 9"),
             (good.replacen("0,0,", "5,0,", 1), "not in this sweep"),

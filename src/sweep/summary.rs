@@ -1,11 +1,13 @@
 //! Per-cell statistics (`summary.csv`) and the best cell under an objective and constraints
 //! (`best.json`), both computed from `runs.csv` rows alone, so `merge` needs no scenario.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
+use super::Plan;
 use super::runs::RunRow;
 use super::stats::{self, Stats};
-use super::{Plan, RunId};
 use crate::metrics::summary::METRIC_KEYS;
 use crate::scenario::{Assertion, Goal, Objective};
 
@@ -172,14 +174,15 @@ fn interval(s: &Stats) -> Option<(f64, f64)> {
 
 fn paired(rows: &[RunRow], a: usize, b: usize, objective: &Objective) -> Option<PairedDifference> {
     let m = METRIC_KEYS.iter().position(|k| *k == objective.metric)?;
-    let value = |cell: usize, replication: u32| {
-        rows.iter().find(|r| r.id == RunId { cell, replication }).and_then(|r| r.metrics[m])
-    };
-    let pairs: Vec<(f64, f64)> = rows
+    let of_b: HashMap<u32, f64> =
+        rows.iter().filter(|r| r.id.cell == b).filter_map(|r| Some((r.id.replication, r.metrics[m]?))).collect();
+    let mut pairs: Vec<(u32, f64, f64)> = rows
         .iter()
         .filter(|r| r.id.cell == a)
-        .filter_map(|r| Some((r.metrics[m]?, value(b, r.id.replication)?)))
+        .filter_map(|r| Some((r.id.replication, r.metrics[m]?, *of_b.get(&r.id.replication)?)))
         .collect();
+    pairs.sort_by_key(|p| p.0);
+    let pairs: Vec<(f64, f64)> = pairs.into_iter().map(|(_, x, y)| (x, y)).collect();
     let d = stats::paired_difference(&pairs)?;
     let ci95 = interval(&d);
     let significant = ci95.map(|(lo, hi)| match objective.goal {
@@ -194,6 +197,7 @@ mod tests {
     use super::*;
     use crate::scenario::Axis;
     use crate::scenario::validate::parse_assertion;
+    use crate::sweep::RunId;
 
     fn metric_index(key: &str) -> usize {
         METRIC_KEYS.iter().position(|k| *k == key).unwrap()
@@ -253,6 +257,28 @@ mod tests {
         assert_eq!(d.significant, Some(true), "{d:?}");
         let none = best(&plan, &rows, &cells, &objective, &[parse_assertion("sla.violation_rate > 1").unwrap()]);
         assert_eq!((none.feasible, none.best), (0, None));
+    }
+
+    /// 2 cells × 200,000 replications: pairing by replication is linear (it was a search per row).
+    #[test]
+    fn best_is_linear_in_the_runs() {
+        let reps = 200_000u32;
+        let plan = Plan::new(vec![Axis { key: "k".into(), values: vec!["a".into(), "b".into()] }], reps, 0).unwrap();
+        let m = metric_index("cost_usd.total");
+        let rows: Vec<RunRow> = (0..2usize)
+            .flat_map(|cell| {
+                (0..reps).map(move |r| {
+                    let mut metrics = vec![None; METRIC_KEYS.len()];
+                    metrics[m] = Some(cell as f64 + f64::from(r % 7));
+                    RunRow { id: RunId { cell, replication: r }, seed: u64::from(r), metrics, wall_s: 0.0 }
+                })
+            })
+            .collect();
+        let cells = summarize(&plan, &rows);
+        let objective = Objective { metric: "cost_usd.total".into(), goal: Goal::Minimize };
+        let b = best(&plan, &rows, &cells, &objective, &[]);
+        let d = b.paired_difference.unwrap();
+        assert_eq!((d.n, d.mean), (reps as usize, -1.0));
     }
 
     #[test]

@@ -440,3 +440,146 @@ fn validate_checks_every_sweep_cell() {
             .and(predicate::str::contains("must be between 1")),
     );
 }
+
+/// A one-value `--set` pins a key the file's grid varies; a key given twice is refused; a value
+/// with `..` that is not a range (a relative path) is a value.
+#[test]
+fn set_pins_file_axes_and_paths_are_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(
+        dir.path(),
+        "s.yaml",
+        &format!("{SERVING}sweep:\n  grid:\n    batcher.max_wait: [1ms, 5ms]\n    fleet.pools.0.count: [1, 2]\n"),
+    );
+    let out = dir.path().join("pinned");
+    sweep(&s, &["--set", "fleet.pools[0].count=3", "--replications", "1"], &out);
+    let pinned = rows(&out);
+    assert_eq!(pinned.len(), 2, "only the max_wait axis is left");
+    assert!(!pinned[0].contains_key("fleet.pools[0].count"));
+    fleetsim()
+        .arg("sweep")
+        .arg(&s)
+        .args(["--set", "batcher.max_wait=3ms", "--set", "batcher.max_wait=1ms,2ms", "--out"])
+        .arg(dir.path().join("twice"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("batcher.max_wait is set twice"));
+
+    let trace = write(dir.path(), "t.csv", "time\n0.0\n0.5\n1.0\n");
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let nested = write(
+        &dir.path().join("sub"),
+        "s.yaml",
+        &SERVING.replace("poisson: { rate: 120/s }", "trace: { path: t.csv, format: csv }"),
+    );
+    let out = dir.path().join("path");
+    sweep(&nested, &["--set", "workload.arrivals.trace.path=../t.csv", "--replications", "1"], &out);
+    assert_eq!(rows(&out)[0]["requests.arrived"], "3");
+    assert!(trace.exists());
+}
+
+/// Runs made against different trace files are never merged: the manifest hashes every trace any
+/// cell reads, not only the base scenario's.
+#[test]
+fn merge_refuses_shards_whose_cell_traces_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.csv", "time\n0.0\n1.0\n");
+    let b = write(dir.path(), "b.csv", "time\n0.0\n1.0\n2.0\n");
+    let s = write(
+        dir.path(),
+        "s.yaml",
+        &SERVING.replace("poisson: { rate: 120/s }", &format!("trace: {{ path: {}, format: csv }}", a.display())),
+    );
+    let axis = format!("workload.arrivals.trace.path={},{}", a.display(), b.display());
+    let shard = |i: u32| {
+        let out = dir.path().join(format!("s{i}"));
+        sweep(&s, &["--set", &axis, "--replications", "2", "--shard", &format!("{i}/2")], &out);
+        out
+    };
+    let s0 = shard(0);
+    std::fs::write(&b, "time\n0.0\n").unwrap(); // the trace changes between array tasks
+    let s1 = shard(1);
+    fleetsim()
+        .arg("merge")
+        .args([&s0, &s1])
+        .arg("--out")
+        .arg(dir.path().join("m"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("trace SHA-256s"));
+}
+
+/// The objective is not part of the runs: a resume with a new one re-ranks the cells; shards with
+/// different objectives are not merged.
+#[test]
+fn objectives_on_resume_and_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(dir.path(), "s.yaml", SERVING);
+    let base = ["--set", "fleet.pools[0].count=2,3", "--replications", "2"];
+    let out = dir.path().join("o");
+    sweep(&s, &[&base[..], &["--minimize", "cost_usd.total"]].concat(), &out);
+    let best = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join("best.json")).unwrap()).unwrap()
+    };
+    assert_eq!(best(&out)["best"]["cell"], 0);
+    let o = fleetsim()
+        .arg("sweep")
+        .arg(&s)
+        .args(base)
+        .args(["--maximize", "cost_usd.total", "--resume", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("best.json follows the new ones"));
+    assert_eq!((best(&out)["goal"].as_str(), best(&out)["best"]["cell"].as_u64()), (Some("maximize"), Some(1)));
+
+    let shard = |i: u32, goal: &str| {
+        let out = dir.path().join(format!("s{i}"));
+        sweep(&s, &[&base[..], &[goal, "cost_usd.total", "--shard", &format!("{i}/2")]].concat(), &out);
+        out
+    };
+    let (s0, s1) = (shard(0, "--minimize"), shard(1, "--maximize"));
+    assert!(!s0.join("best.json").exists(), "a shard has no best cell of its own");
+    fleetsim()
+        .arg("merge")
+        .args([&s0, &s1])
+        .arg("--out")
+        .arg(dir.path().join("m"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("pick the best cell differently"));
+}
+
+/// One process fills a folder at a time; the scenario's asserts are reported per sweep.
+#[test]
+fn a_busy_folder_is_refused_and_asserts_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(dir.path(), "s.yaml", &format!("{SERVING}assert:\n  - \"sla.violation_rate <= 0.05\"\n"));
+    let out = dir.path().join("o");
+    let o = fleetsim()
+        .arg("sweep")
+        .arg(&s)
+        .args(["--set", "fleet.pools[0].count=1,2", "--replications", "2", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "a failed assert in a sweep is a warning");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("warning: assert \"sla.violation_rate <= 0.05\" failed in 2 of 4 runs, in 1 cells (first: fleet.pools[0].count=1, seed 3)"),
+        "{stderr}"
+    );
+
+    let held = std::fs::OpenOptions::new().write(true).open(out.join(".lock")).unwrap();
+    held.lock().unwrap();
+    fleetsim()
+        .arg("sweep")
+        .arg(&s)
+        .args(["--set", "fleet.pools[0].count=1,2", "--replications", "2", "--resume", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("another fleetsim sweep is writing"));
+    drop(held);
+}
