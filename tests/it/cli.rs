@@ -3,14 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use super::common::{fleetsim, write};
 use predicates::prelude::*;
-
-fn fleetsim() -> Command {
-    let mut cmd = Command::cargo_bin("fleetsim").expect("binary built");
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
 
 fn quickstart() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.yaml")
@@ -21,12 +15,6 @@ const GOOD: &str = "name: cli\nhorizon: 1m\n\
     service:\n  batch_time: { base: 8ms, per_item: 1ms }\n\
     batcher: { max_batch_size: 8, max_wait: 2ms }\n\
     fleet:\n  pools:\n    - { name: a, instance: g5.xlarge, count: 2 }\n";
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
 
 #[test]
 fn run_writes_the_three_files_and_prints_a_table() {

@@ -76,3 +76,17 @@ pub fn run_with_market(s: &Scenario) -> Outcome {
     let market = fleetsim::trace::market::load(s).unwrap_or_else(|e| panic!("{e}"));
     serving::simulate_with(s, Inputs { requests: None, market }, &mut |_| {}).expect("runs")
 }
+
+/// The `fleetsim` binary, run from the repository root.
+pub fn fleetsim() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("fleetsim").expect("binary built");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}

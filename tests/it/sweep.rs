@@ -6,14 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use super::common::{fleetsim, write};
 use predicates::prelude::*;
-
-fn fleetsim() -> Command {
-    let mut cmd = Command::cargo_bin("fleetsim").expect("binary built");
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
 
 /// A small stochastic serving scenario: Poisson arrivals, exponential batch times.
 const SERVING: &str = "name: sw\nseed: 3\nhorizon: 2m\nwarmup: 10s\n\
@@ -24,17 +18,17 @@ const SERVING: &str = "name: sw\nseed: 3\nhorizon: 2m\nwarmup: 10s\n\
 
 const GRID: [&str; 4] = ["--set", "batcher.max_batch_size=2..8:x2", "--set", "batcher.max_wait=1ms,5ms"];
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
 /// Runs a sweep and returns its stdout; panics with stderr when it fails.
 fn sweep(scenario: &Path, args: &[&str], out: &Path) -> String {
     let o = fleetsim().arg("sweep").arg(scenario).args(args).arg("--out").arg(out).output().unwrap();
     assert!(o.status.success(), "sweep {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout).unwrap()
+}
+
+/// `fleetsim merge DIRS --out OUT` exits 2 saying `message`, and leaves no `OUT`.
+fn merge_refused(dirs: &[&PathBuf], out: &Path, message: &str) {
+    fleetsim().arg("merge").args(dirs).arg("--out").arg(out).assert().code(2).stderr(predicate::str::contains(message));
+    assert!(!out.exists(), "a refused merge leaves no output folder");
 }
 
 /// `runs.csv` without its wall-time column (the last).
@@ -226,17 +220,7 @@ fn merge_refuses_folders_that_do_not_belong_together() {
     let s0 = shard(&s, 0, 2, &[]);
     let s1 = shard(&s, 1, 2, &[]);
     let merged = dir.path().join("merged");
-    let refuse = |dirs: &[&PathBuf], message: &str| {
-        fleetsim()
-            .arg("merge")
-            .args(dirs)
-            .arg("--out")
-            .arg(&merged)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(message));
-        assert!(!merged.exists(), "a refused merge leaves no output folder");
-    };
+    let refuse = |dirs: &[&PathBuf], message: &str| merge_refused(dirs, &merged, message);
     refuse(&[&s0], "the folders hold 2 of the sweep's 4 runs: missing shards 1/2");
     refuse(&[&s0, &s0], "are both shard 0/2");
     refuse(&[&s0, &shard(&other, 1, 2, &[])], "scenario SHA-256");
@@ -499,14 +483,7 @@ fn merge_refuses_shards_whose_cell_traces_differ() {
     let s0 = shard(0);
     std::fs::write(&b, "time\n0.0\n").unwrap(); // the trace changes between array tasks
     let s1 = shard(1);
-    fleetsim()
-        .arg("merge")
-        .args([&s0, &s1])
-        .arg("--out")
-        .arg(dir.path().join("m"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("trace SHA-256s"));
+    merge_refused(&[&s0, &s1], &dir.path().join("m"), "trace SHA-256s");
 }
 
 /// The objective is not part of the runs: a resume with a new one re-ranks the cells; shards with
@@ -541,14 +518,7 @@ fn objectives_on_resume_and_merge() {
     };
     let (s0, s1) = (shard(0, "--minimize"), shard(1, "--maximize"));
     assert!(!s0.join("best.json").exists(), "a shard has no best cell of its own");
-    fleetsim()
-        .arg("merge")
-        .args([&s0, &s1])
-        .arg("--out")
-        .arg(dir.path().join("m"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("pick the best cell differently"));
+    merge_refused(&[&s0, &s1], &dir.path().join("m"), "pick the best cell differently");
 }
 
 /// One process fills a folder at a time; the scenario's asserts are reported per sweep.
