@@ -6,6 +6,7 @@
 mod catalog;
 mod run;
 mod sweep;
+mod sweep_table;
 mod table;
 mod validate;
 

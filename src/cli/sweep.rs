@@ -13,11 +13,11 @@ use fleetsim::scenario::sweep::{check_axis_key, check_replications, expand};
 use fleetsim::scenario::validate::parse_assertion;
 use fleetsim::scenario::{self, Assertion, Axis, Goal, Objective, Override};
 use fleetsim::sweep::exec;
-use fleetsim::sweep::folder::{Results, SweepFolder, SweepLineage};
-use fleetsim::sweep::summary::Best;
+use fleetsim::sweep::folder::{SweepFolder, SweepLineage};
 use fleetsim::sweep::{Plan, Shard, merge};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::sweep_table::{num, render};
 use super::{MergeArgs, Outcome, SweepArgs};
 
 /// Replications per cell when neither `--replications` nor `sweep.replications` says.
@@ -25,9 +25,6 @@ pub const DEFAULT_REPLICATIONS: u32 = 10;
 
 /// Most threads `--threads` may ask for.
 const MAX_THREADS: usize = 1024;
-
-/// Cells printed on the terminal; `summary.csv` has them all.
-const MAX_PRINTED_CELLS: usize = 40;
 
 pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
     let (base_set, set_axes) = split_set(&args.set)?;
@@ -398,125 +395,9 @@ impl<'a> Leader<'a> {
     }
 }
 
-/// Four significant digits, without exponent for everyday magnitudes.
-pub fn num(v: f64) -> String {
-    if !v.is_finite() {
-        return "–".into();
-    }
-    let a = v.abs();
-    if a == 0.0 {
-        "0".into()
-    } else if !(1e-4..1e7).contains(&a) {
-        format!("{v:.3e}")
-    } else {
-        let decimals = (3 - a.log10().floor() as i32).max(0) as usize;
-        let s = format!("{v:.decimals$}");
-        if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
-    }
-}
-
-/// The metrics the cell table shows: the objective and constraint metrics, else a default set.
-fn shown_metrics(lineage: &SweepLineage, constraints: &[Assertion], results: &Results) -> Vec<String> {
-    let mut out: Vec<String> = lineage.objective.iter().map(|o| o.metric.clone()).collect();
-    for a in constraints {
-        if !out.contains(&a.metric) {
-            out.push(a.metric.clone());
-        }
-    }
-    if out.is_empty() {
-        let has = |m: &str| results.cells.iter().any(|c| c.of(m).is_some());
-        let defaults: &[&str] = if has("job.makespan_s") {
-            &["job.makespan_s", "cost_usd.total", "job.lost_work_s"]
-        } else {
-            &["cost_usd.total", "latency_s.p99", "sla.violation_rate"]
-        };
-        out = defaults.iter().filter(|m| has(m)).map(|m| m.to_string()).collect();
-    }
-    out
-}
-
-/// The cell table (mean and 95% interval of the shown metrics) and the best cell.
-fn render(lineage: &SweepLineage, results: &Results, constraints: &[Assertion]) -> String {
-    let plan = &lineage.plan;
-    let metrics = shown_metrics(lineage, constraints, results);
-    let mut header: Vec<String> = plan.axes.iter().map(|a| a.key.clone()).collect();
-    header.push("n".into());
-    header.extend(metrics.iter().map(|m| format!("{m} (95% CI)")));
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for c in results.cells.iter().take(MAX_PRINTED_CELLS) {
-        let mut row: Vec<String> = plan.cell_values(c.cell).into_iter().map(str::to_string).collect();
-        row.push(c.runs.to_string());
-        for m in &metrics {
-            row.push(match c.of(m) {
-                Some(s) if s.ci_low.is_finite() => format!("{} [{}, {}]", num(s.mean), num(s.ci_low), num(s.ci_high)),
-                Some(s) => num(s.mean),
-                None => "–".into(),
-            });
-        }
-        rows.push(row);
-    }
-    let mut o = String::new();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|j| rows.iter().map(|r| r[j].chars().count()).chain([header[j].chars().count()]).max().unwrap_or(0))
-        .collect();
-    for line in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = line.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect();
-        let _ = writeln!(o, "{}", cells.join("  ").trim_end());
-    }
-    if results.cells.len() > MAX_PRINTED_CELLS {
-        let _ = writeln!(o, "… {} more cells in summary.csv", results.cells.len() - MAX_PRINTED_CELLS);
-    }
-    if let Some(best) = &results.best {
-        o.push_str(&render_best(best));
-    }
-    o
-}
-
-fn render_best(b: &Best) -> String {
-    let mut o = String::new();
-    let goal = match b.goal {
-        Goal::Minimize => "lowest",
-        Goal::Maximize => "highest",
-    };
-    let subject =
-        if b.subject_to.is_empty() { String::new() } else { format!(" subject to {}", b.subject_to.join(", ")) };
-    let _ = writeln!(o, "\nbest cell: {goal} mean {}{subject} ({} of {} cells qualify)", b.metric, b.feasible, b.cells);
-    let Some(best) = &b.best else {
-        let _ = writeln!(o, "  no cell meets the constraints");
-        return o;
-    };
-    let ci = |p: &fleetsim::sweep::summary::Pick| {
-        p.ci95.map_or(format!("n = {}", p.n), |(lo, hi)| format!("95% CI {} to {}, n = {}", num(lo), num(hi), p.n))
-    };
-    let _ = writeln!(o, "  {}: {} ({})", best.label, num(best.mean), ci(best));
-    if let (Some(r), Some(d)) = (&b.runner_up, &b.paired_difference) {
-        let _ = writeln!(o, "  runner-up {}: {} ({})", r.label, num(r.mean), ci(r));
-        let verdict = match d.significant {
-            Some(true) => "the best cell is better at 95% confidence",
-            Some(false) => "not a significant difference at 95%: more replications may separate them",
-            None => "one pair only: no interval",
-        };
-        let interval = d.ci95.map_or(String::new(), |(lo, hi)| format!(" (95% CI {} to {})", num(lo), num(hi)));
-        let _ = writeln!(o, "  paired difference over {} shared seeds: {}{interval}; {verdict}", d.n, num(d.mean));
-    }
-    o
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_have_four_significant_digits() {
-        assert_eq!(num(1234.5678), "1235");
-        assert_eq!(num(12.345678), "12.35");
-        assert_eq!(num(0.012345), "0.01235");
-        assert_eq!(num(2.0), "2");
-        assert_eq!(num(-0.5), "-0.5");
-        assert_eq!(num(0.0), "0");
-        assert_eq!(num(3e-6), "3.000e-6");
-        assert_eq!(num(f64::NAN), "–");
-    }
 
     #[test]
     fn set_splits_into_overrides_and_axes() {
