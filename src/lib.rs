@@ -11,6 +11,7 @@ pub mod fleet;
 pub mod job;
 pub mod metrics;
 pub mod output;
+pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod serving;

@@ -4,6 +4,8 @@
 //! (scenario, trace, flag) or output that could not be written.
 
 mod catalog;
+mod compare;
+mod report;
 mod run;
 mod sweep;
 mod sweep_table;
@@ -36,6 +38,10 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Combine the folders of a sweep's shards (e.g. a cluster job array) into one.
     Merge(MergeArgs),
+    /// Run several designs on the same seeds and replications; paired differences and charts.
+    Compare(CompareArgs),
+    /// Charts, report.md and a self-contained report.html from a run, sweep or compare folder.
+    Report(ReportArgs),
     /// Check a scenario (and read its traces through) without simulating it.
     Validate(ValidateArgs),
     /// List the built-in instance types with their on-demand prices and sources.
@@ -67,6 +73,9 @@ pub struct RunArgs {
     /// Print the run summary as JSON on stdout (the table goes nowhere).
     #[arg(long)]
     pub json: bool,
+    /// Skip the charts and report.md/report.html (`fleetsim report DIR` makes them later).
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 /// `fleetsim sweep`
@@ -120,6 +129,9 @@ pub struct SweepArgs {
     /// Only cells whose means meet this, e.g. 'sla.violation_rate<=0.01' (repeatable).
     #[arg(long = "subject-to", value_name = "METRIC OP VALUE")]
     pub subject_to: Vec<String>,
+    /// Skip the charts and report.md/report.html (shards never make them; merge does).
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 /// `fleetsim merge`
@@ -131,6 +143,46 @@ pub struct MergeArgs {
     /// The merged folder (must not exist or be empty).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+/// `fleetsim compare`
+///
+/// Every design runs the same replications with the same seeds (replication r: seed + r), so
+/// they see the same arrivals and interruptions and their differences are paired by seed.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:
+  fleetsim compare scenarios/compare-on-demand.yaml scenarios/compare-spot.yaml scenarios/compare-mixed.yaml \\
+      --replications 10 --set horizon=6h")]
+pub struct CompareArgs {
+    /// The designs (scenario files); the first is the one the others are compared with.
+    #[arg(required = true, value_name = "SCENARIO.yaml")]
+    pub scenarios: Vec<PathBuf>,
+    /// Override a key in every design (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Runs per design [default: 10].
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
+    /// Seed of replication 0 [default: the first design's seed].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Threads running simulations [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Output folder (must not exist or be empty). Default: reports/compare-<names>/<UTC time>-compare/
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Skip the charts and report.md/report.html.
+    #[arg(long)]
+    pub no_report: bool,
+}
+
+/// `fleetsim report`
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A folder written by `fleetsim run`, `sweep`, `merge` or `compare`.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 /// `fleetsim validate`
@@ -167,6 +219,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Merge(args) => sweep::merge(&args),
+        Command::Compare(args) => compare::compare(&args),
+        Command::Report(args) => report::report(&args),
         Command::Validate(args) => validate::validate(&args),
         Command::Catalog(args) => catalog::catalog(&args),
     };

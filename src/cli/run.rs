@@ -27,6 +27,9 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     output::write_atomic(&dir, "summary.json", &outcome.summary.to_json())?;
     output::write_atomic(&dir, "timeseries.csv", &outcome.timeseries.to_csv())?;
     output::write_atomic(&dir, "manifest.json", &manifest::Manifest::of(&loaded, &args.scenario.set)?.to_json())?;
+    if outcome.latency.count() > 0 {
+        output::write_atomic(&dir, "latency.csv", &outcome.latency.cdf_csv())?;
+    }
 
     let checks = table::check_asserts(s, &outcome.summary);
     if args.json {
@@ -36,6 +39,9 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         print!("{}", table::render(s, &outcome.summary));
         print!("{}", table::render_asserts(&checks));
         println!("wrote {}", dir.display());
+    }
+    if !args.no_report {
+        super::report::after(&dir, args.json);
     }
     Ok(if checks.iter().all(|c| c.passed) { Outcome::Ok } else { Outcome::AssertFailed })
 }

@@ -104,7 +104,7 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
     let mut leader = Leader::new(&plan, objective.as_ref(), &constraints, &folder.rows);
     let mut warnings: HashMap<String, u64> = HashMap::new();
     let result = exec::execute(&plan, &cells, &todo, threads, |finished| {
-        for w in finished.warnings {
+        for w in finished.outcome.warnings {
             *warnings.entry(w).or_default() += 1;
         }
         leader.add(&finished.row);
@@ -155,6 +155,9 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
     for line in failed_asserts {
         eprintln!("warning: {line}");
     }
+    if lineage.shard.is_none() && !args.no_report {
+        super::report::after(&dir, false);
+    }
     Ok(Outcome::Ok)
 }
 
@@ -184,6 +187,7 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome> {
     let constraints = lineage.subject_to.iter().filter_map(|t| parse_assertion(t).ok()).collect::<Vec<_>>();
     print!("{}", render(&lineage, &results, &constraints));
     println!("merged {} folders, {} runs; wrote {}", args.dirs.len(), lineage.runs, args.out.display());
+    super::report::after(&args.out, false);
     Ok(Outcome::Ok)
 }
 

@@ -99,6 +99,33 @@ impl LatencyStats {
         }
     }
 
+    /// Adds `other`'s latencies (e.g. the runs of one design in a comparison).
+    pub fn add(&mut self, other: &LatencyStats) {
+        // Both histograms have the same precision and resize themselves.
+        let _ = self.hist.add(&other.hist);
+        self.n += other.n;
+        self.sum_ns += other.sum_ns;
+        self.min_ns = self.min_ns.min(other.min_ns);
+        self.max_ns = self.max_ns.max(other.max_ns);
+        self.n_over_sla += other.n_over_sla;
+    }
+
+    /// `latency.csv`: the cumulative distribution at quantiles 0.5%, 1%, … 99%, then finer in the
+    /// tail (99.1% … 99.9%, 99.95%, 99.99%, 100%), as `latency_s,fraction` rows.
+    pub fn cdf_csv(&self) -> Vec<u8> {
+        let mut out = String::from("latency_s,fraction\n");
+        if self.n == 0 {
+            return out.into_bytes();
+        }
+        let mut qs: Vec<f64> = (1..=198).map(|i| f64::from(i) * 0.005).collect();
+        qs.extend((1..=9).map(|i| 0.99 + f64::from(i) * 0.001));
+        qs.extend([0.9995, 0.9999, 1.0]);
+        for q in qs {
+            out.push_str(&format!("{},{}\n", self.quantile_s(q), (q * 1e4).round() / 1e4));
+        }
+        out.into_bytes()
+    }
+
     /// The cumulative distribution as (latency s, fraction ≤) points, for charts.
     pub fn cdf(&self, n_points: usize) -> Vec<(f64, f64)> {
         if self.n == 0 {

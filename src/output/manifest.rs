@@ -33,6 +33,9 @@ pub struct Manifest {
     /// Sweeps: the grid, replications, shard and objective.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<crate::sweep::folder::SweepLineage>,
+    /// Comparisons: the designs compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<crate::sweep::compare::CompareLineage>,
 }
 
 /// A trace file and its digest.
@@ -110,6 +113,7 @@ impl Manifest {
             command_line: std::env::args().collect(),
             created_utc: jiff::Timestamp::now().to_string(),
             sweep: None,
+            compare: None,
         })
     }
 

@@ -27,12 +27,12 @@ pub struct Cell {
 }
 
 /// A finished run.
-#[derive(Debug)]
 pub struct Finished {
     /// Its row of `runs.csv`.
     pub row: RunRow,
-    /// Warnings the run raised.
-    pub warnings: Vec<String>,
+    /// Everything the run produced (warnings, latencies, time series), for consumers that keep
+    /// more than the row (`compare`).
+    pub outcome: crate::serving::Outcome,
 }
 
 /// Why a sweep stopped early.
@@ -153,7 +153,7 @@ pub fn run_one(plan: &Plan, cell: &Cell, id: RunId) -> Result<Finished, ExecErro
     })?;
     let wall_s = started.elapsed().as_secs_f64();
     let row = RunRow { id, seed: scenario.seed, metrics: outcome.summary.metrics(METRIC_KEYS), wall_s };
-    Ok(Finished { row, warnings: outcome.warnings })
+    Ok(Finished { row, outcome })
 }
 
 /// Runs `todo` on `threads` threads, calling `consume` on this thread for each finished run.

@@ -7,6 +7,7 @@
 //! `fleetsim run SCENARIO --set KEY=VALUE… --seed SEED`. Run `i` is cell `i / R`, replication
 //! `i % R`; shard `I/N` holds the runs with `i % N == I`, so shards are balanced across cells.
 
+pub mod compare;
 pub mod exec;
 pub mod folder;
 pub mod merge;

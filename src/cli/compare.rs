@@ -1,0 +1,224 @@
+//! `fleetsim compare`: several designs run on the same seeds and replications, written as a sweep
+//! over a `design` axis plus `compare.csv` (paired differences against the first design) and, per
+//! design, the pooled latency distribution and the time series of the first replication.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use fleetsim::metrics::LatencyStats;
+use fleetsim::output::manifest::{self, Manifest};
+use fleetsim::output::{self, write_atomic};
+use fleetsim::report::format::Unit;
+use fleetsim::scenario::{self, Axis};
+use fleetsim::sweep::Plan;
+use fleetsim::sweep::compare::{self, CompareLineage, Design};
+use fleetsim::sweep::exec::{self, Cell};
+use fleetsim::sweep::folder::{SweepFolder, SweepLineage};
+
+use super::{CompareArgs, Outcome};
+
+/// Metrics the terminal table shows (compare.csv has them all).
+const SERVING_METRICS: &[&str] = &[
+    "cost_usd.total",
+    "latency_s.p50",
+    "latency_s.p99",
+    "sla.violation_rate",
+    "cost_usd.per_million_requests",
+    "throughput.rps_per_usd_per_hour",
+    "fleet.mean_replicas",
+    "fleet.interruptions",
+    "requests.retried",
+    "requests.dropped",
+];
+const JOB_METRICS: &[&str] = &[
+    "cost_usd.total",
+    "job.makespan_s",
+    "job.lost_work_s",
+    "job.interruptions",
+    "job.checkpoints",
+    "job.deadline_met",
+];
+
+pub fn compare(args: &CompareArgs) -> Result<Outcome> {
+    if args.scenarios.len() < 2 {
+        bail!("compare needs at least two scenarios");
+    }
+    if args.threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    let overrides = super::overrides(&args.set, None)?;
+    let mut loaded = Vec::new();
+    for path in &args.scenarios {
+        loaded.push(scenario::load(path, &overrides)?);
+    }
+    let is_job = loaded[0].scenario.job.is_some();
+    if let Some(other) = loaded.iter().find(|l| l.scenario.job.is_some() != is_job) {
+        bail!(
+            "{} and {} are different kinds (a job and a serving fleet): compare designs of one kind",
+            loaded[0].path.display(),
+            other.path.display()
+        );
+    }
+    let mut names: Vec<String> = Vec::new();
+    for l in &loaded {
+        let mut name = l.scenario.name.clone();
+        let mut k = 2;
+        while names.contains(&name) {
+            name = format!("{}-{k}", l.scenario.name);
+            k += 1;
+        }
+        names.push(name);
+    }
+    let replications = args.replications.unwrap_or(super::sweep::DEFAULT_REPLICATIONS);
+    fleetsim::scenario::sweep::check_replications(replications).map_err(|m| anyhow::anyhow!("--replications: {m}"))?;
+    let seed = args.seed.unwrap_or(loaded[0].scenario.seed);
+    let plan = Plan::new(vec![Axis { key: "design".into(), values: names.clone() }], replications, seed)
+        .map_err(anyhow::Error::msg)?;
+
+    let mut cells = Vec::new();
+    let mut trace_paths = Vec::new();
+    for (l, name) in loaded.iter().zip(&names) {
+        if let Some((path, format, speedup)) = l.scenario.request_trace() {
+            fleetsim::trace::requests::RequestTrace::open(path, format, speedup)
+                .with_context(|| format!("design {name}"))?;
+        }
+        let market =
+            fleetsim::trace::market::load(&l.scenario).with_context(|| format!("design {name}: spot traces"))?;
+        for p in manifest::trace_paths(&l.scenario) {
+            if !trace_paths.contains(&p) {
+                trace_paths.push(p);
+            }
+        }
+        cells.push(Some(Cell { scenario: l.scenario.clone(), market: Arc::new(market) }));
+    }
+    let mut man = Manifest::with_traces(&loaded[0], &args.set, &trace_paths)?;
+    man.seed = seed;
+    man.sweep = Some(SweepLineage {
+        plan: plan.clone(),
+        shard: None,
+        runs: plan.runs(),
+        objective: None,
+        subject_to: Vec::new(),
+        merged_from: Vec::new(),
+    });
+    man.compare = Some(CompareLineage {
+        designs: loaded
+            .iter()
+            .zip(&names)
+            .map(|(l, n)| Design {
+                name: n.clone(),
+                path: l.path.display().to_string(),
+                sha256: manifest::sha256_hex(&l.bytes),
+            })
+            .collect(),
+    });
+    let label = format!("compare-{}", names.iter().map(|n| output::safe_name(n)).collect::<Vec<_>>().join("-vs-"));
+    let dir = output::create_run_dir(args.out.as_deref(), &label, "compare")?;
+    let mut folder = SweepFolder::create(&dir, &man)?;
+    let todo = plan.todo(None, &Default::default());
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    eprintln!(
+        "compare {}: {} designs × {replications} replications (seeds {seed}…{}) on {threads} threads into {}",
+        names.join(" vs "),
+        names.len(),
+        seed + u64::from(replications) - 1,
+        dir.display()
+    );
+
+    let started = Instant::now();
+    let bar =
+        indicatif::ProgressBar::with_draw_target(Some(todo.len() as u64), indicatif::ProgressDrawTarget::stderr());
+    let mut latency: HashMap<usize, LatencyStats> = HashMap::new();
+    let mut first: HashMap<usize, fleetsim::serving::Outcome> = HashMap::new();
+    exec::execute(&plan, &cells, &todo, threads.min(todo.len()), |f| {
+        let design = f.row.id.cell;
+        match latency.get_mut(&design) {
+            Some(l) => l.add(&f.outcome.latency),
+            None => {
+                let mut l = LatencyStats::new(None);
+                l.add(&f.outcome.latency);
+                latency.insert(design, l);
+            }
+        }
+        let replication = f.row.id.replication;
+        folder.append(f.row).map_err(|e| format!("{e:#}"))?;
+        if replication == 0 {
+            first.insert(design, f.outcome);
+        }
+        bar.inc(1);
+        Ok(())
+    })
+    .map_err(|e| anyhow::anyhow!(e))
+    .with_context(|| format!("the comparison stopped; the runs so far are in {}", dir.display()))?;
+    bar.finish_and_clear();
+    let wall = started.elapsed().as_secs_f64();
+
+    let rows = folder.rows.clone();
+    folder.finish()?;
+    let lines = compare::lines(&rows, names.len());
+    write_atomic(&dir, "compare.csv", &compare::csv(&lines, &names))?;
+    for (d, name) in names.iter().enumerate() {
+        let sub = dir.join("designs").join(output::safe_name(name));
+        std::fs::create_dir_all(&sub).with_context(|| format!("cannot create {}", sub.display()))?;
+        if let Some(l) = latency.get(&d).filter(|l| l.count() > 0) {
+            write_atomic(&sub, "latency.csv", &l.cdf_csv())?;
+        }
+        if let Some(o) = first.get(&d) {
+            write_atomic(&sub, "timeseries.csv", &o.timeseries.to_csv())?;
+            write_atomic(&sub, "summary.json", &o.summary.to_json())?;
+        }
+    }
+    print!("{}", table(&lines, &names, if is_job { JOB_METRICS } else { SERVING_METRICS }));
+    println!("{} runs in {wall:.1} s; wrote {}", todo.len(), dir.display());
+    if !args.no_report {
+        super::report::after(&dir, false);
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Metric rows, a column per design (mean and 95% CI) and per later design its paired difference.
+fn table(lines: &[compare::Line], names: &[String], metrics: &[&str]) -> String {
+    let mut header = vec!["metric".to_string()];
+    for (k, n) in names.iter().enumerate() {
+        header.push(n.clone());
+        if k > 0 {
+            header.push(format!("Δ {n} (paired)"));
+        }
+    }
+    let mut rows = vec![header];
+    for m in metrics {
+        let unit = fleetsim::report::build::unit_of(m);
+        let mut row = vec![m.to_string()];
+        let mut any = false;
+        for d in 0..names.len() {
+            let l = lines.iter().find(|l| l.design == d && l.metric == *m);
+            any |= l.is_some();
+            row.push(l.map_or("–".into(), |l| ci(unit, l.stats.mean, l.stats.ci_low, l.stats.ci_high, false)));
+            if d > 0 {
+                row.push(l.and_then(|l| l.diff).map_or("–".into(), |s| ci(unit, s.mean, s.ci_low, s.ci_high, true)));
+            }
+        }
+        if any {
+            rows.push(row);
+        }
+    }
+    let widths: Vec<usize> =
+        (0..rows[0].len()).map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for r in rows {
+        let cells: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn ci(unit: Unit, mean: f64, lo: f64, hi: f64, signed: bool) -> String {
+    let f = |v: f64| {
+        let s = unit.format(v);
+        if signed && v > 0.0 { format!("+{s}") } else { s }
+    };
+    if lo.is_finite() && hi.is_finite() { format!("{} [{}, {}]", f(mean), f(lo), f(hi)) } else { f(mean) }
+}
