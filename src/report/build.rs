@@ -121,7 +121,7 @@ fn lineage(report: &mut Report, manifest: &Value) {
             add("design", format!("{name}: {path} (SHA-256 {sha})"));
         }
     }
-    report.table(vec!["".into(), "".into()], rows);
+    report.table(vec!["item".into(), "value".into()], rows);
 }
 
 const KEY_FIGURES: &[(&str, &str)] = &[
@@ -747,6 +747,11 @@ fn sweep_curve(axes: &[(String, Vec<String>)], cells: &[Cell], metric: &str) -> 
             markers: true,
             line: false,
         });
+    }
+    // A metric every cell has the same value of (a deadline always met) says nothing as a curve.
+    let all: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).collect();
+    if all.iter().all(|v| (v - all[0]).abs() <= 1e-12 * v.abs().max(1.0)) {
+        return None;
     }
     let xs: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).collect();
     let (lo, hi) = xs.iter().fold((f64::INFINITY, 0.0f64), |(l, h), &x| (l.min(x), h.max(x)));

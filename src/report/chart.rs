@@ -197,7 +197,9 @@ impl Figure {
     pub fn title(&self) -> String {
         match self {
             Figure::Lines(c) => c.title.clone(),
-            Figure::Stack(cs) => cs.first().map(|c| c.title.clone()).unwrap_or_default(),
+            Figure::Stack(cs) => {
+                format!("Over time: {}", cs.iter().map(|c| c.title.to_lowercase()).collect::<Vec<_>>().join(", "))
+            }
             Figure::Bars(c) => c.title.clone(),
             Figure::Pareto(c) => c.title.clone(),
         }

@@ -1,4 +1,4 @@
-//! Numbers as a reviewer reads them: durations as `5m` or `250ms`, money as `$1.2k`, counts as
+//! Numbers as a reviewer reads them: durations as `5m` or `250ms`, money as `$1,234`, counts as
 //! `3.4M`, and tick positions at 1, 2 or 5 times a power of ten (or a round duration).
 
 /// What a value measures, which decides its ticks and how it is written.
@@ -6,7 +6,7 @@
 pub enum Unit {
     /// Seconds, written as a duration (`90s`, `5m`, `2h`).
     Seconds,
-    /// US dollars (`$0.35`, `$950`, `$1.2k`).
+    /// US dollars (`$0.35`, `$950`, `$1,234`, `$3.4M`).
     Usd,
     /// A count or any plain number (`12`, `3.4k`, `1.2M`).
     Number,
@@ -55,15 +55,18 @@ pub fn sig3(v: f64) -> String {
     if s == "-0" { "0".into() } else { s }
 }
 
-/// `$0.35`, `$12.50`, `$950`, `$1.2k`, `$3.4M`.
+/// `$0.35`, `$12.50`, `$950`, `$1,234`, `$3.4M`.
 pub fn money(v: f64) -> String {
     if !v.is_finite() {
         return "–".into();
     }
     let sign = if v < 0.0 { "-" } else { "" };
     let a = v.abs();
-    if a >= 1000.0 {
+    if a >= 1e6 {
         format!("{sign}${}", si(a))
+    } else if a >= 1000.0 {
+        let whole = a.round() as u64;
+        format!("{sign}${},{:03}", whole / 1000, whole % 1000)
     } else if a >= 10.0 && (a.fract() == 0.0 || a >= 100.0) {
         format!("{sign}${a:.0}")
     } else if a == 0.0 {
@@ -191,8 +194,9 @@ mod tests {
         assert_eq!(duration(36_000.0), "10h");
         assert_eq!(duration(172_800.0), "2d");
         assert_eq!(duration(1.5), "1.5s");
-        assert_eq!(money(1234.0), "$1.23k");
-        assert_eq!(money(1200.0), "$1.2k");
+        assert_eq!(money(1234.4), "$1,234");
+        assert_eq!(money(1200.0), "$1,200");
+        assert_eq!(money(3_400_000.0), "$3.4M");
         assert_eq!(money(950.0), "$950");
         assert_eq!(money(12.5), "$12.50");
         assert_eq!(money(50.0), "$50");

@@ -8,6 +8,7 @@ mod common;
 mod determinism;
 mod job;
 mod queueing;
+mod report;
 mod spot;
 mod sweep;
 mod traces;
