@@ -166,7 +166,15 @@ pub fn run(dir: &Path) -> Result<Report> {
     let rows: Vec<Vec<String>> = KEY_FIGURES
         .iter()
         .filter(|(k, _)| {
-            !is_job || !k.starts_with("requests.") && !k.starts_with("latency_s.") && !k.starts_with("sla.")
+            // Serving figures say nothing about a job.
+            let serving_only = k.starts_with("requests.")
+                || k.starts_with("latency_s.")
+                || k.starts_with("sla.")
+                || k.starts_with("throughput.")
+                || *k == "cost_usd.per_million_requests"
+                || *k == "fleet.utilization"
+                || *k == "fleet.mean_replicas";
+            !(is_job && serving_only)
         })
         .filter_map(|(k, label)| {
             let v = num(&summary, k)?;
@@ -247,7 +255,8 @@ fn timeline(designs: &[(String, Csv)], is_job: bool) -> Option<Figure> {
     let mut cost = Vec::new();
     let mut events = Vec::new();
     for (design, ts) in designs {
-        let Some(t) = ts.numbers("time_s") else { continue };
+        // A job's time series is its final row only: nothing to draw over time.
+        let Some(t) = ts.numbers("time_s").filter(|t| t.len() >= 2) else { continue };
         // The last row may close a short interval (the drain): a rate over it would spike.
         let interval: Vec<f64> = t.iter().enumerate().map(|(i, &x)| if i == 0 { x } else { x - t[i - 1] }).collect();
         let full = interval.first().copied().unwrap_or(0.0);
