@@ -300,6 +300,51 @@ impl Ranged for Ticked {
     }
 }
 
+/// A titled chart on `area` with both axes, their labels and a light grid at the ticks.
+fn plane<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    (x, xr): (&Axis, Ticked),
+    (y, yr): (&Axis, Ticked),
+) -> Result<ChartContext<'a, DB, Cartesian2d<Ticked, Ticked>>, String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, (FAMILY, 20))
+        .margin(12)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(xr, yr)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(x.desc())
+        .y_desc(y.desc())
+        .x_label_formatter(&|v| x.label_of(*v))
+        .y_label_formatter(&|v| y.label_of(*v))
+        .bold_line_style(BLACK.mix(0.12))
+        .light_line_style(TRANSPARENT)
+        .label_style((FAMILY, 13))
+        .axis_desc_style((FAMILY, 14))
+        .draw()
+        .map_err(e)?;
+    Ok(chart)
+}
+
+/// The legend of the series drawn with labels, boxed.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<Ticked, Ticked>>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .label_font((FAMILY, 13))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 fn style(i: usize) -> ShapeStyle {
     colour(i).stroke_width(2)
 }
@@ -319,26 +364,7 @@ fn lines<DB: DrawingBackend>(c: &LineChart, area: &DrawingArea<DB, Shift>) -> Re
     let (y0, y1, yt) = c.y.range(ylo, yhi);
     let legend_rows = c.series.len() + usize::from(!c.events.is_empty());
     let y1 = if c.legend_lower || legend_rows == 0 { y1 } else { y1 + (y1 - y0) * (0.09 * legend_rows as f64 + 0.06) };
-    let mut chart = ChartBuilder::on(area)
-        .caption(&c.title, (FAMILY, 20))
-        .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(72)
-        .build_cartesian_2d(Ticked(x0, x1, xt), Ticked(y0, y1, yt))
-        .map_err(e)?;
-    let (x_desc, y_desc) = (c.x.desc(), c.y.desc());
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .x_label_formatter(&|v| c.x.label_of(*v))
-        .y_label_formatter(&|v| c.y.label_of(*v))
-        .bold_line_style(BLACK.mix(0.12))
-        .light_line_style(TRANSPARENT)
-        .label_style((FAMILY, 13))
-        .axis_desc_style((FAMILY, 14))
-        .draw()
-        .map_err(e)?;
+    let mut chart = plane(area, &c.title, (&c.x, Ticked(x0, x1, xt)), (&c.y, Ticked(y0, y1, yt)))?;
     let px = |x: f64| c.x.to_plot(x);
     let py = |y: f64| c.y.to_plot(y);
     for (i, s) in c.series.iter().enumerate() {
@@ -403,14 +429,10 @@ fn lines<DB: DrawingBackend>(c: &LineChart, area: &DrawingArea<DB, Shift>) -> Re
     }
     let labelled = c.series.iter().any(|s| !s.name.is_empty()) || !c.events.is_empty();
     if labelled {
-        chart
-            .configure_series_labels()
-            .position(if c.legend_lower { SeriesLabelPosition::LowerRight } else { SeriesLabelPosition::UpperRight })
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FAMILY, 13))
-            .draw()
-            .map_err(e)?;
+        legend(
+            &mut chart,
+            if c.legend_lower { SeriesLabelPosition::LowerRight } else { SeriesLabelPosition::UpperRight },
+        )?;
     }
     Ok(())
 }
@@ -495,15 +517,7 @@ fn bars<DB: DrawingBackend>(c: &BarChart, area: &DrawingArea<DB, Shift>) -> Resu
             )
         }))
         .map_err(e)?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font((FAMILY, 13))
-        .draw()
-        .map_err(e)?;
-    Ok(())
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 fn pareto<DB: DrawingBackend>(c: &Scatter, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
@@ -514,26 +528,7 @@ fn pareto<DB: DrawingBackend>(c: &Scatter, area: &DrawingArea<DB, Shift>) -> Res
     let (y0, y1, yt) = c.y.range(ylo, yhi);
     // Room above the points for the legend.
     let y1 = y1 + (y1 - y0) * 0.25;
-    let mut chart = ChartBuilder::on(area)
-        .caption(&c.title, (FAMILY, 20))
-        .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(72)
-        .build_cartesian_2d(Ticked(x0, x1, xt), Ticked(y0, y1, yt))
-        .map_err(e)?;
-    let (x_desc, y_desc) = (c.x.desc(), c.y.desc());
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .x_label_formatter(&|v| c.x.label_of(*v))
-        .y_label_formatter(&|v| c.y.label_of(*v))
-        .bold_line_style(BLACK.mix(0.12))
-        .light_line_style(TRANSPARENT)
-        .label_style((FAMILY, 13))
-        .axis_desc_style((FAMILY, 14))
-        .draw()
-        .map_err(e)?;
+    let mut chart = plane(area, &c.title, (&c.x, Ticked(x0, x1, xt)), (&c.y, Ticked(y0, y1, yt)))?;
     let p = |(x, y): (f64, f64)| (c.x.to_plot(x), c.y.to_plot(y));
     let raw: Vec<(f64, f64)> = c.points.iter().map(|q| (q.0, q.1)).collect();
     let front = pareto_front(&raw);
@@ -583,15 +578,7 @@ fn pareto<DB: DrawingBackend>(c: &Scatter, area: &DrawingArea<DB, Shift>) -> Res
         placed.push((lx, ly, width));
         chart.draw_series(std::iter::once(Text::new(text.clone(), (lx, ly), (FAMILY, 12)))).map_err(e)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font((FAMILY, 13))
-        .draw()
-        .map_err(e)?;
-    Ok(())
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 #[cfg(test)]
