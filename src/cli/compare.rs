@@ -123,7 +123,7 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
         "compare {}: {} designs × {replications} replications (seeds {seed}…{}) on {threads} threads into {}",
         names.join(" vs "),
         names.len(),
-        seed + u64::from(replications) - 1,
+        plan.seed(replications - 1),
         dir.display()
     );
 

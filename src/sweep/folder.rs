@@ -44,6 +44,16 @@ pub fn read_manifest(dir: &Path) -> Result<(Manifest, SweepLineage)> {
     let Some(lineage) = manifest.sweep.clone() else {
         bail!("{} is a single run's folder, not a sweep's (its manifest.json has no sweep)", dir.display());
     };
+    // The file may have been edited: its plan and shard must be ones `fleetsim sweep` could make.
+    let plan = &lineage.plan;
+    Plan::new(plan.axes.clone(), plan.replications, plan.base_seed)
+        .and_then(|_| match lineage.shard {
+            Some(s) if s.count == 0 || s.index >= s.count => {
+                Err(format!("shard {}/{} is not a valid slice", s.index, s.count))
+            }
+            _ => Ok(()),
+        })
+        .map_err(|m| anyhow::anyhow!("{}: the sweep it describes is damaged: {m}", path.display()))?;
     Ok((manifest, lineage))
 }
 

@@ -202,6 +202,32 @@ fn compare_runs_designs_on_the_same_seeds() {
         .stderr(predicate::str::contains("different kinds"));
 }
 
+/// A damaged summary.csv (a column cut off) gives an error or a report, never a panic.
+#[test]
+fn a_damaged_sweep_folder_does_not_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write(tmp.path(), "s.yaml", SERVING);
+    let out = tmp.path().join("sweep");
+    fleetsim()
+        .arg("sweep")
+        .arg(&s)
+        .args(["--set", "batcher.max_wait=1ms,5ms", "--replications", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let cut: String = text.lines().map(|l| l.split_once(',').map_or("", |x| x.1).to_string() + "\n").collect();
+    std::fs::write(out.join("summary.csv"), cut).unwrap();
+    let o = fleetsim().arg("report").arg(&out).output().unwrap();
+    assert!(
+        matches!(o.status.code(), Some(0 | 2)),
+        "exit {:?}: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+}
+
 #[test]
 fn report_refuses_a_folder_without_results() {
     let tmp = tempfile::tempdir().unwrap();

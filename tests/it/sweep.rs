@@ -246,6 +246,23 @@ fn merge_refuses_folders_that_do_not_belong_together() {
     )
     .unwrap();
     refuse(&[&s0, &s1], "fleetsim version");
+    // A manifest edited into nonsense (a shard count of 0, an axis with no values) is refused,
+    // never a panic.
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(Edit, &str); 2] = [
+        (|m| m["sweep"]["shard"]["count"] = 0.into(), "is not a valid slice"),
+        (|m| m["sweep"]["plan"]["axes"][0]["values"] = serde_json::json!([]), "no runs"),
+    ];
+    for (k, (edit, message)) in edits.into_iter().enumerate() {
+        let damaged = dir.path().join(format!("damaged-{k}"));
+        std::fs::create_dir(&damaged).unwrap();
+        std::fs::copy(s0.join("runs.csv"), damaged.join("runs.csv")).unwrap();
+        let mut m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(s0.join("manifest.json")).unwrap()).unwrap();
+        edit(&mut m);
+        std::fs::write(damaged.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
+        refuse(&[&damaged, &s1], message);
+    }
     // An existing output folder is never written over.
     std::fs::create_dir(&merged).unwrap();
     std::fs::write(merged.join("keep.txt"), "x").unwrap();
