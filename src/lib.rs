@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod autoscale;
+pub mod check;
 pub mod engine;
 pub mod fleet;
 pub mod job;

@@ -4,6 +4,7 @@
 //! (scenario, trace, flag) or output that could not be written.
 
 mod catalog;
+mod check;
 mod compare;
 mod report;
 mod run;
@@ -46,6 +47,10 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List the built-in instance types with their on-demand prices and sources.
     Catalog(CatalogArgs),
+    /// Randomized invariant checker: random valid scenarios of every kind, each run twice and
+    /// checked (a development tool; exit 1 when an invariant breaks).
+    #[command(hide = true)]
+    Check(CheckArgs),
 }
 
 /// Options shared by commands that load a scenario.
@@ -204,6 +209,24 @@ pub struct CatalogArgs {
     pub filter: Option<String>,
 }
 
+/// `fleetsim check` (hidden)
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Cases to check.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub cases: u64,
+    /// Seed of the first case (cases are seeds from, from + 1, …).
+    #[arg(long, value_name = "SEED", default_value_t = 0)]
+    pub from: u64,
+    /// Threads [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Where the failing cases' scenarios and traces are kept [default: a folder in the system's
+    /// temporary directory].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -223,6 +246,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Report(args) => report::report(&args),
         Command::Validate(args) => validate::validate(&args),
         Command::Catalog(args) => catalog::catalog(&args),
+        Command::Check(args) => check::check(&args),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

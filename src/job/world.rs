@@ -9,8 +9,8 @@ use crate::fleet::market::MarketData;
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::metrics::{LatencyStats, Summary};
-use crate::scenario::{CheckpointInterval, JobSpec, JobZonePolicy, Scenario};
-use crate::serving::{Outcome, SimError};
+use crate::scenario::{CheckpointInterval, JobSpec, JobZonePolicy, Market, Scenario};
+use crate::serving::{Audit, InstanceBill, Outcome, SimError};
 use crate::trace::spot::StepSeries;
 
 /// How often a waiting or running job re-asks its policy (besides market changes and the exact
@@ -95,6 +95,7 @@ struct JobWorld<'s> {
     instance_ns: f64,
     interruption_times: Vec<SimTime>,
     rows: Vec<Row>,
+    bills: Vec<InstanceBill>,
 }
 
 /// Runs the job scenario `s` against `market`.
@@ -157,6 +158,7 @@ impl<'s> JobWorld<'s> {
             instance_ns: 0.0,
             interruption_times: Vec::new(),
             rows: Vec::new(),
+            bills: Vec::new(),
         };
         for z in 0..w.zones.len() {
             for j in 0..w.zones[z].members.len() {
@@ -418,7 +420,12 @@ impl<'s> JobWorld<'s> {
                     (CheckpointInterval::Every(_), last) => {
                         self.start_phase(now, Phase::Write { last }, self.job.write)
                     }
-                    (_, true) => self.complete(now),
+                    (_, true) => {
+                        // The finished job's output is its result: the last stretch is saved,
+                        // not lost (without periodic checkpoints it is all of the work).
+                        self.safe_ns += std::mem::take(&mut self.unsaved_ns);
+                        self.complete(now)
+                    }
                     (_, false) => self.start_compute(now),
                 }
             }
@@ -524,7 +531,7 @@ impl<'s> JobWorld<'s> {
         let billed = billing::billed(ran, &self.s.billing);
         let gang = f64::from(self.job.gang);
         self.instance_ns += ran.as_nanos() as f64 * gang;
-        match run.spot_zone {
+        let usd = match run.spot_zone {
             Some(z) => {
                 let until = run.launched.after(billed);
                 let usd = gang
@@ -535,12 +542,26 @@ impl<'s> JobWorld<'s> {
                 self.cost_spot += usd;
                 *self.cost_by_zone.entry(self.zones[z].name.clone()).or_default() += usd;
                 self.spot_ns += ran.as_nanos();
+                usd
             }
             None => {
-                self.cost_on_demand += gang * billing::cost_usd(billed, self.job.on_demand_price);
+                let usd = gang * billing::cost_usd(billed, self.job.on_demand_price);
+                self.cost_on_demand += usd;
                 self.on_demand_ns += ran.as_nanos();
+                usd
             }
-        }
+        };
+        self.bills.push(InstanceBill {
+            pool: 0,
+            count: self.job.gang,
+            market: if run.spot_zone.is_some() { Market::Spot } else { Market::OnDemand },
+            stand_in: false,
+            zone: run.spot_zone.map(|z| self.zones[z].name.clone()),
+            launched: run.launched,
+            stopped: stop,
+            billed,
+            cost_usd: usd,
+        });
     }
 
     fn finish(mut self) -> Outcome {
@@ -627,6 +648,7 @@ impl<'s> JobWorld<'s> {
             latency: LatencyStats::new(None),
             warnings,
             interruption_times: self.interruption_times,
+            audit: Audit { instances: self.bills, job_saved_work_s: self.safe_ns as f64 * self.speed / 1e9 },
         }
     }
 }

@@ -5,6 +5,7 @@ use hdrhistogram::Histogram;
 use crate::engine::Duration;
 
 /// Latencies of the requests that count (those arriving after warmup).
+#[derive(Clone)]
 pub struct LatencyStats {
     hist: Histogram<u64>,
     n: u64,

@@ -12,4 +12,4 @@ pub mod service;
 mod world;
 
 pub use arrivals::{ArrivalProcess, RequestSource};
-pub use world::{Inputs, Outcome, SimError, simulate, simulate_with};
+pub use world::{Audit, Inputs, InstanceBill, Outcome, SimError, simulate, simulate_with};

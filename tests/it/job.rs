@@ -48,6 +48,26 @@ fn hand_worked_preemption_35_minutes_in() {
     assert!((out.summary.cost_usd.spot - 70.0 / 60.0).abs() < 1e-12, "{}", out.summary.cost_usd.spot);
 }
 
+/// Without checkpoints, the same preemption at 35 min loses the 35 min computed; the relaunch at
+/// 40 min computes the whole hour (no restore: there is nothing to restore) and the finished job's
+/// output counts as saved, not lost (found by the invariant checker: it once counted as lost, with
+/// progress 0): makespan 100 min, lost 35 min, progress 1, no checkpoints.
+#[test]
+fn without_checkpoints_the_finished_work_is_saved_not_lost() {
+    let yaml = "name: j\nhorizon: 3h\n\
+        job:\n  work: 60m\n  instance: p3.2xlarge\n  zones: [a]\n  policy: spot_only\n  \
+        checkpoint: { interval: none, write: 1m, restore: 2m }\n\
+        spot:\n  notice: 0s\n  interruptions:\n    trace: { path: avail.csv, format: csv }\n  price:\n    constant: 1.0\n";
+    let out = run_in_dir(yaml, &[("avail.csv", "time,zone,instance,available\n0,a,,1\n2100,a,,0\n2400,a,,1\n")]);
+    let j = out.summary.job.expect("a job summary");
+    assert!(j.completed);
+    assert_eq!(j.makespan_s, 100.0 * 60.0);
+    assert_eq!(j.lost_work_s, 35.0 * 60.0);
+    assert_eq!(j.progress, 1.0);
+    assert_eq!(j.checkpoints, 0);
+    assert_eq!(j.spot_s, 95.0 * 60.0);
+}
+
 /// Daly (2006): T = M·e^{R/M}·(e^{(τ+δ)/M} − 1)·W/τ.
 fn daly(m: f64, r: f64, tau: f64, delta: f64, w: f64) -> f64 {
     m * (r / m).exp() * (((tau + delta) / m).exp() - 1.0) * w / tau

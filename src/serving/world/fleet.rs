@@ -457,6 +457,10 @@ impl World<'_, '_> {
             (Market::OnDemand, _) if rep.stand_in => {
                 pool.instance.on_demand_price * until.since(rep.launched).as_secs_f64() / 3_600.0
             }
+            // A reservation covers the horizon: serving on while the queue drains costs nothing more.
+            (Market::Reserved, _) => {
+                pool.price_per_hour * until.min(self.horizon).since(rep.launched).as_secs_f64() / 3_600.0
+            }
             _ => pool.price_per_hour * until.since(rep.launched).as_secs_f64() / 3_600.0,
         }
     }

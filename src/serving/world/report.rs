@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::fleet::ReplicaState;
-use super::{Event, Outcome, World};
+use super::{Audit, Event, InstanceBill, Outcome, World};
 use crate::engine::SimTime;
 use crate::fleet::billing;
 use crate::metrics::summary::*;
@@ -16,6 +16,7 @@ struct Bill {
     by_zone: BTreeMap<String, f64>,
     by_pool: Vec<f64>,
     billed_s_by_pool: Vec<f64>,
+    instances: Vec<InstanceBill>,
 }
 
 fn market_idx(m: Market) -> usize {
@@ -88,16 +89,17 @@ impl World<'_, '_> {
             by_zone: BTreeMap::new(),
             by_pool: vec![0.0; pools.len()],
             billed_s_by_pool: vec![0.0; pools.len()],
+            instances: Vec::with_capacity(self.replicas.len()),
         };
         for rep in &self.replicas {
             let pool = &pools[rep.pool_idx];
             // Nothing is billed past the end of the run (an instance noticed near the end may
             // stop later in simulated time).
             let stop = rep.stopped.unwrap_or(end).min(end);
-            let (billed_s, cost) = if rep.market == Market::Reserved {
+            let (billed, cost) = if rep.market == Market::Reserved {
                 // A commitment: the whole horizon, used or not.
                 let whole = self.horizon.since(SimTime::ZERO);
-                (whole.as_secs_f64(), pool.price_per_hour * whole.as_secs_f64() / 3_600.0)
+                (whole, pool.price_per_hour * whole.as_secs_f64() / 3_600.0)
             } else {
                 let billed = billing::billed(stop.since(rep.launched), &self.s.billing);
                 let until = rep.launched.after(billed);
@@ -106,14 +108,26 @@ impl World<'_, '_> {
                     _ if rep.stand_in => billing::cost_usd(billed, pool.instance.on_demand_price),
                     _ => billing::cost_usd(billed, pool.price_per_hour),
                 };
-                (billed.as_secs_f64(), cost)
+                (billed, cost)
             };
+            let billed_s = billed.as_secs_f64();
             bill.by_market[market_idx(rep.market)] += cost;
             bill.by_pool[rep.pool_idx] += cost;
             bill.billed_s_by_pool[rep.pool_idx] += billed_s;
             if let Some(z) = rep.zone_idx {
                 *bill.by_zone.entry(self.fleet.zones[z].name.clone()).or_default() += cost;
             }
+            bill.instances.push(InstanceBill {
+                pool: rep.pool_idx,
+                count: 1,
+                market: rep.market,
+                stand_in: rep.stand_in,
+                zone: rep.zone_idx.map(|z| self.fleet.zones[z].name.clone()),
+                launched: rep.launched,
+                stopped: stop,
+                billed,
+                cost_usd: cost,
+            });
         }
         bill
     }
@@ -122,11 +136,23 @@ impl World<'_, '_> {
         // A finished batch-inference queue ends (and stops billing) with its last item.
         let end = if self.batch_done() { self.last_completion } else { self.horizon.max(self.last_completion) };
         self.account_final(end);
-        let bill = self.bill(end);
+        let mut bill = self.bill(end);
         let total: f64 = bill.by_market.iter().sum();
+        // The interval clock may have run on past the end while a queue that no replica could
+        // serve waited for instances still under notice: those rows fold into the last one.
+        let cut = self.rows.partition_point(|r| r.time_s <= end.as_secs_f64());
+        for late in self.rows.split_off(cut) {
+            self.interval.arrivals += late.arrivals;
+            self.interval.completions += late.completions;
+            self.interval.interruptions += late.interruptions;
+        }
         if self.rows.last().is_none_or(|r| r.time_s < end.as_secs_f64()) {
             self.push_row(end, total);
         } else if let Some(last) = self.rows.last_mut() {
+            let late = std::mem::take(&mut self.interval);
+            last.arrivals += late.arrivals;
+            last.completions += late.completions;
+            last.interruptions += late.interruptions;
             last.cost_usd = total;
         }
         let summary = self.summary(end, &bill, total);
@@ -158,7 +184,8 @@ impl World<'_, '_> {
             ));
         }
         let interruption_times = std::mem::take(&mut self.fleet.interruption_times);
-        Outcome { summary, timeseries, latency: self.latency, warnings, interruption_times }
+        let audit = Audit { instances: std::mem::take(&mut bill.instances), job_saved_work_s: 0.0 };
+        Outcome { summary, timeseries, latency: self.latency, warnings, interruption_times, audit }
     }
 
     fn pool_summaries(&self, end: SimTime, bill: &Bill) -> Vec<PoolSummary> {
@@ -190,7 +217,7 @@ impl World<'_, '_> {
                 instance_hours: run_ns[i] / 3.6e12,
                 billed_hours: bill.billed_s_by_pool[i] / 3_600.0,
                 cost_usd: bill.by_pool[i],
-                utilization: if run_ns[i] > 0.0 { busy_ns[i] / run_ns[i] } else { 0.0 },
+                utilization: if run_ns[i] > 0.0 { (busy_ns[i] / run_ns[i]).min(1.0) } else { 0.0 },
             })
             .collect()
     }
@@ -251,7 +278,7 @@ impl World<'_, '_> {
                 interruptions: self.fleet.n_interruptions,
                 mean_replicas: if end.0 > 0 { self.fleet.replica_ns / end.0 as f64 } else { 0.0 },
                 max_replicas: self.fleet.max_ready,
-                utilization: if run_ns > 0.0 { busy_ns / run_ns } else { 0.0 },
+                utilization: if run_ns > 0.0 { (busy_ns / run_ns).min(1.0) } else { 0.0 },
                 instances_launched: self.replicas.len() as u64,
                 spot_capacity_hours_lost: self.fleet.spot_lost_ns / 3.6e12,
                 time_below_capacity_s: self.fleet.below_capacity_ns as f64 / 1e9,

@@ -1,0 +1,70 @@
+//! `fleetsim check` (hidden): the randomized invariant checker over many cases.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{CheckArgs, Outcome};
+
+pub fn check(args: &CheckArgs) -> anyhow::Result<Outcome> {
+    let threads = args.threads.unwrap_or(0);
+    if threads > 1024 {
+        anyhow::bail!("--threads {threads} is more than 1024");
+    }
+    let root = match &args.dir {
+        Some(dir) => dir.clone(),
+        None => std::env::temp_dir().join(format!("fleetsim-check-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&root).with_context(|| format!("cannot create {}", root.display()))?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("cannot start the threads")?;
+    let bar = ProgressBar::with_draw_target(Some(args.cases), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} cases, {msg}, ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message("0 broken");
+    bar.enable_steady_tick(Duration::from_millis(250));
+    let broken = std::sync::atomic::AtomicU64::new(0);
+    let started = Instant::now();
+    let totals = pool.install(|| {
+        fleetsim::check::check_many(args.from, args.cases, &root, &|r| {
+            if !r.ok() {
+                let n = broken.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                bar.set_message(format!("{n} broken"));
+                bar.suspend(|| eprintln!("case {} ({}) broke an invariant: {}", r.case, r.kind.name(), r.broken[0]));
+            }
+            bar.inc(1);
+        })
+    });
+    bar.finish_and_clear();
+    let wall = started.elapsed().as_secs_f64();
+    let kinds: Vec<String> = totals.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    println!(
+        "checked {} random scenarios (cases {}..{}; {}) in {wall:.1} s, {:.1} M events",
+        totals.cases,
+        args.from,
+        args.from.saturating_add(args.cases),
+        kinds.join(", "),
+        totals.events as f64 / 1e6
+    );
+    println!("invariants checked on every case:");
+    for inv in fleetsim::check::INVARIANTS {
+        println!("  - {inv}");
+    }
+    if totals.failures.is_empty() {
+        println!("all {} checks held; 0 cases broke an invariant", totals.checks_held);
+        let _ = std::fs::remove_dir(&root);
+        return Ok(Outcome::Ok);
+    }
+    println!("{} of {} cases broke an invariant:", totals.failures.len(), totals.cases);
+    for r in &totals.failures {
+        println!("case {} ({}):", r.case, r.kind.name());
+        for b in &r.broken {
+            println!("  - {b}");
+        }
+        println!("  scenario: {}", r.dir.join("scenario.yaml").display());
+        println!("  reproduce: fleetsim check --from {} --cases 1", r.case);
+    }
+    Ok(Outcome::AssertFailed)
+}

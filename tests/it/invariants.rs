@@ -1,0 +1,132 @@
+//! The randomized invariant checker (`fleetsim::check`): random valid scenarios of every kind keep
+//! every invariant, and the checker does notice results that break one.
+
+use std::path::Path;
+
+use fleetsim::check::{self, Kind, invariants, random};
+use fleetsim::fleet::market::MarketData;
+use fleetsim::scenario::Scenario;
+use fleetsim::serving::Outcome;
+
+use super::common::fleetsim;
+
+/// 400 cases (about 100 of each kind, some 60 M events) take a few seconds on two cores; CI also
+/// runs `fleetsim check` on 3,000 other cases, and the closing notes give longer runs.
+#[test]
+fn random_scenarios_keep_every_invariant() {
+    let dir = tempfile::tempdir().unwrap();
+    let totals = check::check_many(0, 400, dir.path(), &|_| {});
+    let report: Vec<String> = totals
+        .failures
+        .iter()
+        .map(|r| format!("case {} ({}): {}", r.case, r.kind.name(), r.broken.join("; ")))
+        .collect();
+    assert!(
+        report.is_empty(),
+        "broken invariants (reproduce with fleetsim check --from CASE --cases 1):\n{}",
+        report.join("\n")
+    );
+    assert_eq!(totals.cases, 400);
+    for kind in ["serving", "autoscaled", "items", "job"] {
+        let n = totals.by_kind.get(kind).copied().unwrap_or(0);
+        assert!(n >= 60, "only {n} {kind} cases of 400");
+    }
+    // Every case makes at least one check per invariant family, most make hundreds.
+    assert!(totals.checks_held > 400 * 20, "{} checks", totals.checks_held);
+}
+
+/// The first case of `kind` from seed `from` on: its scenario, market and one run.
+fn case_of(kind: Kind, from: u64, dir: &Path) -> (Scenario, MarketData, Outcome) {
+    for case in from..from + 200 {
+        let case_dir = dir.join(format!("case-{case}"));
+        std::fs::create_dir_all(&case_dir).unwrap();
+        let generated = random::scenario(case, &case_dir).unwrap();
+        if generated.kind != kind {
+            continue;
+        }
+        let path = case_dir.join("scenario.yaml");
+        std::fs::write(&path, &generated.yaml).unwrap();
+        let s = fleetsim::scenario::load(&path, &[]).unwrap_or_else(|e| panic!("{e}")).scenario;
+        let market = fleetsim::trace::market::load(&s).unwrap();
+        let out = fleetsim::run::simulate(&s, &market, &mut |_| {}).unwrap();
+        if kind == Kind::Job || (out.summary.requests.completed > 0 && !out.audit.instances.is_empty()) {
+            return (s, market, out);
+        }
+    }
+    panic!("no {kind:?} case with completions from seed {from}");
+}
+
+/// Each kind of damage to a real run's results is caught, and named.
+#[test]
+fn the_checker_catches_results_that_break_an_invariant() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, market, out) = case_of(Kind::Autoscaled, 0, dir.path());
+    assert_eq!(invariants::check(&s, &market, &out).broken, Vec::<String>::new());
+
+    let broken = |damage: &dyn Fn(&mut Outcome)| {
+        let mut bad = Outcome {
+            summary: out.summary.clone(),
+            timeseries: out.timeseries.clone(),
+            latency: out.latency.clone(),
+            warnings: Vec::new(),
+            interruption_times: out.interruption_times.clone(),
+            audit: out.audit.clone(),
+        };
+        damage(&mut bad);
+        invariants::check(&s, &market, &bad).broken.join("; ")
+    };
+    assert!(broken(&|o| o.summary.requests.completed -= 1).starts_with("requests: arrived"));
+    assert!(broken(&|o| o.timeseries.rows[0].arrivals += 1).contains("the time series has"));
+    assert!(broken(&|o| o.audit.instances[0].cost_usd *= 1.001).contains("cost: instance 0"));
+    assert!(broken(&|o| o.audit.instances[0].stopped.0 += 1_000_000_000).contains("billed"));
+    assert!(broken(&|o| o.summary.cost_usd.total = -1.0).contains("cost_usd.total = -1"));
+    assert!(broken(&|o| o.timeseries.rows.swap(0, 1)).contains("time: time-series rows go from"));
+    assert!(broken(&|o| o.timeseries.rows[0].replicas_by_pool[0] = 1_000).contains("instances, more than"));
+    assert!(broken(&|o| o.timeseries.rows[0].target_replicas = 1_000).contains("the target is 1000"));
+    assert!(broken(&|o| o.summary.fleet.interruptions += 1).contains("interruptions:"));
+
+    let (s, market, out) = case_of(Kind::Job, 0, dir.path());
+    assert_eq!(invariants::check(&s, &market, &out).broken, Vec::<String>::new());
+    let job_broken = |damage: &dyn Fn(&mut Outcome)| {
+        let mut bad = Outcome {
+            summary: out.summary.clone(),
+            timeseries: out.timeseries.clone(),
+            latency: out.latency.clone(),
+            warnings: Vec::new(),
+            interruption_times: out.interruption_times.clone(),
+            audit: out.audit.clone(),
+        };
+        damage(&mut bad);
+        invariants::check(&s, &market, &bad).broken.join("; ")
+    };
+    let work_s = s.job.as_ref().unwrap().work.as_secs_f64();
+    assert!(job_broken(&|o| o.audit.job_saved_work_s = work_s * 2.0).contains("more than the job's"));
+    assert!(
+        job_broken(&|o| {
+            let j = o.summary.job.as_mut().unwrap();
+            j.lost_work_s += j.spot_s + j.on_demand_s + 1.0;
+        })
+        .contains("more than the")
+    );
+    assert!(job_broken(&|o| o.summary.job.as_mut().unwrap().completed ^= true).contains("job: completed"));
+}
+
+/// The hidden command runs cases in parallel, prints what it checked and exits 0; it is not in
+/// the help.
+#[test]
+fn the_check_command_reports_cases_and_invariants() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = fleetsim()
+        .args(["check", "--cases", "40", "--from", "5000", "--threads", "2", "--dir"])
+        .arg(dir.path().join("cases"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("checked 40 random scenarios (cases 5000..5040;"), "{stdout}");
+    assert!(stdout.contains("0 cases broke an invariant"), "{stdout}");
+    let help = fleetsim().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("validate"), "{help}");
+    assert!(!help.lines().any(|l| l.trim_start().starts_with("check ")), "check is a hidden command:\n{help}");
+}
