@@ -79,7 +79,7 @@ pub fn check_case(case: u64, root: &Path) -> CaseResult {
         result.broken.push(format!("cannot write {}: {e}", path.display()));
         return result;
     }
-    match catch_unwind(AssertUnwindSafe(|| run_and_check(&path))) {
+    match catch_unwind(AssertUnwindSafe(|| check_file(&path))) {
         Ok(Ok((checks, events, broken))) => {
             result.checks = checks;
             result.events = events;
@@ -101,8 +101,9 @@ pub fn check_case(case: u64, root: &Path) -> CaseResult {
     result
 }
 
-/// Loads the scenario at `path`, runs it twice and checks both runs: (checks, events, broken).
-fn run_and_check(path: &Path) -> Result<(u64, u64, Vec<String>), String> {
+/// Loads the scenario at `path`, runs it twice and checks the runs: (checks made, events, broken
+/// invariants). Err when the scenario, its traces or the run fail.
+pub fn check_file(path: &Path) -> Result<(u64, u64, Vec<String>), String> {
     let loaded = scenario::load(path, &[]).map_err(|e| format!("the generated scenario was refused: {e}"))?;
     let s = &loaded.scenario;
     let market = crate::trace::market::load(s).map_err(|e| format!("its traces were refused: {e}"))?;

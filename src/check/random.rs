@@ -276,6 +276,11 @@ fn serving(g: &mut Gen, case: u64, kind: Kind, dir: &Path) -> std::io::Result<St
         spot(g, &mut y, &spot_zones, horizon_s, price_trace, dir)?;
     }
     billing(g, &mut y);
+    if g.chance(0.1) {
+        // Small limits: arrivals dropped at them must still be accounted for.
+        writeln!(y, "limits: {{ max_queued_requests: {}, max_requests_in_memory: {} }}", g.int(1, 500), g.int(1, 1000))
+            .ok();
+    }
     writeln!(y, "output: {{ timeseries_interval: {}s }}", (horizon_s / g.int(5, 60)).max(1)).ok();
     Ok(y)
 }

@@ -115,7 +115,14 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
             .collect(),
     });
     let label = format!("compare-{}", names.iter().map(|n| output::safe_name(n)).collect::<Vec<_>>().join("-vs-"));
-    let dir = output::create_run_dir(args.out.as_deref(), &label, "compare")?;
+    let (dir, replaced) = output::create_run_dir(args.out.as_deref(), &label, "compare", args.force)?;
+    if let Some(old) = &replaced {
+        eprintln!(
+            "replacing {}: its old results are in {} until this comparison completes",
+            dir.display(),
+            old.aside.display()
+        );
+    }
     let mut folder = SweepFolder::create(&dir, &man)?;
     let todo = plan.todo(None, &Default::default());
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -169,6 +176,9 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
             write_atomic(&sub, "timeseries.csv", &o.timeseries.to_csv())?;
             write_atomic(&sub, "summary.json", &o.summary.to_json())?;
         }
+    }
+    if let Some(old) = replaced {
+        old.finish()?;
     }
     print!("{}", table(&lines, &names, if is_job { JOB_METRICS } else { SERVING_METRICS }));
     println!("{} runs in {wall:.1} s; wrote {}", todo.len(), dir.display());

@@ -72,9 +72,14 @@ pub struct RunArgs {
     #[command(flatten)]
     /// The scenario and its overrides.
     pub scenario: ScenarioArgs,
-    /// Output folder (must not exist or be empty). Default: reports/<name>/<UTC time>-seed<seed>/
+    /// Output folder (must not exist or be empty, unless --force). Default:
+    /// reports/<name>/<UTC time>-seed<seed>/
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Replace --out if it holds results fleetsim wrote (they are deleted once the new ones are
+    /// complete); folders fleetsim did not write are never touched.
+    #[arg(long)]
+    pub force: bool,
     /// Print the run summary as JSON on stdout (the table goes nowhere).
     #[arg(long)]
     pub json: bool,
@@ -121,7 +126,11 @@ pub struct SweepArgs {
     /// folder with no sweep yet starts one, so a retried cluster task can always pass --resume).
     #[arg(long)]
     pub resume: bool,
-    /// Output folder (must not exist or be empty, unless --resume). Default:
+    /// Start afresh in --out even if it holds results fleetsim wrote (a finished or interrupted
+    /// sweep, a run): they are kept aside until the new sweep completes, then deleted.
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
+    /// Output folder (must not exist or be empty, unless --resume or --force). Default:
     /// reports/<name>/<UTC time>-sweep/
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -145,9 +154,12 @@ pub struct MergeArgs {
     /// Sweep folders to combine (the shards of one sweep).
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
-    /// The merged folder (must not exist or be empty).
+    /// The merged folder (must not exist or be empty, unless --force).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Replace --out if it holds results fleetsim wrote (not one of the folders being merged).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `fleetsim compare`
@@ -174,9 +186,13 @@ pub struct CompareArgs {
     /// Threads running simulations [default: all cores].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Output folder (must not exist or be empty). Default: reports/compare-<names>/<UTC time>-compare/
+    /// Output folder (must not exist or be empty, unless --force). Default:
+    /// reports/compare-<names>/<UTC time>-compare/
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Replace --out if it holds results fleetsim wrote (kept aside until the comparison completes).
+    #[arg(long)]
+    pub force: bool,
     /// Skip the charts and report.md/report.html.
     #[arg(long)]
     pub no_report: bool,

@@ -10,6 +10,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::{Outcome, RunArgs, table};
 
 pub fn run(args: &RunArgs) -> Result<Outcome> {
+    if let Some(out) = &args.out {
+        output::check_out(out, args.force)?; // before the run, not after an hour of it
+    }
     let loaded = super::load(&args.scenario)?;
     let s = &loaded.scenario;
     let market = fleetsim::trace::market::load(s).context("spot traces")?;
@@ -23,12 +26,23 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     }
     outcome.summary.engine.wall_s = started.elapsed().as_secs_f64();
 
-    let dir = output::create_run_dir(args.out.as_deref(), &s.name, &format!("seed{}", s.seed))?;
-    output::write_atomic(&dir, "summary.json", &outcome.summary.to_json())?;
-    output::write_atomic(&dir, "timeseries.csv", &outcome.timeseries.to_csv())?;
-    output::write_atomic(&dir, "manifest.json", &manifest::Manifest::of(&loaded, &args.scenario.set)?.to_json())?;
-    if outcome.latency.count() > 0 {
-        output::write_atomic(&dir, "latency.csv", &outcome.latency.cdf_csv())?;
+    // The files are written beside the folder and moved into place together: it holds all of
+    // them or none.
+    let (dest, replaced) =
+        output::create_run_dir(args.out.as_deref(), &s.name, &format!("seed{}", s.seed), args.force)?;
+    let staged = output::Staged::new(&dest)?;
+    let written = write_run(&staged.dir, &loaded, &args.scenario.set, &outcome);
+    let dir = match written {
+        Ok(()) => staged.commit()?,
+        Err(e) => {
+            staged.abandon();
+            let _ = std::fs::remove_dir(&dest);
+            let kept = replaced.as_ref().map(|r| format!("; the old results are in {}", r.aside.display()));
+            return Err(e.context(format!("nothing was written to {}{}", dest.display(), kept.unwrap_or_default())));
+        }
+    };
+    if let Some(old) = replaced {
+        old.finish()?;
     }
 
     let checks = table::check_asserts(s, &outcome.summary);
@@ -44,6 +58,22 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         super::report::after(&dir, args.json);
     }
     Ok(if checks.iter().all(|c| c.passed) { Outcome::Ok } else { Outcome::AssertFailed })
+}
+
+/// The run folder's files, into `dir`.
+fn write_run(
+    dir: &std::path::Path,
+    loaded: &fleetsim::scenario::Loaded,
+    set: &[String],
+    outcome: &fleetsim::serving::Outcome,
+) -> Result<()> {
+    output::write_atomic(dir, "summary.json", &outcome.summary.to_json())?;
+    output::write_atomic(dir, "timeseries.csv", &outcome.timeseries.to_csv())?;
+    output::write_atomic(dir, "manifest.json", &manifest::Manifest::of(loaded, set)?.to_json())?;
+    if outcome.latency.count() > 0 {
+        output::write_atomic(dir, "latency.csv", &outcome.latency.cdf_csv())?;
+    }
+    Ok(())
 }
 
 /// A bar over the simulated horizon on stderr; hidden when stderr is not a terminal.

@@ -65,18 +65,27 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
         subject_to: constraints.iter().map(|a| a.text.clone()).collect(),
         merged_from: Vec::new(),
     });
-    let holds_sweep = args.out.as_deref().filter(|d| d.join("manifest.json").exists());
+    let holds_sweep = args.out.as_deref().filter(|d| d.join("manifest.json").exists() && !args.force);
+    let mut replaced = None;
     let mut folder = match (holds_sweep, args.resume) {
         (Some(dir), true) => SweepFolder::resume(dir, &manifest)?,
         (Some(dir), false) => bail!(
-            "{} already holds a sweep; fleetsim never overwrites results: add --resume to finish it, or choose another --out",
+            "{} already holds fleetsim results; fleetsim never overwrites them: add --resume to finish a sweep there, --force to replace them, or choose another --out",
             dir.display()
         ),
         (None, resume) => {
-            let dir = output::create_run_dir(args.out.as_deref(), &base.name, "sweep")?;
+            let (dir, old) = output::create_run_dir(args.out.as_deref(), &base.name, "sweep", args.force)?;
             if resume {
                 eprintln!("nothing to resume in {}: starting the sweep there", dir.display());
             }
+            if let Some(old) = &old {
+                eprintln!(
+                    "replacing {}: its old results are in {} until this sweep completes",
+                    dir.display(),
+                    old.aside.display()
+                );
+            }
+            replaced = old;
             SweepFolder::create(&dir, &manifest)?
         }
     };
@@ -137,6 +146,9 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
     let dir = folder.dir.clone();
     let lineage = folder.lineage.clone();
     let results = folder.finish()?;
+    if let Some(old) = replaced {
+        old.finish()?;
+    }
     if let Some(s) = lineage.shard {
         println!(
             "shard {s}: {} runs of {} cells; `fleetsim merge` the shard folders for the sweep's summary and best cell",
@@ -162,11 +174,12 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
 }
 
 pub fn merge(args: &MergeArgs) -> Result<Outcome> {
-    if args.out.exists() && std::fs::read_dir(&args.out).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        bail!(
-            "output folder {} already exists and is not empty; fleetsim never overwrites results: choose another --out",
-            args.out.display()
-        );
+    output::check_out(&args.out, args.force)?;
+    if args.force {
+        let out = args.out.canonicalize().ok();
+        if let Some(d) = args.dirs.iter().find(|d| out.is_some() && d.canonicalize().ok() == out) {
+            bail!("--out {} is one of the folders being merged; --force would delete it", d.display());
+        }
     }
     // Check everything before creating the output folder, so a refused merge leaves nothing behind.
     let staging = tempfile_dir(&args.out)?;
@@ -178,12 +191,7 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome> {
             return Err(e);
         }
     };
-    if args.out.exists() {
-        std::fs::remove_dir(&args.out)
-            .with_context(|| format!("cannot replace the empty folder {}", args.out.display()))?;
-    }
-    std::fs::rename(&staging, &args.out)
-        .with_context(|| format!("cannot move {} to {}", staging.display(), args.out.display()))?;
+    output::move_into_place(&staging, &args.out, args.force)?;
     let constraints = lineage.subject_to.iter().filter_map(|t| parse_assertion(t).ok()).collect::<Vec<_>>();
     print!("{}", render(&lineage, &results, &constraints));
     println!("merged {} folders, {} runs; wrote {}", args.dirs.len(), lineage.runs, args.out.display());

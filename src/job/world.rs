@@ -197,10 +197,19 @@ impl<'s> JobWorld<'s> {
                 }
                 _ => {}
             }
+            let now = self.events.now();
             if self.events.n_events() >= self.s.limits.max_events {
                 return Err(SimError::Limit(format!(
-                    "the job run reached the limit of {} events",
-                    self.s.limits.max_events
+                    "the job run reached the limit of {} events at simulated time {now} (of {}); shorten the horizon or raise limits.max_events",
+                    self.s.limits.max_events,
+                    self.horizon.since(SimTime::ZERO)
+                )));
+            }
+            if self.n_launches > self.s.limits.max_instances_launched {
+                return Err(SimError::Limit(format!(
+                    "the job launched more than {} gangs by simulated time {now} (each is kept for its bill); \
+                     check what stops them so often (max_lifetime, interruptions) or raise limits.max_instances_launched",
+                    self.s.limits.max_instances_launched
                 )));
             }
         }

@@ -93,13 +93,24 @@ pub enum Goal {
 pub struct Limits {
     /// Most requests waiting in the queues at once; arrivals beyond it are dropped and counted.
     pub max_queued_requests: usize,
+    /// Most requests held at once (waiting, in service, answered from the cache); arrivals beyond
+    /// it are dropped and counted.
+    pub max_requests_in_memory: u64,
     /// Most events one run may process before it stops with an error.
     pub max_events: u64,
+    /// Most instances (gangs, for a job) one run may launch before it stops with an error: each
+    /// is kept for its bill.
+    pub max_instances_launched: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_queued_requests: 20_000_000, max_events: 50_000_000_000 }
+        Limits {
+            max_queued_requests: 20_000_000,
+            max_requests_in_memory: 25_000_000,
+            max_events: 50_000_000_000,
+            max_instances_launched: 10_000_000,
+        }
     }
 }
 

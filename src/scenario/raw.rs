@@ -67,6 +67,27 @@ pub struct RawScenario {
     /// The grid `fleetsim sweep` runs (ignored by `run`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<super::sweep::RawSweep>,
+    /// `limits:` what one run may use before it stops (or drops arrivals) with a message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<RawLimits>,
+}
+
+/// `limits:` (each optional; defaults in [`super::Limits`]).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    /// Events one run may process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_events: Option<u64>,
+    /// Requests waiting in the queues at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_queued_requests: Option<u64>,
+    /// Requests held at once: waiting, in service or being answered from the cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_requests_in_memory: Option<u64>,
+    /// Instances (gangs, for a job) launched over the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_instances_launched: Option<u64>,
 }
 
 /// `job:`

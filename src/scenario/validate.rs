@@ -119,9 +119,35 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
         billing: billing(raw.billing.as_ref())?,
         timeseries_interval,
         asserts: asserts(raw.assert.as_deref().unwrap_or_default())?,
-        limits: Limits::default(),
+        limits: limits(raw.limits.as_ref())?,
         sweep: super::sweep::sweep(raw.sweep.as_ref())?,
     })
+}
+
+/// `limits:`: each at least 1 and at most a ceiling far past what one machine holds.
+fn limits(raw: Option<&super::raw::RawLimits>) -> Result<Limits> {
+    let mut l = Limits::default();
+    let Some(raw) = raw else { return Ok(l) };
+    let check = |key: &str, v: Option<u64>, max: u64| -> Result<Option<u64>> {
+        match v {
+            Some(0) => invalid(format!("limits.{key}"), "must be at least 1"),
+            Some(v) if v > max => invalid(format!("limits.{key}"), format!("{v} is more than the ceiling of {max}")),
+            v => Ok(v),
+        }
+    };
+    if let Some(v) = check("max_events", raw.max_events, 1_000_000_000_000_000)? {
+        l.max_events = v;
+    }
+    if let Some(v) = check("max_queued_requests", raw.max_queued_requests, 1_000_000_000)? {
+        l.max_queued_requests = v as usize;
+    }
+    if let Some(v) = check("max_requests_in_memory", raw.max_requests_in_memory, 1_000_000_000)? {
+        l.max_requests_in_memory = v;
+    }
+    if let Some(v) = check("max_instances_launched", raw.max_instances_launched, 1_000_000_000)? {
+        l.max_instances_launched = v;
+    }
+    Ok(l)
 }
 
 fn timeseries_interval(raw: &RawScenario, horizon: Duration, n_pools: usize) -> Result<Duration> {

@@ -35,6 +35,24 @@ fn random_scenarios_keep_every_invariant() {
     assert!(totals.checks_held > 400 * 20, "{} checks", totals.checks_held);
 }
 
+/// Scenarios of the bugs the checker found, kept as files (a case seed names a different scenario
+/// once the generator changes): each keeps every invariant now.
+#[test]
+fn the_bugs_it_found_stay_fixed() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/check-regressions");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let (checks, _, broken) = check::check_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(broken.is_empty(), "{}: {}", path.display(), broken.join("; "));
+            assert!(checks > 10, "{}: {checks} checks", path.display());
+            n += 1;
+        }
+    }
+    assert_eq!(n, 4, "the four regression scenarios");
+}
+
 /// The first case of `kind` from seed `from` on: its scenario, market and one run.
 fn case_of(kind: Kind, from: u64, dir: &Path) -> (Scenario, MarketData, Outcome) {
     for case in from..from + 200 {

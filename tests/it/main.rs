@@ -8,6 +8,7 @@ mod common;
 mod determinism;
 mod invariants;
 mod job;
+mod limits;
 mod queueing;
 mod report;
 mod spot;

@@ -195,6 +195,8 @@ struct World<'s, 't> {
     n_dropped: u64,
     n_dropped_measured: u64,
     n_dropped_at_limit: u64,
+    /// Arrivals dropped because `limits.max_requests_in_memory` requests were held.
+    n_dropped_at_memory: u64,
     n_timed_out: u64,
     n_retried: u64,
     /// Last completion, or drop after `max_queue_wait`: the run lasts at least until then.
@@ -263,6 +265,7 @@ impl<'s, 't> World<'s, 't> {
             n_dropped: 0,
             n_dropped_measured: 0,
             n_dropped_at_limit: 0,
+            n_dropped_at_memory: 0,
             n_timed_out: 0,
             n_retried: 0,
             last_completion: SimTime::ZERO,
@@ -307,8 +310,15 @@ impl<'s, 't> World<'s, 't> {
             }
             if n_events >= self.s.limits.max_events {
                 return Err(SimError::Limit(format!(
-                    "the run reached the limit of {} events at simulated time {now}; shorten the horizon",
-                    self.s.limits.max_events
+                    "the run reached the limit of {} events at simulated time {now} (of {}); shorten the horizon or raise limits.max_events",
+                    self.s.limits.max_events, self.horizon
+                )));
+            }
+            if self.replicas.len() as u64 > self.s.limits.max_instances_launched {
+                return Err(SimError::Limit(format!(
+                    "the run launched more than {} instances by simulated time {now} (each is kept for its bill); \
+                     check what replaces them so often (max_lifetime, interruptions, scaling) or raise limits.max_instances_launched",
+                    self.s.limits.max_instances_launched
                 )));
             }
         }
@@ -349,9 +359,12 @@ impl<'s, 't> World<'s, 't> {
     }
 
     fn enqueue(&mut self, now: SimTime, req: Request) {
-        if self.n_queued >= self.max_queued {
+        let held = self.n_arrived - self.n_completed - self.n_dropped; // this one included
+        if self.n_queued >= self.max_queued || held > self.s.limits.max_requests_in_memory {
             if self.n_queued >= self.s.limits.max_queued_requests {
                 self.n_dropped_at_limit += 1;
+            } else if held > self.s.limits.max_requests_in_memory {
+                self.n_dropped_at_memory += 1;
             }
             self.count_drop(&req);
             return;

@@ -159,8 +159,14 @@ impl World<'_, '_> {
         let mut warnings = Vec::new();
         if self.n_dropped_at_limit > 0 {
             warnings.push(format!(
-                "{} requests were dropped because {} were already waiting: the fleet cannot keep up with the arrivals (they count as SLA violations)",
+                "{} requests were dropped because {} were already waiting (limits.max_queued_requests): the fleet cannot keep up with the arrivals (they count as SLA violations)",
                 self.n_dropped_at_limit, self.s.limits.max_queued_requests
+            ));
+        }
+        if self.n_dropped_at_memory > 0 {
+            warnings.push(format!(
+                "{} requests were dropped because {} requests were already held (waiting or in service; limits.max_requests_in_memory): the fleet cannot keep up with the arrivals (they count as SLA violations)",
+                self.n_dropped_at_memory, self.s.limits.max_requests_in_memory
             ));
         }
         if self.n_timed_out > 0 {

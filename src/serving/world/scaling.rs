@@ -140,6 +140,10 @@ impl World<'_, '_> {
     }
 
     pub(super) fn on_autoscaler_tick(&mut self, now: SimTime) {
+        if now >= self.horizon && self.in_system() == 0 {
+            // The drain is over: a decision now would launch instances after the run ended.
+            return;
+        }
         let obs = self.observe(now);
         let Some(sc) = &mut self.scaling else { return };
         let Some(scaler) = &mut sc.scaler else { return };
