@@ -27,7 +27,11 @@ impl LocationIndex {
     /// Indexes `text`; an unparsable text gives an empty index (the parse error is reported elsewhere).
     pub fn build(text: &str) -> LocationIndex {
         let mut index = LocationIndex::default();
-        if let Ok(root) = serde_saphyr::from_str::<Spanned<Node>>(text) {
+        // `.nan` and `.inf` are values like any other here (validation refuses them by key),
+        // rather than an error that would leave the whole file without positions.
+        let mut options = super::yaml_options();
+        options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
+        if let Ok(root) = serde_saphyr::from_str_with_options::<Spanned<Node>>(text, options) {
             index.visit("", &root);
         }
         index
@@ -175,5 +179,12 @@ mod tests {
         assert_eq!(index.find("fleet.pools[0].count").map(|p| p.line), Some(6));
         // A key that is absent points at its parent.
         assert_eq!(index.find("batcher.max_wait").map(|p| p.line), Some(3));
+    }
+
+    #[test]
+    fn non_finite_numbers_keep_their_positions() {
+        let index = LocationIndex::build("name: x\nsla: { latency: 1s, quantile: .nan }\nprice: -.inf\n");
+        assert_eq!(index.find("sla.quantile"), Some(Position { line: 2, column: 31 }));
+        assert_eq!(index.find("price"), Some(Position { line: 3, column: 8 }));
     }
 }

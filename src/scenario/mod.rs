@@ -67,7 +67,7 @@ fn from_text(
     base_dir: &Path,
     overrides: &[Override],
 ) -> Result<(Scenario, RawScenario), ScenarioError> {
-    if text.trim().is_empty() {
+    if text.lines().all(|l| matches!(l.trim().chars().next(), None | Some('#'))) {
         return Err(ScenarioError::file(
             path,
             "the file is empty: a scenario needs at least name, horizon, workload, service and fleet",
@@ -122,12 +122,16 @@ fn utf8_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, ScenarioError>
     })
 }
 
+/// How scenario YAML is read: bounded, so that an alias bomb or a deep nesting is refused.
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! { max_aliases: 1_000, max_events: 1_000_000, max_depth: 100 },
+    }
+}
+
 fn parse(path: &Path, text: &str, index: &LocationIndex) -> Result<RawScenario, ScenarioError> {
     let mut failed_key: Option<String> = None;
-    let options = serde_saphyr::options! {
-        budget: serde_saphyr::budget! { max_aliases: 1_000, max_events: 1_000_000, max_depth: 100 },
-    };
-    let result = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+    let result = serde_saphyr::with_deserializer_from_str_with_options(text, yaml_options(), |de| {
         serde_path_to_error::deserialize(de).map_err(|e| {
             failed_key = Some(e.path().to_string()).filter(|p| p != "." && !p.contains('?'));
             e.into_inner()
@@ -141,6 +145,7 @@ fn parse(path: &Path, text: &str, index: &LocationIndex) -> Result<RawScenario, 
             .or_else(|| failed_key.as_deref().and_then(|k| index.find(k)));
         let mut message = clean_message(&e);
         if message.starts_with("expected a")
+            && !message.contains(", found ")
             && let Some(found) = e.location().and_then(|l| source_at(text, l.span()))
         {
             message = format!("{message}, found {found:?}");
@@ -180,10 +185,20 @@ fn friendlier(message: &str) -> String {
         ("invalid u32", "expected a whole number ≥ 0"),
         ("invalid u64", "expected a whole number ≥ 0"),
         ("invalid f64", "expected a number"),
+        ("invalid floating point", "expected a number"),
+        ("expected mapping start", "expected a mapping of `key: value` entries"),
+        ("expected sequence start", "expected a list (`- item` lines or `[a, b]`)"),
+        ("expected string scalar", "expected a text value"),
     ] {
         if message.starts_with(serde_word) {
             return message.replacen(serde_word, ours, 1);
         }
+    }
+    if message.starts_with("cannot deserialize null") {
+        return "expected a value, found none (null)".into();
+    }
+    if message.starts_with("multiple YAML documents") {
+        return "the file holds several YAML documents (separated by `---`); a scenario is one document".into();
     }
     if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
         let key = rest.split(',').next().unwrap_or(rest);
@@ -198,4 +213,55 @@ fn friendlier(message: &str) -> String {
         return format!("missing required key {rest}");
     }
     message.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SERVING: &str = "name: x\nhorizon: 1m\n\
+        workload:\n  arrivals:\n    poisson: { rate: 5/s }\n\
+        service:\n  batch_time: { base: 8ms }\n\
+        fleet:\n  pools:\n    - { name: a, instance: g5.xlarge, count: 1 }\n";
+
+    fn error(yaml: &str) -> String {
+        from_yaml(yaml).expect_err("expected an error").to_string()
+    }
+
+    #[test]
+    fn yaml_errors_are_worded_for_scenarios() {
+        let e = error(&format!("{SERVING}---\n{SERVING}"));
+        assert!(e.contains("several YAML documents (separated by `---`); a scenario is one document"), "{e}");
+        let e = error(&SERVING.replace("name: x", "name: ~"));
+        assert!(e.ends_with("1:7: name: expected a value, found none (null)"), "{e}");
+        let e = error(&SERVING.replace("base: 8ms", "base: [8ms]"));
+        assert!(e.contains("service.batch_time.base: invalid type: sequence, expected a duration"), "{e}");
+        let e = error(&SERVING.replace("horizon: 1m", "horizon: { a: 1 }"));
+        assert!(e.contains("horizon: invalid type: map"), "{e}");
+        let e = error(&SERVING.replace("name: x", "name: [x]"));
+        assert!(e.ends_with("name: expected a text value, found \"[\""), "{e}");
+        let e = error("# nothing but a comment\n");
+        assert!(e.contains("the file is empty"), "{e}");
+        // The value is quoted once, not once by the unit parser and again by the loader.
+        let e = error(&SERVING.replace("horizon: 1m", "horizon: 1m!"));
+        assert_eq!(e.matches("found").count(), 1, "{e}");
+    }
+
+    #[test]
+    fn job_instance_type_errors_name_the_entry() {
+        let job = "name: j\nhorizon: 10h\njob:\n  work: 1h\n  instance: p3.2xlarge\n  policy: on_demand\n\
+            fleet:\n  pools: []\n  instance_types:\n    - { name: p3.2xlarge, speed: 0 }\n";
+        let e = error(job);
+        assert!(e.contains(":10:34: fleet.instance_types[0].speed: must be a number between 0.001 and 1000"), "{e}");
+    }
+
+    #[test]
+    fn memory_sizes_must_be_finite() {
+        let yaml = format!("{SERVING}  instance_types:\n    - {{ name: g5.xlarge, gpu_memory_gib: .nan }}\n");
+        let e = error(&yaml);
+        assert!(
+            e.contains(":12:42: fleet.instance_types[0].gpu_memory_gib: must be a number of GiB ≥ 0, found NaN"),
+            "{e}"
+        );
+    }
 }

@@ -117,9 +117,20 @@ pub fn apply(file: &Path, raw: &RawScenario, overrides: &[Override]) -> Result<R
         return Err(ScenarioError {
             from_override: blame(overrides, &key).or_else(|| overrides.last().map(Override::to_arg)),
             key: Some(key),
-            ..ScenarioError::file(file, err.into_inner().to_string())
+            ..ScenarioError::file(file, plain_types(err.into_inner().to_string()))
         });
     }
+}
+
+/// serde's type names in the scenario's terms, as the file's errors put them.
+fn plain_types(message: String) -> String {
+    [
+        ("expected u32", "expected a whole number ≥ 0"),
+        ("expected u64", "expected a whole number ≥ 0"),
+        ("expected f64", "expected a number"),
+    ]
+    .iter()
+    .fold(message, |m, (serde_word, ours)| m.replace(serde_word, ours))
 }
 
 /// The override (as `KEY=VALUE`) that set `key` or one of its ancestors, if any.

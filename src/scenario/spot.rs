@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::model::*;
 use super::raw::*;
-use super::validate::{Invalid, invalid};
+use super::validate::{Invalid, invalid, number};
 use crate::engine::Duration;
 use crate::fleet::market_refs;
 
@@ -147,7 +147,10 @@ pub fn pool_market(
         (_, None) => instance.on_demand_price,
     };
     if !(price_per_hour.is_finite() && (0.0..1e6).contains(&price_per_hour)) {
-        return invalid(format!("{key}.price"), format!("must be USD per instance-hour ≥ 0, found {price_per_hour}"));
+        return invalid(
+            format!("{key}.price"),
+            format!("must be USD per instance-hour, ≥ 0 and below 1000000, found {}", number(price_per_hour)),
+        );
     }
     let mut out = PoolMarket {
         price_per_hour,
@@ -210,14 +213,20 @@ fn spot_fields(
     out.ondemand_fallback = p.ondemand_fallback.unwrap_or(false);
     if let Some(m) = p.max_price {
         if !(m.is_finite() && m >= 0.0) {
-            return invalid(format!("{key}.max_price"), format!("must be USD per instance-hour ≥ 0, found {m}"));
+            return invalid(
+                format!("{key}.max_price"),
+                format!("must be USD per instance-hour ≥ 0, found {}", number(m)),
+            );
         }
         out.max_price = Some(m);
     }
     out.spot_price = match spot.and_then(|s| s.price.as_ref()) {
         Some(RawPrice::Constant(c)) => {
-            if !(c.is_finite() && *c >= 0.0) {
-                return invalid("spot.price.constant", format!("must be USD per instance-hour ≥ 0, found {c}"));
+            if !(c.is_finite() && (0.0..1e6).contains(c)) {
+                return invalid(
+                    "spot.price.constant",
+                    format!("must be USD per instance-hour, ≥ 0 and below 1000000, found {}", number(*c)),
+                );
             }
             *c
         }

@@ -77,6 +77,9 @@ fn next_term(s: &str) -> (&str, &str, &str) {
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let s = text.trim();
     let Some((number, unit)) = s.split_once('/') else {
+        if s.parse::<f64>().is_ok() {
+            return Err(format!("rate {s} has no unit: write e.g. {s}/s, {s}/m or {s}/h"));
+        }
         return Err(format!("expected a rate such as 120/s, 300/m or 5/h, found {text:?}"));
     };
     let value: f64 =
@@ -221,7 +224,8 @@ mod tests {
         assert_eq!(parse_rate("120/s"), Ok(120.0));
         assert_eq!(parse_rate("120/m"), Ok(2.0));
         assert_eq!(parse_rate("36/h"), Ok(0.01));
-        assert!(parse_rate("120").unwrap_err().contains("expected a rate"));
+        assert!(parse_rate("120").unwrap_err().contains("rate 120 has no unit"));
+        assert!(parse_rate("fast").unwrap_err().contains("expected a rate"));
         assert!(parse_rate("120/y").unwrap_err().contains("unknown rate unit"));
         assert!(parse_rate("-1/s").unwrap_err().contains("non-negative"));
     }

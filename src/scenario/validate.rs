@@ -80,6 +80,7 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
                 }
             }
             let types = fleet.as_ref().and_then(|f| f.instance_types.as_deref()).unwrap_or_default();
+            instance_types(types)?;
             let job = super::job::job(j, types, raw.spot.as_ref(), horizon)?;
             (FleetSpec { pools: Vec::new() }, Some(job))
         }
@@ -396,10 +397,7 @@ fn fleet(raw: &RawFleet, spot: Option<&RawSpot>) -> Result<FleetSpec> {
         return invalid("fleet.pools", format!("{} pools is above the limit of {MAX_POOLS}", raw.pools.len()));
     }
     let overrides = raw.instance_types.as_deref().unwrap_or_default();
-    for (i, t) in overrides.iter().enumerate() {
-        resolve_instance(&t.name, overrides)
-            .map_err(|e| Invalid { key: format!("fleet.instance_types[{i}].{}", e.key), ..e })?;
-    }
+    instance_types(overrides)?;
     let mut names = BTreeSet::new();
     let mut pools = Vec::with_capacity(raw.pools.len());
     for (i, p) in raw.pools.iter().enumerate() {
@@ -423,6 +421,20 @@ fn fleet(raw: &RawFleet, spot: Option<&RawSpot>) -> Result<FleetSpec> {
         );
     }
     Ok(FleetSpec { pools })
+}
+
+/// Every entry of `fleet.instance_types` resolves; an error names the entry's key.
+fn instance_types(types: &[RawInstanceType]) -> Result<()> {
+    for (i, t) in types.iter().enumerate() {
+        resolve_instance(&t.name, types)
+            .map_err(|e| Invalid { key: format!("fleet.instance_types[{i}].{}", e.key), ..e })?;
+    }
+    Ok(())
+}
+
+/// A number for messages: `1e300` rather than 301 digits.
+pub(super) fn number(v: f64) -> String {
+    if v.abs() >= 1e15 { format!("{v:e}") } else { v.to_string() }
 }
 
 /// Most instances in one pool.
@@ -562,7 +574,10 @@ pub(super) fn resolve_instance(name: &str, types: &[RawInstanceType]) -> Result<
 fn apply_custom(spec: &mut InstanceSpec, c: &RawInstanceType) -> Result<()> {
     if let Some(price) = c.on_demand_price {
         if !(price.is_finite() && (0.0..1e6).contains(&price)) {
-            return invalid("on_demand_price", format!("must be a price in USD per hour, ≥ 0, found {price}"));
+            return invalid(
+                "on_demand_price",
+                format!("must be a price in USD per hour, ≥ 0 and below 1000000, found {}", number(price)),
+            );
         }
         spec.on_demand_price = price;
     }
@@ -574,6 +589,13 @@ fn apply_custom(spec: &mut InstanceSpec, c: &RawInstanceType) -> Result<()> {
             );
         }
         spec.speed = speed;
+    }
+    for (field, gib) in [("gpu_memory_gib", c.gpu_memory_gib), ("memory_gib", c.memory_gib)] {
+        if let Some(gib) = gib
+            && !(gib.is_finite() && gib >= 0.0)
+        {
+            return invalid(field, format!("must be a number of GiB ≥ 0, found {gib}"));
+        }
     }
     if let Some(gpus) = c.gpus {
         spec.gpus = gpus;

@@ -20,7 +20,7 @@ pub enum MarketError {
         zone: String,
         /// The pool.
         pool: String,
-        /// "an availability" or "a price".
+        /// "availability" or "price".
         what: &'static str,
         /// Zones the traces hold.
         found: Vec<String>,
@@ -38,7 +38,7 @@ pub fn load(s: &Scenario) -> Result<MarketData, MarketError> {
                 spot::read_availability(&t.path, format, t.zone.as_deref(), t.instance.as_deref(), s.trace_start)?;
             merge(&mut data.availability, series, t.instance.as_deref());
         }
-        check_coverage(s, &data.availability, |d, z, i| d.availability_of(z, i).is_some(), &data, "an availability")?;
+        check_coverage(s, &data.availability, |d, z, i| d.availability_of(z, i).is_some(), &data, "availability")?;
     }
     for t in &spot_spec.price_traces {
         let format = match t.format {
@@ -51,7 +51,7 @@ pub fn load(s: &Scenario) -> Result<MarketData, MarketError> {
         merge(&mut data.prices, series, t.instance.as_deref());
     }
     if !spot_spec.price_traces.is_empty() {
-        check_coverage(s, &data.prices, |d, z, i| d.price_of(z, i).is_some(), &data, "a price")?;
+        check_coverage(s, &data.prices, |d, z, i| d.price_of(z, i).is_some(), &data, "price")?;
     }
     Ok(data)
 }

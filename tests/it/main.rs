@@ -6,6 +6,7 @@ mod billing;
 mod cli;
 mod common;
 mod determinism;
+mod errors;
 mod invariants;
 mod job;
 mod limits;

@@ -70,12 +70,12 @@ pub enum TraceError {
         speedup: f64,
     },
     /// The file cannot be opened (missing, no permission, ...).
-    #[error("{}: cannot open the request trace: {source}", .path.display())]
+    #[error("{}: cannot open the request trace: {cause}", .path.display())]
     Open {
         /// The trace file.
         path: PathBuf,
         /// The underlying I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The path names a directory, not a file.
     #[error("{}: is a directory; expected a request trace file", .path.display())]
@@ -84,14 +84,14 @@ pub enum TraceError {
         path: PathBuf,
     },
     /// Reading the file failed part-way (an I/O error).
-    #[error("{}:{line}: cannot read the request trace: {source}", .path.display())]
+    #[error("{}:{line}: cannot read the request trace: {cause}", .path.display())]
     Read {
         /// The trace file.
         path: PathBuf,
         /// The line being read when the error happened.
         line: u64,
         /// The underlying error.
-        source: csv::Error,
+        cause: csv::Error,
     },
     /// A required column is missing from the header.
     #[error("{}:{line}: no {column:?} column; found columns {found}", .path.display())]
@@ -212,11 +212,11 @@ impl RequestTrace {
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => return Err(TraceError::IsDirectory { path: path_buf }),
             Ok(_) => {}
-            Err(source) => {
-                return Err(TraceError::Open { path: path_buf, source });
+            Err(cause) => {
+                return Err(TraceError::Open { path: path_buf, cause });
             }
         }
-        let file = File::open(path).map_err(|source| TraceError::Open { path: path_buf.clone(), source })?;
+        let file = File::open(path).map_err(|cause| TraceError::Open { path: path_buf.clone(), cause })?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -225,9 +225,9 @@ impl RequestTrace {
 
         let header = match reader.byte_headers() {
             Ok(h) => h.clone(),
-            Err(source) => {
-                let line = source.position().map_or(1, |p| p.line());
-                return Err(TraceError::Read { path: path_buf, line, source });
+            Err(cause) => {
+                let line = cause.position().map_or(1, |p| p.line());
+                return Err(TraceError::Read { path: path_buf, line, cause });
             }
         };
         let header_line = header.position().map_or(1, |p| p.line()).max(1);
@@ -360,9 +360,9 @@ impl RequestTrace {
                 }
                 Ok(more)
             }
-            Err(source) => {
-                let line = source.position().map_or(self.line + 1, |p| p.line());
-                Err(TraceError::Read { path: self.path.clone(), line, source })
+            Err(cause) => {
+                let line = cause.position().map_or(self.line + 1, |p| p.line());
+                Err(TraceError::Read { path: self.path.clone(), line, cause })
             }
         }
     }

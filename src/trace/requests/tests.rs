@@ -329,7 +329,10 @@ fn error_empty_trace() {
 fn error_missing_file_and_directory() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope.csv");
-    let msg = RequestTrace::open(&missing, RequestFormat::Csv, 1.0).unwrap_err().to_string();
+    let err = RequestTrace::open(&missing, RequestFormat::Csv, 1.0).unwrap_err();
+    // The OS's reason is in the message once: not also a `source()` that `{:#}` would print again.
+    assert!(std::error::Error::source(&err).is_none(), "{err:?}");
+    let msg = err.to_string();
     assert!(msg.contains(&missing.display().to_string()) && msg.contains("cannot open"), "{msg}");
     let msg = scan(dir.path(), RequestFormat::Csv, 1.0).unwrap_err().to_string();
     assert!(msg.contains(&dir.path().display().to_string()) && msg.contains("is a directory"), "{msg}");

@@ -54,7 +54,7 @@ pub(super) fn read_csv(
 ) -> Result<BTreeMap<String, StepSeries>, SpotTraceError> {
     check_file(path)?;
     let pb = || path.to_path_buf();
-    let file = File::open(path).map_err(|source| SpotTraceError::Open { path: pb(), source })?;
+    let file = File::open(path).map_err(|cause| SpotTraceError::Open { path: pb(), cause })?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -62,9 +62,9 @@ pub(super) fn read_csv(
         .from_reader(BufReader::with_capacity(64 * 1024, file));
     let header = match reader.byte_headers() {
         Ok(h) => h.clone(),
-        Err(source) => {
-            let line = source.position().map_or(1, |p| p.line());
-            return Err(SpotTraceError::Csv { path: pb(), line, source });
+        Err(cause) => {
+            let line = cause.position().map_or(1, |p| p.line());
+            return Err(SpotTraceError::Csv { path: pb(), line, cause });
         }
     };
     let header_line = header.position().map_or(1, |p| p.line()).max(1);
@@ -111,9 +111,9 @@ pub(super) fn read_csv(
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(source) => {
-                let line = source.position().map_or(line + 1, |p| p.line());
-                return Err(SpotTraceError::Csv { path: pb(), line, source });
+            Err(cause) => {
+                let line = cause.position().map_or(line + 1, |p| p.line());
+                return Err(SpotTraceError::Csv { path: pb(), line, cause });
             }
         }
         line = record.position().map_or(line + 1, |p| p.line());

@@ -17,7 +17,8 @@
 //! - **`csv`**: a header `time,zone,instance,available` (header names match case-insensitively,
 //!   ignoring surrounding spaces; any column order; other columns ignored; `instance` optional).
 //!
-//! Price formats ([`PriceFormat`], read by [`read_prices`]; prices are $ per instance-hour):
+//! Price formats ([`PriceFormat`], read by [`read_prices`]; prices are $ per instance-hour, at least 0
+//! and below 1,000,000):
 //!
 //! - **`csv`**: a header `time,zone,instance,price`, same rules as the availability CSV.
 //! - **`aws-json`**: the output of `aws ec2 describe-spot-price-history`:
@@ -51,7 +52,8 @@
 //! **Errors** name the file and say what was found and what was expected: the 1-based line for
 //! CSV rows (the header is line 1), the JSON path (`data[12]`, `SpotPriceHistory[3].SpotPrice`) for
 //! JSON values, and serde_json's line and column for malformed JSON. No input makes a reader
-//! panic. CSV files are read as a stream of records; JSON files (a few MB at most) are read whole.
+//! panic. CSV files are read as a stream of records; JSON files (a few MB at most) are read whole. A
+//! UTF-8 byte-order mark at the start of a file is skipped.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -76,12 +78,12 @@ pub use step::StepSeries;
 #[derive(Debug, thiserror::Error)]
 pub enum SpotTraceError {
     /// The file cannot be opened or read (missing, no permission, ...).
-    #[error("{}: cannot read the spot trace: {source}", .path.display())]
+    #[error("{}: cannot read the spot trace: {cause}", .path.display())]
     Open {
         /// The trace file.
         path: PathBuf,
         /// The underlying I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The path names a directory, not a file.
     #[error("{}: is a directory; expected a spot trace file", .path.display())]
@@ -98,22 +100,22 @@ pub enum SpotTraceError {
         message: String,
     },
     /// Reading a CSV record failed (an I/O error or malformed CSV).
-    #[error("{}:{line}: cannot read the CSV trace: {source}", .path.display())]
+    #[error("{}:{line}: cannot read the CSV trace: {cause}", .path.display())]
     Csv {
         /// The trace file.
         path: PathBuf,
         /// The line being read when the error happened.
         line: u64,
         /// The underlying error.
-        source: csv::Error,
+        cause: csv::Error,
     },
     /// The file is not valid JSON (serde_json's message gives the line and column).
-    #[error("{}: invalid JSON: {source}", .path.display())]
+    #[error("{}: invalid JSON: {cause}", .path.display())]
     JsonSyntax {
         /// The trace file.
         path: PathBuf,
         /// The underlying error, with line and column.
-        source: serde_json::Error,
+        cause: serde_json::Error,
     },
     /// A JSON value is missing or malformed.
     #[error("{}: {at}: {message}", .path.display())]
@@ -300,15 +302,20 @@ fn check_file(path: &Path) -> Result<(), SpotTraceError> {
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => Err(SpotTraceError::IsDirectory { path: path.to_path_buf() }),
         Ok(_) => Ok(()),
-        Err(source) => Err(SpotTraceError::Open { path: path.to_path_buf(), source }),
+        Err(cause) => Err(SpotTraceError::Open { path: path.to_path_buf(), cause }),
     }
 }
 
 /// Reads a whole JSON file.
 fn read_json(path: &Path) -> Result<Value, SpotTraceError> {
     check_file(path)?;
-    let bytes = std::fs::read(path).map_err(|source| SpotTraceError::Open { path: path.to_path_buf(), source })?;
-    serde_json::from_slice(&bytes).map_err(|source| SpotTraceError::JsonSyntax { path: path.to_path_buf(), source })
+    let bytes = std::fs::read(path).map_err(|cause| SpotTraceError::Open { path: path.to_path_buf(), cause })?;
+    // A UTF-8 byte-order mark (as some Windows tools write) is skipped, as the CSV readers do.
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return Err(SpotTraceError::Empty { path: path.to_path_buf(), detail: "the file is empty".into() });
+    }
+    serde_json::from_slice(text).map_err(|cause| SpotTraceError::JsonSyntax { path: path.to_path_buf(), cause })
 }
 
 fn json_err(path: &Path, at: impl Into<String>, message: impl Into<String>) -> SpotTraceError {
@@ -348,6 +355,10 @@ fn tick_time(i: usize, step: Duration) -> Option<SimTime> {
     (i as u64).checked_mul(step.0).map(SimTime)
 }
 
+/// Prices at or above this ($ per instance-hour) are refused, as in the scenario: a bill must stay
+/// a finite number.
+const MAX_PRICE: f64 = 1e6;
+
 /// Which quantity a trace holds: decides the CSV value column and the value checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ValueKind {
@@ -381,6 +392,9 @@ impl ValueKind {
         }
         if self == ValueKind::Available && v.fract() != 0.0 {
             return Err("is not an integer; expected a non-negative integer (instances obtainable)");
+        }
+        if self == ValueKind::Price && v >= MAX_PRICE {
+            return Err("is above the limit of 1000000 $ per instance-hour; expected a price in $ per instance-hour");
         }
         Ok(if v == 0.0 { 0.0 } else { v })
     }

@@ -230,7 +230,7 @@ fn skypilot_availability_errors() {
     let e = sky_avail_err("{\"metadata\": {\"gap_seconds\": 10},\n \"data\": [1, 2,]}", &["invalid JSON", "line 2"]);
     assert!(matches!(e, SpotTraceError::JsonSyntax { .. }));
     sky_avail_err(r#"{"metadata": {"gap_seconds": 10}, "data": [NaN]}"#, &["invalid JSON", "column"]);
-    sky_avail_err("", &["invalid JSON"]);
+    sky_avail_err("", &["the spot trace is empty (the file is empty)"]);
 }
 
 #[test]
@@ -246,6 +246,8 @@ fn missing_file_and_directory() {
     ] {
         let e = check_msg(result.unwrap_err(), "nope.json", &["cannot read"]);
         assert!(matches!(e, SpotTraceError::Open { .. }));
+        // The OS's reason is in the message once: not also a `source()` that `{:#}` would print again.
+        assert!(std::error::Error::source(&e).is_none(), "{e:?}");
     }
     for result in [
         read_availability(dir.path(), AvailabilityFormat::SkypilotAvailability, Some("z"), None, None),
@@ -258,6 +260,45 @@ fn missing_file_and_directory() {
         assert!(matches!(e, SpotTraceError::IsDirectory { .. }), "{e}");
         assert!(e.to_string().contains("is a directory"));
     }
+}
+
+#[test]
+fn empty_json_files_and_byte_order_marks() {
+    for contents in ["", " \n"] {
+        let e = sky_avail_err(contents, &["the spot trace is empty (the file is empty)"]);
+        assert!(matches!(e, SpotTraceError::Empty { .. }));
+        aws_err(contents, None, None, &["the spot trace is empty (the file is empty)"]);
+        sky_prices_err(contents, None, Some(Duration::from_secs(1)), &["the spot trace is empty (the file is empty)"]);
+    }
+    let series = sky_avail("\u{feff}{\"metadata\": {\"gap_seconds\": 10}, \"data\": [2, 0]}").unwrap();
+    assert_eq!(pts(&series), [(0, 2.0), (10 * S, 0.0)]);
+}
+
+#[test]
+fn prices_are_bounded() {
+    let csv = |price: &str| {
+        let (_d, p) = write("p.csv", &format!("time,zone,price\n0,z1,{price}\n"));
+        read_prices(&p, PriceFormat::Csv, None, None, None, None)
+    };
+    assert!(csv("999999.99").is_ok());
+    check_msg(
+        csv("1e300").unwrap_err(),
+        "p.csv:2",
+        &["price \"1e300\" is above the limit of 1000000 $ per instance-hour"],
+    );
+    check_msg(csv("1000000").unwrap_err(), "p.csv:2", &["is above the limit"]);
+    aws_err(
+        r#"[{"AvailabilityZone": "z1", "SpotPrice": "1e7", "Timestamp": "2023-02-15T00:00:00Z"}]"#,
+        None,
+        None,
+        &["[0].SpotPrice: 10000000 is above the limit"],
+    );
+    sky_prices_err(
+        r#"{"z1_v100_1": [1, 2e6]}"#,
+        None,
+        Some(Duration::from_secs(1)),
+        &["\"z1_v100_1\"[1]:", "is above the limit"],
+    );
 }
 
 // ---- CSV availability ------------------------------------------------------------------------
