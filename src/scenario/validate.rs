@@ -104,7 +104,7 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
     }
     let spot = super::spot::spot(raw.spot.as_ref(), base_dir, any_spot)?;
     let timeseries_interval = timeseries_interval(raw, horizon, fleet.pools.len())?;
-    Ok(Scenario {
+    let scenario = Scenario {
         name: raw.name.trim().to_string(),
         description: raw.description.clone(),
         seed: raw.seed.unwrap_or(DEFAULT_SEED),
@@ -122,7 +122,32 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
         asserts: asserts(raw.assert.as_deref().unwrap_or_default())?,
         limits: limits(raw.limits.as_ref())?,
         sweep: super::sweep::sweep(raw.sweep.as_ref())?,
-    })
+    };
+    event_budget(&scenario)?;
+    Ok(scenario)
+}
+
+/// Refuses, before it starts, a run whose arrivals alone (one event each) would pass
+/// `limits.max_events`: better said now than after an hour of simulating.
+fn event_budget(s: &Scenario) -> Result<()> {
+    let Some(sv) = &s.serving else { return Ok(()) };
+    let expected = match sv.arrivals {
+        Arrivals::Poisson { rate_per_s } | Arrivals::Constant { rate_per_s } => rate_per_s * s.horizon.as_secs_f64(),
+        Arrivals::Diurnal { mean_per_s, .. } => mean_per_s * s.horizon.as_secs_f64(),
+        Arrivals::Items { count, .. } => count as f64,
+        Arrivals::Trace { .. } => 0.0, // known only by reading it: the run stops at the limit
+    };
+    if expected > s.limits.max_events as f64 {
+        return invalid(
+            "workload.arrivals",
+            format!(
+                "about {expected:.3e} arrivals over the {} horizon, each at least one event, are more than \
+                 limits.max_events ({}); shorten the horizon, lower the rate or raise limits.max_events",
+                s.horizon, s.limits.max_events
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// `limits:`: each at least 1 and at most a ceiling far past what one machine holds.

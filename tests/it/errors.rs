@@ -168,6 +168,8 @@ rows! {
     e30_spot_trace_missing("E30") => Input::scenario(job(AVAIL_CSV, CONSTANT_PRICE));
     e31_spot_zone_not_covered("E31") => Input::scenario(spot(AVAIL_CSV, CONSTANT_PRICE))
         .file("avail.csv", "time,zone,instance,available\n0,z1,p3.2xlarge,1\n");
+    e32_spot_trace_duplicate_time("E32") => Input::scenario(spot(AVAIL_CSV, CONSTANT_PRICE))
+        .file("avail.csv", format!("{GOOD_AVAIL}600,z1,p3.2xlarge,2\n"));
 }
 
 /// Nine levels of ten aliases each: 10^9 strings if it were expanded.

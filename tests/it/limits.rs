@@ -22,7 +22,8 @@ fn summary(dir: &Path) -> serde_json::Value {
 #[test]
 fn the_event_limit_stops_the_run_with_a_message_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let s = write(dir.path(), "s.yaml", OVERLOAD);
+    // 6,000 arrivals pass the check before the run; their batches and waits pass 10,000 events.
+    let s = write(dir.path(), "s.yaml", &OVERLOAD.replace("500/s", "10/s"));
     let out = dir.path().join("out");
     fleetsim()
         .args(["run", s.to_str().unwrap(), "--set", "limits.max_events=10000", "--out", out.to_str().unwrap()])
@@ -34,6 +35,14 @@ fn the_event_limit_stops_the_run_with_a_message_and_writes_nothing() {
     assert!(!out.exists(), "a failed run leaves no folder");
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left.len(), 1, "only the scenario is left: {left:?}");
+    // Arrivals alone past the limit are refused before the run starts.
+    fleetsim()
+        .args(["run", s.to_str().unwrap(), "--set", "limits.max_events=5000", "--out", out.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "workload.arrivals: about 6.000e3 arrivals over the 10m horizon, each at least one event, are more than limits.max_events (5000)",
+        ));
 }
 
 #[test]

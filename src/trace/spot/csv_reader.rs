@@ -245,6 +245,19 @@ pub(super) fn read_csv(
                 previous_line: prev_line,
             });
         }
+        if let Some(&(prev_abs, prev_value, prev_line)) = acc.points.last()
+            && abs == prev_abs
+            && value != prev_value
+        {
+            return Err(row_err(
+                line,
+                format!(
+                    "zone {z:?} has two rows at time {t_text:?} with different {}s, {prev_value} (line {prev_line}) and \
+                     {value}; expected one value per zone and time",
+                    kind.column()
+                ),
+            ));
+        }
         acc.points.push((abs, value, line));
     }
 

@@ -35,8 +35,8 @@
 //! **Times in CSV files** are either seconds from the start as a decimal number (`0`, `12.5`,
 //! `1e3`; parsed exactly to the nanosecond) or RFC 3339 timestamps (`2023-02-15T00:01:23Z`, offsets
 //! allowed); the first data row decides which, and every row must use the same kind. Times must be
-//! non-decreasing within a zone (zones may interleave); rows at equal times are allowed and the
-//! later one wins. **Absolute times** (CSV timestamps, `aws-json`) are taken relative to the
+//! non-decreasing within a zone (zones may interleave); rows of a zone at equal times must agree
+//! (different values are ambiguous and refused; in `aws-json` the later entry wins). **Absolute times** (CSV timestamps, `aws-json`) are taken relative to the
 //! scenario's `start` when it is given, else to the earliest timestamp in the whole file (before any
 //! zone or instance filter, so that series read from the same file with different filters share
 //! one clock; in a file sorted by time this is the first row). A value set before the start is the
@@ -306,9 +306,25 @@ fn check_file(path: &Path) -> Result<(), SpotTraceError> {
     }
 }
 
+/// Largest JSON spot trace read: it is parsed whole, into several times its size in memory (the
+/// real traces are about a megabyte).
+pub const MAX_JSON_TRACE_BYTES: u64 = 256 << 20;
+
 /// Reads a whole JSON file.
 fn read_json(path: &Path) -> Result<Value, SpotTraceError> {
     check_file(path)?;
+    if let Ok(m) = std::fs::metadata(path)
+        && m.len() > MAX_JSON_TRACE_BYTES
+    {
+        return Err(SpotTraceError::Argument {
+            path: path.to_path_buf(),
+            message: format!(
+                "the file is {} MiB; JSON spot traces are read whole and may be at most {} MiB: convert it to the csv format, which is read row by row",
+                m.len() >> 20,
+                MAX_JSON_TRACE_BYTES >> 20
+            ),
+        });
+    }
     let bytes = std::fs::read(path).map_err(|cause| SpotTraceError::Open { path: path.to_path_buf(), cause })?;
     // A UTF-8 byte-order mark (as some Windows tools write) is skipped, as the CSV readers do.
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);

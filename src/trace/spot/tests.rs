@@ -336,9 +336,15 @@ fn csv_header_rules() {
     let csv = " Available ,ZONE, Time ,note\n1, z1 ,5,x\n0,z1,7.25,y\n0,z1,8,\n";
     let m = avail_csv(csv, None, None).unwrap();
     assert_eq!(pts(&m["z1"]), [(0, 1.0), (7_250_000_000, 0.0)]);
-    // Equal times: the later row wins; integral floats are integers.
-    let m = avail_csv("time,zone,available\n0,z,1\n10,z,2\n10,z,3.0\n", None, None).unwrap();
+    // Equal times with equal values are one point (integral floats are integers); with different
+    // values they are ambiguous and refused.
+    let m = avail_csv("time,zone,available\n0,z,1\n10,z,3\n10,z,3.0\n", None, None).unwrap();
     assert_eq!(pts(&m["z"]), [(0, 1.0), (10 * S, 3.0)]);
+    let err = avail_csv("time,zone,available\n0,z,1\n10,z,2\n10,z,3\n", None, None).unwrap_err().to_string();
+    assert!(
+        err.ends_with(":4: zone \"z\" has two rows at time \"10\" with different availables, 2 (line 3) and 3; expected one value per zone and time"),
+        "{err}"
+    );
     // Zones may interleave; only each zone's own times must not go back.
     let m = avail_csv("time,zone,available\n10,a,1\n0,b,2\n20,a,0\n5,b,1\n", None, None).unwrap();
     assert_eq!(pts(&m["a"]), [(0, 1.0), (20 * S, 0.0)]);
@@ -355,10 +361,10 @@ fn csv_rfc3339_times() {
                2023-02-15T00:10:00Z,a,1\n\
                2023-02-15T00:20:00Z,a,0\n\
                2023-02-15T00:00:00Z,b,4\n\
-               2023-02-15T01:00:00+01:00,b,2\n";
+               2023-02-15T01:30:00+01:00,b,2\n";
     let m = avail_csv(csv, None, None).unwrap();
     assert_eq!(pts(&m["a"]), [(0, 1.0), (1200 * S, 0.0)]);
-    assert_eq!(pts(&m["b"]), [(0, 2.0)]); // 01:00+01:00 is 00:00Z: the later row at the same time wins.
+    assert_eq!(pts(&m["b"]), [(0, 4.0), (1800 * S, 2.0)]); // 01:30+01:00 is 00:30Z.
     // The zone filter does not move time 0.
     let m = avail_csv(csv, Some("a"), None).unwrap();
     assert_eq!(pts(&m["a"]), [(0, 1.0), (1200 * S, 0.0)]);
@@ -367,7 +373,7 @@ fn csv_rfc3339_times() {
     let (_d, p) = write("a.csv", csv);
     let m = read_availability(&p, AvailabilityFormat::Csv, None, None, Some(ts("2023-02-15T00:15:00Z"))).unwrap();
     assert_eq!(pts(&m["a"]), [(0, 1.0), (300 * S, 0.0)]);
-    assert_eq!(pts(&m["b"]), [(0, 2.0)]);
+    assert_eq!(pts(&m["b"]), [(0, 4.0), (900 * S, 2.0)]);
     let m = read_availability(&p, AvailabilityFormat::Csv, None, None, Some(ts("2023-02-14T23:00:00Z"))).unwrap();
     assert_eq!(pts(&m["a"]), [(0, 1.0), (4800 * S, 0.0)]);
     // `start` does not apply to times in seconds.
@@ -677,4 +683,17 @@ fn real_prices_us_east_1a() {
     assert_eq!(all.len(), 9);
     assert_eq!(all["us-east-1a"], *s);
     assert_eq!(all["us-west-2c"].value_at(SimTime::ZERO), 0.918);
+}
+
+#[test]
+fn json_traces_larger_than_the_limit_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("big.json");
+    let f = std::fs::File::create(&p).unwrap();
+    f.set_len(MAX_JSON_TRACE_BYTES + 1).unwrap(); // sparse: no disk used
+    let err = read_availability(&p, AvailabilityFormat::SkypilotAvailability, Some("z"), None, None).unwrap_err();
+    assert!(
+        err.to_string().contains("the file is 256 MiB; JSON spot traces are read whole and may be at most 256 MiB"),
+        "{err}"
+    );
 }
