@@ -273,7 +273,14 @@ fn serving(g: &mut Gen, case: u64, kind: Kind, dir: &Path) -> std::io::Result<St
     }
 
     if !spot_zones.is_empty() {
-        spot(g, &mut y, &spot_zones, horizon_s, price_trace, dir)?;
+        let draw = SpotDraw {
+            notice_max_s: 180,
+            hazard_max: g.chance(0.5).then_some(20.0),
+            available_max: 4,
+            price: (0.01, 2.0),
+            price_trace,
+        };
+        spot(g, &mut y, &spot_zones, horizon_s, &draw, dir)?;
     }
     billing(g, &mut y);
     if g.chance(0.1) {
@@ -316,20 +323,27 @@ fn billing(g: &mut Gen, y: &mut String) {
     }
 }
 
-/// `spot:`: a hazard or an availability trace; a constant price or a price trace; a notice.
-fn spot(
-    g: &mut Gen,
-    y: &mut String,
-    zones: &[&str],
-    horizon_s: u64,
+/// How a `spot:` section is drawn.
+struct SpotDraw {
+    /// Longest notice, seconds.
+    notice_max_s: u64,
+    /// Interruptions from a hazard with at most this rate per hour (else an availability trace).
+    hazard_max: Option<f64>,
+    /// Most instances an availability trace offers.
+    available_max: u64,
+    /// Spot prices, USD per hour.
+    price: (f64, f64),
+    /// Prices from a trace (else a constant).
     price_trace: bool,
-    dir: &Path,
-) -> std::io::Result<()> {
+}
+
+/// `spot:`: a hazard or an availability trace; a constant price or a price trace; a notice.
+fn spot(g: &mut Gen, y: &mut String, zones: &[&str], horizon_s: u64, d: &SpotDraw, dir: &Path) -> std::io::Result<()> {
     writeln!(y, "spot:").ok();
-    writeln!(y, "  notice: {}s", g.int(0, 180)).ok();
+    writeln!(y, "  notice: {}s", g.int(0, d.notice_max_s)).ok();
     writeln!(y, "  interruptions:").ok();
-    if g.chance(0.5) {
-        write!(y, "    hazard: {{ per_hour: {:.3}", g.real(0.0, 20.0)).ok();
+    if let Some(max) = d.hazard_max {
+        write!(y, "    hazard: {{ per_hour: {:.3}", g.real(0.001, max)).ok();
         if g.chance(0.3) {
             write!(y, ", weekend_factor: {:.2}", g.real(0.1, 1.0)).ok();
         }
@@ -337,21 +351,22 @@ fn spot(
     } else {
         let mut text = String::from("time,zone,instance,available\n");
         for z in zones {
-            step_series(g, &mut text, z, horizon_s, |g| g.int(0, 4).to_string());
+            step_series(g, &mut text, z, horizon_s, |g| g.int(0, d.available_max).to_string());
         }
         std::fs::write(dir.join("availability.csv"), text)?;
         writeln!(y, "    trace: {{ path: availability.csv, format: csv }}").ok();
     }
     writeln!(y, "  price:").ok();
-    if !price_trace {
-        writeln!(y, "    constant: {:.3}", g.real(0.01, 2.0)).ok();
-    } else {
+    let (lo, hi) = d.price;
+    if d.price_trace {
         let mut text = String::from("time,zone,instance,price\n");
         for z in zones {
-            step_series(g, &mut text, z, horizon_s, |g| format!("{:.4}", g.real(0.01, 2.0)));
+            step_series(g, &mut text, z, horizon_s, |g| format!("{:.4}", g.real(lo, hi)));
         }
         std::fs::write(dir.join("prices.csv"), text)?;
         writeln!(y, "    trace: {{ path: prices.csv, format: csv }}").ok();
+    } else {
+        writeln!(y, "    constant: {:.3}", g.real(lo, hi)).ok();
     }
     Ok(())
 }
@@ -419,7 +434,8 @@ fn job(g: &mut Gen, case: u64, dir: &Path) -> std::io::Result<String> {
     writeln!(
         y,
         "  checkpoint: {{ interval: {interval}, write: {}s, restore: {}s, on_notice: {} }}",
-        g.int(0, 600),
+        // Young's and Daly's intervals are computed from the write time: it cannot be 0 for them.
+        g.int(u64::from(interval == "young" || interval == "daly"), 600),
         g.int(0, 900),
         g.pick(&["emergency", "ignore"])
     )
@@ -427,31 +443,14 @@ fn job(g: &mut Gen, case: u64, dir: &Path) -> std::io::Result<String> {
     writeln!(y, "fleet:").ok();
     writeln!(y, "  pools: []").ok();
     instance_types(g, &mut y);
-    writeln!(y, "spot:").ok();
-    writeln!(y, "  notice: {}s", g.int(0, 300)).ok();
-    writeln!(y, "  interruptions:").ok();
-    let horizon_s = horizon_h * 3600;
-    if hazard {
-        writeln!(y, "    hazard: {{ per_hour: {:.3} }}", g.real(0.001, 1.0)).ok();
-    } else {
-        let mut text = String::from("time,zone,instance,available\n");
-        for z in &zones {
-            step_series(g, &mut text, z, horizon_s, |g| g.int(0, 10).to_string());
-        }
-        std::fs::write(dir.join("availability.csv"), text)?;
-        writeln!(y, "    trace: {{ path: availability.csv, format: csv }}").ok();
-    }
-    writeln!(y, "  price:").ok();
-    if !price_trace {
-        writeln!(y, "    constant: {:.3}", g.real(0.1, 30.0)).ok();
-    } else {
-        let mut text = String::from("time,zone,instance,price\n");
-        for z in &zones {
-            step_series(g, &mut text, z, horizon_s, |g| format!("{:.4}", g.real(0.1, 30.0)));
-        }
-        std::fs::write(dir.join("prices.csv"), text)?;
-        writeln!(y, "    trace: {{ path: prices.csv, format: csv }}").ok();
-    }
+    let draw = SpotDraw {
+        notice_max_s: 300,
+        hazard_max: hazard.then_some(1.0),
+        available_max: 10,
+        price: (0.1, 30.0),
+        price_trace,
+    };
+    spot(g, &mut y, &zones, horizon_h * 3600, &draw, dir)?;
     billing(g, &mut y);
     Ok(y)
 }

@@ -74,6 +74,20 @@ fn case_of(kind: Kind, from: u64, dir: &Path) -> (Scenario, MarketData, Outcome)
     panic!("no {kind:?} case with completions from seed {from}");
 }
 
+/// What the checker says of `out` once `damage` is done to a copy of it.
+fn damaged(s: &Scenario, market: &MarketData, out: &Outcome, damage: &dyn Fn(&mut Outcome)) -> String {
+    let mut bad = Outcome {
+        summary: out.summary.clone(),
+        timeseries: out.timeseries.clone(),
+        latency: out.latency.clone(),
+        warnings: Vec::new(),
+        interruption_times: out.interruption_times.clone(),
+        audit: out.audit.clone(),
+    };
+    damage(&mut bad);
+    invariants::check(s, market, &bad).broken.join("; ")
+}
+
 /// Each kind of damage to a real run's results is caught, and named.
 #[test]
 fn the_checker_catches_results_that_break_an_invariant() {
@@ -81,18 +95,7 @@ fn the_checker_catches_results_that_break_an_invariant() {
     let (s, market, out) = case_of(Kind::Autoscaled, 0, dir.path());
     assert_eq!(invariants::check(&s, &market, &out).broken, Vec::<String>::new());
 
-    let broken = |damage: &dyn Fn(&mut Outcome)| {
-        let mut bad = Outcome {
-            summary: out.summary.clone(),
-            timeseries: out.timeseries.clone(),
-            latency: out.latency.clone(),
-            warnings: Vec::new(),
-            interruption_times: out.interruption_times.clone(),
-            audit: out.audit.clone(),
-        };
-        damage(&mut bad);
-        invariants::check(&s, &market, &bad).broken.join("; ")
-    };
+    let broken = |damage: &dyn Fn(&mut Outcome)| damaged(&s, &market, &out, damage);
     assert!(broken(&|o| o.summary.requests.completed -= 1).starts_with("requests: arrived"));
     assert!(broken(&|o| o.timeseries.rows[0].arrivals += 1).contains("the time series has"));
     assert!(broken(&|o| o.audit.instances[0].cost_usd *= 1.001).contains("cost: instance 0"));
@@ -105,18 +108,7 @@ fn the_checker_catches_results_that_break_an_invariant() {
 
     let (s, market, out) = case_of(Kind::Job, 0, dir.path());
     assert_eq!(invariants::check(&s, &market, &out).broken, Vec::<String>::new());
-    let job_broken = |damage: &dyn Fn(&mut Outcome)| {
-        let mut bad = Outcome {
-            summary: out.summary.clone(),
-            timeseries: out.timeseries.clone(),
-            latency: out.latency.clone(),
-            warnings: Vec::new(),
-            interruption_times: out.interruption_times.clone(),
-            audit: out.audit.clone(),
-        };
-        damage(&mut bad);
-        invariants::check(&s, &market, &bad).broken.join("; ")
-    };
+    let job_broken = |damage: &dyn Fn(&mut Outcome)| damaged(&s, &market, &out, damage);
     let work_s = s.job.as_ref().unwrap().work.as_secs_f64();
     assert!(job_broken(&|o| o.audit.job_saved_work_s = work_s * 2.0).contains("more than the job's"));
     assert!(
