@@ -9,6 +9,8 @@ pub mod autoscale;
 pub mod check;
 pub mod engine;
 pub mod fleet;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod job;
 pub mod metrics;
 pub mod output;

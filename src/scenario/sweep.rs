@@ -1,11 +1,13 @@
 //! `sweep:` — the grid a `fleetsim sweep` runs, its replications and what "best" means, plus the
 //! value lists and ranges (`5m..60m:5m`, `1..32:x2`) that grid axes and `--set` share.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::model::{Axis, Goal, Objective, SweepSpec};
-use super::units::parse_duration;
+use super::units::{exact_text, parse_duration};
 use super::validate::{Invalid, invalid, parse_assertion};
 use crate::engine::Duration;
 
@@ -168,22 +170,22 @@ fn looks_like_range(item: &str) -> bool {
     }
 }
 
-/// No value twice, durations compared by value (`90m` and `1h30m` are one cell).
+/// No value twice, durations compared by value (`90m` and `1h30m` are one cell). Linear in the
+/// number of values (an axis may have [`MAX_AXIS_VALUES`] of them).
 fn check_distinct(values: &[String]) -> std::result::Result<(), String> {
-    for (i, v) in values.iter().enumerate() {
-        if let Some(earlier) = values[..i].iter().find(|e| *e == v || same_duration(e, v)) {
-            return Err(if earlier == v {
-                format!("the value {v:?} is listed twice")
-            } else {
-                format!("the values {earlier:?} and {v:?} are the same duration: list it once")
-            });
+    let mut texts: HashSet<&str> = HashSet::with_capacity(values.len());
+    let mut durations: HashMap<Duration, &str> = HashMap::new();
+    for v in values {
+        if !texts.insert(v.as_str()) {
+            return Err(format!("the value {v:?} is listed twice"));
+        }
+        if let Ok(d) = parse_duration(v)
+            && let Some(earlier) = durations.insert(d, v.as_str())
+        {
+            return Err(format!("the values {earlier:?} and {v:?} are the same duration: list it once"));
         }
     }
     Ok(())
-}
-
-fn same_duration(a: &str, b: &str) -> bool {
-    matches!((parse_duration(a), parse_duration(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 /// `A..B`, `A..B:STEP` or `A..B:xFACTOR`, both ends included when the steps land on B.
@@ -229,7 +231,7 @@ fn duration_range(
         }
         let mut v = a.as_nanos() as f64;
         while v <= b.as_nanos() as f64 * (1.0 + 1e-12) {
-            out.push(Duration(v.round() as u64).to_string());
+            out.push(exact_text(Duration(v.round() as u64)));
             v *= f;
             if out.len() > MAX_AXIS_VALUES {
                 break;
@@ -244,7 +246,7 @@ fn duration_range(
     }
     let mut v = a;
     while v <= b && out.len() <= MAX_AXIS_VALUES {
-        out.push(v.to_string());
+        out.push(exact_text(v));
         v = Duration(v.as_nanos().saturating_add(step.as_nanos()));
         if v.as_nanos() == u64::MAX {
             break;
@@ -379,6 +381,7 @@ mod tests {
         assert_eq!(ex("0.5..4:x2"), ["0.5", "1", "2", "4"]);
         assert_eq!(ex("../traces/a.csv,../traces/b.csv"), ["../traces/a.csv", "../traces/b.csv"], "paths are values");
         assert_eq!(ex("data..v2"), ["data..v2"]);
+        assert_eq!(ex("1s..1.0000002s:100ns"), ["1s", "1000000100ns", "1000000200ns"], "durations are not rounded");
     }
 
     #[test]

@@ -149,8 +149,16 @@ impl<'de> Deserialize<'de> for DurationValue {
 
 impl Serialize for DurationValue {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        s.serialize_str(&exact_text(self.0))
     }
+}
+
+/// `d` as text that [`parse_duration`] reads back exactly: its display form (`250ms`, `90s`) when
+/// that is exact, else whole nanoseconds (the display rounds `1.0000001s` to the millisecond).
+/// `--set` and sweep cells rebuild a scenario from text, so it must not round.
+pub fn exact_text(d: Duration) -> String {
+    let text = d.to_string();
+    if parse_duration(&text) == Ok(d) { text } else { format!("{}ns", d.as_nanos()) }
 }
 
 struct RateVisitor;
@@ -206,6 +214,17 @@ mod tests {
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5_400)));
         assert_eq!(parse_duration("2m30s"), Ok(Duration::from_secs(150)));
+    }
+
+    #[test]
+    fn exact_text_reads_back_exactly() {
+        assert_eq!(exact_text(Duration(250_000_000)), "250ms");
+        assert_eq!(exact_text(Duration::from_secs(5_400)), "90m");
+        assert_eq!(exact_text(Duration::ZERO), "0s");
+        assert_eq!(exact_text(Duration(1_000_000_100)), "1000000100ns", "the display form is 1.000s");
+        for ns in [1, 999, 1_000_000_001, 1_234_567_890_123, 86_400_000_000_001] {
+            assert_eq!(parse_duration(&exact_text(Duration(ns))), Ok(Duration(ns)));
+        }
     }
 
     #[test]

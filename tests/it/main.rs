@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod determinism;
 mod errors;
+mod fuzz_regressions;
 mod invariants;
 mod job;
 mod limits;
