@@ -12,6 +12,9 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<Outcome> {
     if threads > 1024 {
         anyhow::bail!("--threads {threads} is more than 1024");
     }
+    if args.cases > 10_000_000 {
+        anyhow::bail!("--cases {} is more than 10,000,000 (run several --from ranges instead)", args.cases);
+    }
     let root = match &args.dir {
         Some(dir) => dir.clone(),
         None => std::env::temp_dir().join(format!("fleetsim-check-{}", std::process::id())),
