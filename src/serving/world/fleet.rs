@@ -308,6 +308,9 @@ impl World<'_, '_> {
         let pool = &self.s.fleet.pools[p];
         let r = self.replicas.len();
         let queue_idx = if self.queues.len() == 1 { 0 } else { r.min(self.queues.len() - 1) };
+        if self.instance_limit_at.is_none() && self.replicas.len() as u64 >= self.s.limits.max_instances_launched {
+            self.instance_limit_at = Some(now);
+        }
         self.replicas.push(Replica {
             pool_idx: p,
             market,

@@ -184,6 +184,10 @@ struct World<'s, 't> {
     max_batch: usize,
     max_wait: Duration,
     max_queued: usize,
+    /// `limits.max_requests_in_memory`.
+    max_held: u64,
+    /// When the run launched more than `limits.max_instances_launched` instances.
+    instance_limit_at: Option<SimTime>,
     max_queue_wait: Option<Duration>,
     fleet: FleetState,
     scaling: Option<scaling::Scaling>,
@@ -254,6 +258,8 @@ impl<'s, 't> World<'s, 't> {
             max_batch: sv.batcher.max_batch_size.get() as usize,
             max_wait: sv.batcher.max_wait,
             max_queued,
+            max_held: s.limits.max_requests_in_memory,
+            instance_limit_at: None,
             max_queue_wait: sv.batcher.max_queue_wait,
             fleet: FleetState::new(s, inputs.market),
             scaling: scaling::Scaling::new(s),
@@ -304,25 +310,42 @@ impl<'s, 't> World<'s, 't> {
             let n_events = self.events.n_events();
             if n_events.is_multiple_of(PROGRESS_EVERY) {
                 progress(now);
+                // Checked now and then (and at the end), off the per-event path: launches past the
+                // limit add at most a progress step's worth of records.
+                if let Some(t) = self.instance_limit_at {
+                    return Err(self.limit_reached(t));
+                }
             }
             if self.batch_done() {
                 break; // a batch-inference queue is over when its last item is done
             }
             if n_events >= self.s.limits.max_events {
-                return Err(SimError::Limit(format!(
-                    "the run reached the limit of {} events at simulated time {now} (of {}); shorten the horizon or raise limits.max_events",
-                    self.s.limits.max_events, self.horizon
-                )));
-            }
-            if self.replicas.len() as u64 > self.s.limits.max_instances_launched {
-                return Err(SimError::Limit(format!(
-                    "the run launched more than {} instances by simulated time {now} (each is kept for its bill); \
-                     check what replaces them so often (max_lifetime, interruptions, scaling) or raise limits.max_instances_launched",
-                    self.s.limits.max_instances_launched
-                )));
+                return Err(self.limit_reached(now));
             }
         }
-        Ok(())
+        match self.instance_limit_at {
+            Some(t) => Err(self.limit_reached(t)),
+            None => Ok(()),
+        }
+    }
+
+    /// The error for a run that reached `limits.max_events` or `limits.max_instances_launched`.
+    #[cold]
+    #[inline(never)]
+    fn limit_reached(&self, now: SimTime) -> SimError {
+        let l = &self.s.limits;
+        SimError::Limit(if self.events.n_events() >= l.max_events {
+            format!(
+                "the run reached the limit of {} events at simulated time {now} (of {}); shorten the horizon or raise limits.max_events",
+                l.max_events, self.horizon
+            )
+        } else {
+            format!(
+                "the run launched more than {} instances by simulated time {now} (each is kept for its bill); \
+                 check what replaces them so often (max_lifetime, interruptions, scaling) or raise limits.max_instances_launched",
+                l.max_instances_launched
+            )
+        })
     }
 
     /// Whether this is a batch-inference queue whose items are all done.
@@ -360,7 +383,7 @@ impl<'s, 't> World<'s, 't> {
 
     fn enqueue(&mut self, now: SimTime, req: Request) {
         let held = self.n_arrived - self.n_completed - self.n_dropped; // this one included
-        if self.n_queued >= self.max_queued || held > self.s.limits.max_requests_in_memory {
+        if self.n_queued >= self.max_queued || held > self.max_held {
             if self.n_queued >= self.s.limits.max_queued_requests {
                 self.n_dropped_at_limit += 1;
             } else if held > self.s.limits.max_requests_in_memory {
