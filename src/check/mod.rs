@@ -159,24 +159,32 @@ pub struct Totals {
 /// Checks cases `from .. from + n` on the current rayon pool, calling `progress` after each.
 pub fn check_many(from: u64, n: u64, root: &Path, progress: &(dyn Fn(&CaseResult) + Sync)) -> Totals {
     use rayon::prelude::*;
-    let results: Vec<CaseResult> = (from..from.saturating_add(n))
+    // Folded as they finish: only the failing cases are kept, so memory does not grow with N.
+    let mut totals = (from..from.saturating_add(n))
         .into_par_iter()
-        .map(|case| {
+        .fold(Totals::default, |mut totals, case| {
             let r = check_case(case, root);
             progress(&r);
-            r
+            totals.cases += 1;
+            *totals.by_kind.entry(r.kind.name()).or_default() += 1;
+            totals.events += r.events;
+            if r.ok() {
+                totals.checks_held += r.checks;
+            } else {
+                totals.failures.push(r);
+            }
+            totals
         })
-        .collect();
-    let mut totals = Totals::default();
-    for r in results {
-        totals.cases += 1;
-        *totals.by_kind.entry(r.kind.name()).or_default() += 1;
-        totals.events += r.events;
-        if r.ok() {
-            totals.checks_held += r.checks;
-        } else {
-            totals.failures.push(r);
-        }
-    }
+        .reduce(Totals::default, |mut a, b| {
+            a.cases += b.cases;
+            for (k, n) in b.by_kind {
+                *a.by_kind.entry(k).or_default() += n;
+            }
+            a.checks_held += b.checks_held;
+            a.events += b.events;
+            a.failures.extend(b.failures);
+            a
+        });
+    totals.failures.sort_by_key(|r| r.case);
     totals
 }

@@ -7,9 +7,11 @@
 //! stop at the horizon and the queues drain afterwards.
 
 pub mod arrivals;
+pub mod audit;
 pub mod router;
 pub mod service;
 mod world;
 
 pub use arrivals::{ArrivalProcess, RequestSource};
-pub use world::{Audit, Inputs, InstanceBill, Outcome, SimError, simulate, simulate_with};
+pub use audit::{Audit, InstanceBill};
+pub use world::{Inputs, Outcome, SimError, simulate, simulate_with};

@@ -52,40 +52,7 @@ pub struct Outcome {
     /// When each interruption notice came, in order (for checks and charts).
     pub interruption_times: Vec<SimTime>,
     /// What each instance was billed, for the invariant checker (`fleetsim::check`).
-    pub audit: Audit,
-}
-
-/// The bill of every instance (every gang, for a job), in launch order: what
-/// [`crate::check`] recomputes to verify the summary's costs.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Audit {
-    /// One entry per instance (per gang run, for a job).
-    pub instances: Vec<InstanceBill>,
-    /// Job scenarios: work saved, seconds of compute at speed 1.0, before the cap at the job's work.
-    pub job_saved_work_s: f64,
-}
-
-/// One instance's (or one gang's) bill.
-#[derive(Clone, Debug, PartialEq)]
-pub struct InstanceBill {
-    /// Pool index (serving); 0 for a job.
-    pub pool: usize,
-    /// Instances billed together: 1, or the gang size of a job.
-    pub count: u32,
-    /// Market it ran on.
-    pub market: Market,
-    /// An on-demand stand-in launched for a spot pool (billed at the on-demand price).
-    pub stand_in: bool,
-    /// Spot zone, if any.
-    pub zone: Option<String>,
-    /// Launch time.
-    pub launched: SimTime,
-    /// Stop time as billed (the end of the run for instances still running).
-    pub stopped: SimTime,
-    /// Billed time (after granularity and minimum; the whole horizon for reserved capacity).
-    pub billed: Duration,
-    /// Cost, USD, for all `count` instances.
-    pub cost_usd: f64,
+    pub audit: super::audit::Audit,
 }
 
 /// What a run reads besides its scenario.

@@ -3,12 +3,13 @@
 use std::collections::BTreeMap;
 
 use super::fleet::ReplicaState;
-use super::{Audit, Event, InstanceBill, Outcome, World};
+use super::{Event, Outcome, World};
 use crate::engine::SimTime;
 use crate::fleet::billing;
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::scenario::Market;
+use crate::serving::audit::{Audit, InstanceBill};
 
 /// What billing found, per instance and in total.
 struct Bill {
