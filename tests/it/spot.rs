@@ -136,9 +136,8 @@ fn weekend_factor_lowers_weekend_interruptions() {
     assert!((ratio - 0.6).abs() < 0.05, "ratio {ratio}");
 }
 
-fn shared(rel: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces").join(rel);
-    if p.exists() { p } else { Path::new("/work/shared/traces").join(rel) }
+fn repo_trace(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("traces").join(rel)
 }
 
 /// Replay of the real us-east-1a V100 availability and price traces: one spot instance that runs
@@ -147,8 +146,8 @@ fn shared(rel: &str) -> PathBuf {
 /// the sum of those ticks' prices × 195 s / 3600.
 #[test]
 fn real_trace_replay_matches_a_direct_computation() {
-    let avail_path = shared("spot-availability/availability/1-node/aws-02-15-2023/us-east-1a_v100_1.json");
-    let price_path = shared("spot-prices/aws_v100_spot_prices.json");
+    let avail_path = repo_trace("spot-availability/availability/1-node/aws-02-15-2023/us-east-1a_v100_1.json");
+    let price_path = repo_trace("spot-prices/aws_v100_spot_prices.json");
     let n_ticks = 3_000usize; // 585,000 s ≈ 6.8 days
     let yaml = format!(
         "name: r\nhorizon: {}s\n{QUIET}\

@@ -71,3 +71,37 @@ fn a_trace_scenario_without_its_trace_is_an_error() {
     let err = serving::simulate(&loaded.scenario, None).err().expect("must refuse");
     assert!(err.to_string().contains("replays a request trace"), "{err}");
 }
+
+/// Every public trace the repository ships is listed in `traces/README.md` with its SHA-256, and
+/// every listed file is there, unchanged: scenarios, tests and benchmarks read only these copies.
+#[test]
+fn shipped_traces_match_their_published_checksums() {
+    use sha2::{Digest, Sha256};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("traces/README.md");
+    let mut listed = Vec::new();
+    for line in readme.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.split('|').map(|c| c.trim().trim_matches('`')).collect();
+        let (file, sha) = (cells[1], cells[6]);
+        let bytes = std::fs::read(root.join(file)).unwrap_or_else(|e| panic!("traces/{file}: {e}"));
+        let got: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(got, sha, "traces/{file} differs from the published copy");
+        listed.push(file.to_string());
+    }
+    assert_eq!(listed.len(), 20, "the README lists {} traces", listed.len());
+    let mut on_disk = Vec::new();
+    let mut dirs = vec![root.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|e| e == "csv" || e == "json") {
+                on_disk.push(p.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    listed.sort();
+    on_disk.sort();
+    assert_eq!(listed, on_disk, "every trace file in traces/ is listed in its README, and only those");
+}

@@ -604,19 +604,13 @@ fn skypilot_prices_errors() {
 
 // ---- real traces -----------------------------------------------------------------------------
 
-fn shared(rel: &str) -> PathBuf {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/traces/")).join(rel);
-    if p.exists() {
-        return p;
-    }
-    let abs = PathBuf::from("/work/shared/traces/").join(rel);
-    assert!(abs.exists(), "trace missing: looked at {} and {}", p.display(), abs.display());
-    abs
+fn repo_trace(rel: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/traces/")).join(rel)
 }
 
 #[test]
 fn real_availability_1_node_us_east_1a() {
-    let path = shared("spot-availability/availability/1-node/aws-02-15-2023/us-east-1a_v100_1.json");
+    let path = repo_trace("spot-availability/availability/1-node/aws-02-15-2023/us-east-1a_v100_1.json");
     let m = read_availability(&path, AvailabilityFormat::SkypilotAvailability, Some("us-east-1a"), None, None).unwrap();
     let s = &m["us-east-1a"];
     const GAP: u64 = 195;
@@ -640,7 +634,7 @@ fn real_availability_1_node_us_east_1a() {
 
 #[test]
 fn real_availability_16_node_us_west_2a() {
-    let path = shared("spot-availability/availability/16-node/aws-08-27-2023/us-west-2a_v100_1.json");
+    let path = repo_trace("spot-availability/availability/16-node/aws-08-27-2023/us-west-2a_v100_1.json");
     let m = read_availability(&path, AvailabilityFormat::SkypilotAvailability, Some("us-west-2a"), None, None).unwrap();
     let s = &m["us-west-2a"];
     let max = s.points().map(|(_, v)| v).fold(f64::MIN, f64::max);
@@ -655,7 +649,7 @@ fn real_availability_16_node_us_west_2a() {
 #[test]
 fn real_preemption_file_with_prices_key() {
     // gap 32 s, and a "prices" key that the availability reader ignores.
-    let path = shared("spot-availability/preemption/1-node/aws-04-22-2023/us-east-1c_v100_1.json");
+    let path = repo_trace("spot-availability/preemption/1-node/aws-04-22-2023/us-east-1c_v100_1.json");
     let m = read_availability(&path, AvailabilityFormat::SkypilotAvailability, Some("us-east-1c"), None, None).unwrap();
     let s = &m["us-east-1c"];
     assert!(s.points().all(|(t, v)| t.0 % (32 * S) == 0 && (v == 0.0 || v == 1.0)));
@@ -665,7 +659,7 @@ fn real_preemption_file_with_prices_key() {
 
 #[test]
 fn real_prices_us_east_1a() {
-    let path = shared("spot-prices/aws_v100_spot_prices.json");
+    let path = repo_trace("spot-prices/aws_v100_spot_prices.json");
     let tick = Duration::from_secs(195);
     let m = read_prices(&path, PriceFormat::SkypilotPrices, Some("us-east-1a"), None, Some(tick), None).unwrap();
     assert_eq!(m.len(), 1);
