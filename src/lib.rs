@@ -12,6 +12,7 @@ pub mod fleet;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod job;
+pub mod llm;
 pub mod metrics;
 pub mod output;
 pub mod report;
