@@ -14,5 +14,6 @@ mod limits;
 mod queueing;
 mod report;
 mod spot;
+mod step_times;
 mod sweep;
 mod traces;
