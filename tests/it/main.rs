@@ -11,6 +11,7 @@ mod fuzz_regressions;
 mod invariants;
 mod job;
 mod limits;
+mod llm_cli;
 mod queueing;
 mod report;
 mod spot;

@@ -317,9 +317,10 @@ pub fn calibrate_file(path: &Path, roofline: &Roofline) -> Result<(Roofline, Fit
     Ok((roofline.with_params(fit.params), fit))
 }
 
-/// The `step_time:` YAML block for fitted parameters (durations to the nanosecond).
+/// The `step_time:` YAML block for fitted parameters (durations to the microsecond).
 pub fn yaml_block(params: &RooflineParams) -> String {
-    let duration = |s: f64| crate::engine::time::Duration::from_secs_f64(s).to_string();
+    // Rounded to the microsecond: finer digits are noise in a fit.
+    let duration = |s: f64| crate::engine::time::Duration::from_secs_f64((s * 1e6).round() / 1e6).to_string();
     let interconnect = if params.interconnect_efficiency.is_finite() {
         format!("{:.4}", params.interconnect_efficiency)
     } else {
