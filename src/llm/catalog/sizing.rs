@@ -307,8 +307,13 @@ mod tests {
         // at 0.9 × 141 GiB = 126.9 GiB.
         assert_eq!(e.fixes, ["tensor_parallel: 2", "precision: fp8 or int8 or int4"]);
         let text = e.to_string();
-        assert!(text.starts_with("llama-3-70b at bf16 does not fit on 1 × H100"), "{text}");
-        assert!(text.contains("what would fit: tensor_parallel: 2; or precision: fp8"), "{text}");
+        // Reserve: 1 GiB + 8192 × (2 × 28,672 + 4 × 8,192) × 2 B = 2.37 GiB.
+        assert_eq!(
+            text,
+            "llama-3-70b at bf16 does not fit on 1 × H100: weights 131.4 GiB + reserve 2.4 GiB leave no KV cache in \
+             the 72.0 GiB that gpu_memory_utilization 0.9 allows; what would fit: tensor_parallel: 2; or precision: \
+             fp8 or int8 or int4"
+        );
         // A 13B model at bf16 fits an H100 but not a 16 GB T4 (fp16): the error points at GPUs.
         let t4 = placement("llama-2-13b", "T4", Precision::Fp16, 1);
         let SizingError::DoesNotFit(e) = t4.kv_capacity_tokens(&MemoryBudget::default()).unwrap_err() else {

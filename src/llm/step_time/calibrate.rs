@@ -231,6 +231,7 @@ pub fn fit(samples: &[Sample<'_>]) -> Result<Fit, String> {
         params = fitted;
     }
     let (_, params, kept) = best.expect("at least one round ran");
+    params.validate().map_err(|e| format!("the fit did not converge ({e}): check the measurements"))?;
     let rows = samples
         .iter()
         .zip(&terms)

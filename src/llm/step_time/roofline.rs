@@ -17,9 +17,9 @@
 //!   interconnect_efficiency, plus allreduce_latency each.
 //!
 //! Defaults ([`RooflineParams::default`]) come from BLIS's published roofline configuration
-//! (inference-sim `hardware_config.json`, fitted by its authors to vLLM measurements on H100 and
-//! A100): prefill MFU 0.65, effective bandwidth 0.72 of peak, 500 µs per step plus 20 µs per
-//! layer, 20 µs per all-reduce. The interconnect efficiency 0.75 is an assumption (no published
+//! (https://github.com/inference-sim/inference-sim, `hardware_config.json` at commit 006cae8: the
+//! constants its authors ship for H100 and A100): prefill MFU 0.65, effective bandwidth 0.72 of
+//! peak, 500 µs per step plus 20 µs per layer, 20 µs per all-reduce. The interconnect efficiency 0.75 is an assumption (no published
 //! figure we could cite). README "Step times without a profile" reports their error against
 //! published measurements.
 
@@ -58,6 +58,35 @@ impl Default for RooflineParams {
             interconnect_efficiency: 0.75,
             allreduce_latency_s: 20e-6,
         }
+    }
+}
+
+impl RooflineParams {
+    /// Checks values a scenario may give: efficiencies in (0, 1] (the interconnect's may exceed
+    /// 1, as a calibration's scale of the default link model), times finite and ≥ 0. The message
+    /// names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        for (key, value) in
+            [("compute_efficiency", self.compute_efficiency), ("bandwidth_efficiency", self.bandwidth_efficiency)]
+        {
+            if !(value > 0.0 && value <= 1.0) {
+                return Err(format!("{key}: must be in (0, 1] (a fraction of the GPU's peak), found {value}"));
+            }
+        }
+        if !(self.interconnect_efficiency > 0.0) {
+            return Err(format!("interconnect_efficiency: must be > 0, found {}", self.interconnect_efficiency));
+        }
+        for (key, value) in [
+            ("overhead", self.overhead_s),
+            ("layer_overhead", self.layer_overhead_s),
+            ("sequence_overhead", self.sequence_overhead_s),
+            ("allreduce_latency", self.allreduce_latency_s),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(format!("{key}: must be a duration ≥ 0, found {value} s"));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -129,3 +129,17 @@ fn time_grows_with_work_and_an_empty_iteration_costs_the_overhead() {
         previous = t;
     }
 }
+
+#[test]
+fn parameters_are_validated_by_key() {
+    assert_eq!(RooflineParams::default().validate(), Ok(()));
+    let bad = |p: RooflineParams| p.validate().unwrap_err();
+    let d = RooflineParams::default();
+    assert!(bad(RooflineParams { compute_efficiency: 0.0, ..d }).starts_with("compute_efficiency: must be in (0, 1]"));
+    assert!(bad(RooflineParams { bandwidth_efficiency: 1.5, ..d }).starts_with("bandwidth_efficiency"));
+    assert!(bad(RooflineParams { bandwidth_efficiency: f64::NAN, ..d }).starts_with("bandwidth_efficiency"));
+    assert!(bad(RooflineParams { interconnect_efficiency: 0.0, ..d }).starts_with("interconnect_efficiency"));
+    assert!(bad(RooflineParams { overhead_s: -1e-3, ..d }).starts_with("overhead: must be a duration"));
+    assert!(bad(RooflineParams { allreduce_latency_s: f64::INFINITY, ..d }).starts_with("allreduce_latency"));
+    assert_eq!(RooflineParams { interconnect_efficiency: f64::INFINITY, ..d }.validate(), Ok(()));
+}
