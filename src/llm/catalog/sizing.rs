@@ -27,7 +27,7 @@ pub fn kv_bytes_per_token(model: &ModelSpec, kv_precision: Precision) -> f64 {
 
 /// Replicas an instance with `gpus` GPUs hosts at `tensor_parallel` GPUs per replica.
 pub fn replicas_per_instance(gpus: u32, tensor_parallel: u32) -> Result<u32, SizingError> {
-    if tensor_parallel == 0 || tensor_parallel > gpus || gpus % tensor_parallel != 0 {
+    if tensor_parallel == 0 || tensor_parallel > gpus || !gpus.is_multiple_of(tensor_parallel) {
         return Err(SizingError::TensorParallel(format!(
             "tensor_parallel {tensor_parallel} does not divide the instance's {gpus} GPU(s): use one of {}",
             divisors(gpus).iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
@@ -37,7 +37,7 @@ pub fn replicas_per_instance(gpus: u32, tensor_parallel: u32) -> Result<u32, Siz
 }
 
 fn divisors(n: u32) -> Vec<u32> {
-    (1..=n).filter(|d| n % d == 0).collect()
+    (1..=n).filter(|d| n.is_multiple_of(*d)).collect()
 }
 
 /// How a replica uses GPU memory (vLLM's knobs and fleetsim's reserve; see the module docs).
@@ -92,7 +92,7 @@ impl Placement<'_> {
             }
         }
         let (tp, heads) = (self.tensor_parallel, self.model.heads);
-        if tp == 0 || heads % tp != 0 {
+        if tp == 0 || !heads.is_multiple_of(tp) {
             return Err(SizingError::TensorParallel(format!(
                 "tensor_parallel {tp} does not divide {}'s {heads} attention heads: use one of {}",
                 self.model.name,

@@ -130,7 +130,7 @@ pub fn shape_of(
     if prefill_seqs > u32::MAX as u64 || decode_seqs > u32::MAX as u64 {
         return Err("more than 2^32 sequences in one iteration".into());
     }
-    let (q, r) = if prefill_seqs > 0 { (prefill_tokens / prefill_seqs, prefill_tokens % prefill_seqs) } else { (0, 0) };
+    let (q, r) = prefill_tokens.checked_div(prefill_seqs).map_or((0, 0), |q| (q, prefill_tokens % prefill_seqs));
     if q + u64::from(r > 0) > MAX_PROMPT {
         return Err(format!("prompts of {q} tokens: at most {MAX_PROMPT}"));
     }

@@ -73,7 +73,7 @@ impl RooflineParams {
                 return Err(format!("{key}: must be in (0, 1] (a fraction of the GPU's peak), found {value}"));
             }
         }
-        if !(self.interconnect_efficiency > 0.0) {
+        if self.interconnect_efficiency.is_nan() || self.interconnect_efficiency <= 0.0 {
             return Err(format!("interconnect_efficiency: must be > 0, found {}", self.interconnect_efficiency));
         }
         for (key, value) in [
