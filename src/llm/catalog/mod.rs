@@ -131,6 +131,47 @@ pub struct ModelSpec {
     pub note: String,
 }
 
+impl ModelSpec {
+    /// A dense model from the keys a scenario's `models:` entry gives (SPEC: params, layers,
+    /// hidden, heads, kv_heads, head_dim, vocab). The rest is filled in: no experts, untied
+    /// embeddings, and an MLP width of 8/3 × hidden rounded up to a multiple of 256 (Llama's
+    /// SwiGLU sizing: 11,008 for hidden 4,096), which only the activation reserve uses.
+    #[allow(clippy::too_many_arguments)]
+    pub fn custom(
+        name: &str,
+        params: u64,
+        layers: u32,
+        hidden: u32,
+        heads: u32,
+        kv_heads: u32,
+        head_dim: u32,
+        vocab: u32,
+    ) -> ModelSpec {
+        let intermediate = (8 * hidden as u64).div_ceil(3 * 256) as u32 * 256;
+        ModelSpec {
+            name: name.to_string(),
+            hf_repo: String::new(),
+            arch: "llama".to_string(),
+            params,
+            active_params: params,
+            layers,
+            hidden,
+            intermediate,
+            heads,
+            kv_heads,
+            head_dim,
+            vocab,
+            tied_embeddings: false,
+            experts: 1,
+            experts_per_token: 1,
+            max_context: u32::MAX,
+            source: "scenario models:".to_string(),
+            date: String::new(),
+            note: "given in the scenario".to_string(),
+        }
+    }
+}
+
 /// One GPU's datasheet figures (dense, i.e. without structured sparsity).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GpuSpec {

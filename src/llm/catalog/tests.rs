@@ -140,3 +140,13 @@ fn precision_words_round_trip() {
     assert!(err.contains("bf8") && err.contains("fp16"), "{err}");
     assert_eq!(Precision::Int4.bytes(), 0.5);
 }
+
+#[test]
+fn a_scenario_model_gets_llama_sizing() {
+    // SPEC's example entry: my-7b, 6.7e9 parameters, 32 layers, hidden 4096, 32/8 heads, 128, 32000.
+    let m = ModelSpec::custom("my-7b", 6_700_000_000, 32, 4096, 32, 8, 128, 32000);
+    // 8/3 × 4096 = 10,922.7 → 11,008 (43 × 256), Llama 2 7B's intermediate size.
+    assert_eq!(m.intermediate, find_model("llama-2-7b").unwrap().intermediate);
+    assert_eq!((m.active_params, m.experts, m.experts_per_token, m.tied_embeddings), (6_700_000_000, 1, 1, false));
+    assert_eq!(sizing::kv_bytes_per_token(&m, Precision::Bf16), 128.0 * 1024.0);
+}
