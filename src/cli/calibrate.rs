@@ -7,9 +7,9 @@ use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use fleetsim::fleet::catalog as instances;
 use fleetsim::llm::StepTime;
-use fleetsim::llm::catalog::sizing::Placement;
+use fleetsim::llm::catalog::sizing::{Placement, replicas_per_instance};
 use fleetsim::llm::catalog::{Precision, find_model, gpu_of_instance, models};
-use fleetsim::llm::step_time::calibrate::{Sample, fit, read_measurements, yaml_block};
+use fleetsim::llm::step_time::calibrate::{Fit, Measurement, Sample, fit, read_measurements, yaml_block};
 use fleetsim::llm::step_time::roofline::{Roofline, RooflineParams};
 
 use super::Outcome;
@@ -42,25 +42,54 @@ pub struct CalibrateArgs {
 }
 
 pub fn calibrate(args: &CalibrateArgs) -> Result<Outcome> {
+    let (placement, instance) = placement(args)?;
+    let base = Roofline::new(&placement, RooflineParams::default()).map_err(|e| anyhow!("{e}"))?;
+    let measured = read_measurements(&args.measured)?;
+    let samples: Vec<Sample<'_>> =
+        measured.iter().map(|m| Sample { roofline: &base, shape: m.shape, time_s: m.time_s }).collect();
+    let fitted = fit(&samples).map_err(anyhow::Error::msg).with_context(|| args.measured.display().to_string())?;
+    println!(
+        "{} at {} (KV {}) on {} ({} × {}, tensor_parallel {}): {} measured iterations\n",
+        placement.model.name,
+        placement.precision,
+        placement.kv_precision,
+        instance.name,
+        instance.gpus,
+        placement.gpu.name,
+        placement.tensor_parallel,
+        measured.len()
+    );
+    print_rows(&measured, &fitted, &base);
+    let default_error = samples.iter().map(|s| ((base.seconds(&s.shape) - s.time_s) / s.time_s).abs()).sum::<f64>()
+        / samples.len() as f64;
+    println!(
+        "\nfit: mean |error| {:.1}%, max {:.1}% (defaults: mean {:.1}%)",
+        fitted.mean_abs_error() * 100.0,
+        fitted.max_abs_error() * 100.0,
+        default_error * 100.0
+    );
+    if !fitted.kept.is_empty() {
+        println!("not informed by these rows, left at their defaults: {}", fitted.kept.join(", "));
+    }
+    println!("\nPaste under llm: (or a pool's llm:):\n\n{}", yaml_block(&fitted.params));
+    Ok(Outcome::Ok)
+}
+
+/// The replica the flags describe, and its instance type; flag errors name the flag.
+fn placement(args: &CalibrateArgs) -> Result<(Placement<'static>, &'static instances::InstanceType)> {
     let model = find_model(&args.model).ok_or_else(|| {
         let names: Vec<&str> = models().iter().map(|m| m.name.as_str()).collect();
         anyhow!("--model: unknown model {:?}: use one of {}", args.model, names.join(", "))
     })?;
     let instance = instances::find(&args.instance).ok_or_else(|| {
-        anyhow!(
-            "--instance: unknown instance type {:?}: did you mean {}?",
-            args.instance,
-            instances::suggest(&args.instance).join(", ")
-        )
+        let close = instances::suggest(&args.instance).join(", ");
+        anyhow!("--instance: unknown instance type {:?}: did you mean {close}?", args.instance)
     })?;
     let (gpu, gpus) = gpu_of_instance(instance).ok_or_else(|| {
-        anyhow!(
-            "--instance: {} has no GPU the catalog describes (gpu {:?}): see `fleetsim catalog --gpus`",
-            instance.name,
-            instance.gpu
-        )
+        let (name, gpu) = (&instance.name, &instance.gpu);
+        anyhow!("--instance: {name} has no GPU the catalog describes (gpu {gpu:?}): see `fleetsim catalog --gpus`")
     })?;
-    fleetsim::llm::catalog::sizing::replicas_per_instance(gpus, args.tensor_parallel)
+    replicas_per_instance(gpus, args.tensor_parallel)
         .map_err(|e| anyhow!("--tensor-parallel: {}: {e}", instance.name))?;
     let sixteen = if gpu.supports(Precision::Bf16) { Precision::Bf16 } else { Precision::Fp16 };
     let precision = args.precision.unwrap_or(sixteen);
@@ -68,21 +97,11 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<Outcome> {
         Precision::Int8 | Precision::Int4 => sixteen,
         p => p,
     });
-    let placement = Placement { model, gpu, precision, kv_precision, tensor_parallel: args.tensor_parallel };
-    let base = Roofline::new(&placement, RooflineParams::default()).map_err(|e| anyhow!("{e}"))?;
-    let measured = read_measurements(&args.measured)?;
-    let samples: Vec<Sample<'_>> =
-        measured.iter().map(|m| Sample { roofline: &base, shape: m.shape, time_s: m.time_s }).collect();
-    let fitted = fit(&samples).map_err(anyhow::Error::msg).with_context(|| args.measured.display().to_string())?;
-    println!(
-        "{} at {precision} (KV {kv_precision}) on {} ({} × {}, tensor_parallel {}): {} measured iterations\n",
-        model.name,
-        instance.name,
-        gpus,
-        gpu.name,
-        args.tensor_parallel,
-        measured.len()
-    );
+    Ok((Placement { model, gpu, precision, kv_precision, tensor_parallel: args.tensor_parallel }, instance))
+}
+
+/// Each measured iteration with its default and fitted times.
+fn print_rows(measured: &[Measurement], fitted: &Fit, base: &Roofline) {
     println!(
         "{:>5} {:>7} {:>8} {:>7} {:>9} {:>11} {:>11} {:>11} {:>8}",
         "line", "prompts", "p_tokens", "decodes", "context", "measured", "default", "fitted", "error"
@@ -102,17 +121,4 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<Outcome> {
             row.error() * 100.0
         );
     }
-    let default_error = samples.iter().map(|s| ((base.seconds(&s.shape) - s.time_s) / s.time_s).abs()).sum::<f64>()
-        / samples.len() as f64;
-    println!(
-        "\nfit: mean |error| {:.1}%, max {:.1}% (defaults: mean {:.1}%)",
-        fitted.mean_abs_error() * 100.0,
-        fitted.max_abs_error() * 100.0,
-        default_error * 100.0
-    );
-    if !fitted.kept.is_empty() {
-        println!("not informed by these rows, left at their defaults: {}", fitted.kept.join(", "));
-    }
-    println!("\nPaste under llm: (or a pool's llm:):\n\n{}", yaml_block(&fitted.params));
-    Ok(Outcome::Ok)
 }
