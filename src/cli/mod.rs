@@ -3,6 +3,7 @@
 //! Exit codes (SPEC.md): 0 ok; 1 the simulation ran but an `assert:` failed; 2 bad input
 //! (scenario, trace, flag) or output that could not be written.
 
+mod calibrate;
 mod catalog;
 mod check;
 mod compare;
@@ -45,8 +46,11 @@ pub enum Command {
     Report(ReportArgs),
     /// Check a scenario (and read its traces through) without simulating it.
     Validate(ValidateArgs),
-    /// List the built-in instance types with their on-demand prices and sources.
+    /// List the built-in instance types with their on-demand prices and sources (or, with
+    /// --models / --gpus, the built-in LLMs and GPUs).
     Catalog(CatalogArgs),
+    /// Fit the roofline step-time model to measured iterations and print the step_time block.
+    Calibrate(calibrate::CalibrateArgs),
     /// Randomized invariant checker: random valid scenarios of every kind, each run twice and
     /// checked (a development tool; exit 1 when an invariant breaks).
     #[command(hide = true)]
@@ -223,6 +227,12 @@ pub struct CatalogArgs {
     /// Only types whose name, family or GPU contains this text (case-insensitive).
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
+    /// List the built-in LLMs (shapes from their config.json) instead of instance types.
+    #[arg(long, conflicts_with_all = ["gpus", "filter"])]
+    pub models: bool,
+    /// List the built-in GPUs (datasheet figures) instead of instance types.
+    #[arg(long, conflicts_with = "filter")]
+    pub gpus: bool,
 }
 
 /// `fleetsim check` (hidden)
@@ -262,6 +272,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Report(args) => report::report(&args),
         Command::Validate(args) => validate::validate(&args),
         Command::Catalog(args) => catalog::catalog(&args),
+        Command::Calibrate(args) => calibrate::calibrate(&args),
         Command::Check(args) => check::check(&args),
     };
     match result {

@@ -1,8 +1,8 @@
 //! The built-in catalog of cloud instance types.
 //!
 //! The catalog lists common AWS, GCP and Azure instance types used for ML
-//! serving and training (GPU families such as AWS `g4dn`/`g5`/`g6`/`p3`/`p4d`/
-//! `p5`, GCP `a2`/`a3`/`g2`, Azure `NC`/`ND`) plus a few CPU-only families, with
+//! serving and training (GPU families such as AWS `g4dn`/`g5`/`g6`/`g6e`/`p3`/
+//! `p4d`/`p5`/`p5en`, GCP `a2`/`a3`/`g2`, Azure `NC`/`ND`) plus a few CPU-only families, with
 //! their shape (GPU model and count, per-GPU memory, vCPUs, memory) and an
 //! on-demand price. The data lives in `catalog.csv` next to this file and is
 //! compiled into the binary with [`include_str!`].
@@ -23,6 +23,11 @@
 //!   dated 2026-06-17) carry the date stated in that listing. Two Azure ND rows
 //!   are eight times the per-GPU figure that listing gives
 //!   (`ND96asr_v4`: 8 × 3.3996; `ND96isr_H100_v5`: 8 × 12.29).
+//! * The `g6e` (L40S) rows were read on 2026-12-05 from the SkyPilot catalog's
+//!   AWS table at the commit in the URL (us-east-1 on-demand, from the AWS price
+//!   list; it agrees with the `g6.xlarge` row here). The `p5en.48xlarge` (H200)
+//!   row is the us-east-1 on-demand figure a `dstack offer` listing shows in a
+//!   pull request dated 2026-08-06.
 //! * Rows whose source is the provider's own pricing page are figures from the
 //!   public price list as generally known, not read from the page for this
 //!   catalog; their `price_date` (2025-01-01) is an "as of" date at which we
@@ -312,11 +317,15 @@ mod tests {
             "g5.48xlarge",
             "g6.xlarge",
             "g6.12xlarge",
+            "g6e.2xlarge",
+            "g6e.12xlarge",
+            "g6e.48xlarge",
             "p3.2xlarge",
             "p3.8xlarge",
             "p3.16xlarge",
             "p4d.24xlarge",
             "p5.48xlarge",
+            "p5en.48xlarge",
             "c5.xlarge",
             "c5.2xlarge",
             "c5.4xlarge",
@@ -346,6 +355,7 @@ mod tests {
             ("aws", "g4dn"),
             ("aws", "g5"),
             ("aws", "g6"),
+            ("aws", "g6e"),
             ("aws", "p3"),
             ("aws", "p4d"),
             ("aws", "p5"),

@@ -32,3 +32,6 @@ pub trait StepTime: Send + Sync {
     /// Seconds for an iteration of this shape (never negative).
     fn seconds(&self, shape: &IterationShape) -> f64;
 }
+
+pub mod catalog;
+pub mod step_time;
