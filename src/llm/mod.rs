@@ -4,6 +4,9 @@
 //! An iteration's cost depends only on its [`IterationShape`]; a [`StepTime`] model (fitted from a
 //! profile, or derived from the model and GPU) turns a shape into seconds at speed 1.0.
 
+pub mod config;
+pub mod step_time;
+
 /// What one iteration of an LLM replica processes: everything a step-time model needs.
 ///
 /// A prompt is prefilled in one chunk (`p = 0`, `k = P`) or, with the `chunked` scheduler, in

@@ -1,0 +1,3 @@
+//! Step-time models: implementations of [`crate::llm::StepTime`], one file per model.
+
+pub mod fitted;
