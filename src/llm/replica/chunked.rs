@@ -17,6 +17,8 @@ impl Replica {
     pub(super) fn plan_chunked(&mut self, sink: &mut (impl TokenSink + ?Sized)) -> (IterationShape, usize) {
         let mut shape = IterationShape::default();
         let mut budget = self.config.max_num_batched_tokens;
+        // Partly prefilled prompts: rare, so only their first position is noted on the way.
+        let mut first_partial = usize::MAX;
         let mut i = 0;
         while i < self.running.len() {
             if self.running[i].prefill_left == 0 {
@@ -27,10 +29,13 @@ impl Replica {
                 slot.step = DECODE;
                 add_decode(&mut shape, slot.seq.context_tokens());
                 budget = budget.saturating_sub(1);
+            } else {
+                first_partial = first_partial.min(i);
             }
             i += 1;
         }
-        for slot in self.running.iter_mut().filter(|s| s.prefill_left > 0) {
+        let partials = self.running.iter_mut().skip(first_partial).filter(|s| s.prefill_left > 0);
+        for slot in partials {
             if budget == 0 {
                 break;
             }

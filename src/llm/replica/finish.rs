@@ -14,6 +14,7 @@ struct GapRun {
 }
 
 impl GapRun {
+    #[inline]
     fn push(&mut self, gap: Duration, sink: &mut (impl TokenSink + ?Sized)) {
         if gap != self.gap && self.count > 0 {
             sink.token_gaps(self.gap, self.count);
@@ -31,12 +32,6 @@ impl GapRun {
     }
 }
 
-/// What becomes of a slot once its token is out.
-enum After {
-    Stays,
-    Leaves,
-}
-
 impl Replica {
     /// Applies the iteration in progress, which ends at `now` (asserted: the time
     /// [`Replica::start_iteration`] gave), and reports its tokens, completions and hand-offs.
@@ -46,44 +41,61 @@ impl Replica {
         self.advance_clock(now);
         let mut gaps = GapRun { gap: Duration::ZERO, count: 0 };
         let mut output_tokens = 0;
+        let hand_off = self.config.role == Role::PrefillOnly;
+        let len = self.running.len();
         let mut write = planned.first_idx;
-        for read in planned.first_idx..self.running.len() {
-            let mut slot = self.running[read];
+        for read in planned.first_idx..len {
+            let slot = &mut self.running[read];
             let step = std::mem::take(&mut slot.step);
-            let produces = match step {
-                0 => false,
-                DECODE => true,
-                chunk => {
-                    slot.prefill_done += chunk;
-                    slot.prefill_left -= chunk;
-                    slot.prefill_left == 0
-                }
-            };
-            if produces {
+            let stays = if step == 0 || (step != DECODE && !slot.finish_chunk(step)) {
+                true
+            } else {
                 output_tokens += 1;
-                if let After::Leaves = self.produce(&mut slot, step != DECODE, now, &mut gaps, sink) {
-                    continue;
+                let prefilled = step != DECODE;
+                slot.token(now, &mut gaps, sink);
+                let leaves = slot.seq.produced == slot.seq.output_tokens || (prefilled && hand_off);
+                if leaves {
+                    self.kv.give_back(slot.blocks);
+                    if slot.seq.produced == slot.seq.output_tokens {
+                        sink.completed(&Completion::of(slot.seq, now));
+                    } else {
+                        sink.prefill_done(slot.seq);
+                    }
                 }
+                !leaves
+            };
+            if stays {
+                if write != read {
+                    self.running[write] = self.running[read];
+                }
+                write += 1;
             }
-            self.running[write] = slot;
-            write += 1;
         }
         self.running.truncate(write);
         gaps.flush(sink);
         let stats = IterationStats { start: planned.start, end: now, shape: planned.shape, output_tokens };
         sink.iteration(&stats);
     }
+}
 
-    /// One output token for `slot`; frees its blocks when it completes or is handed off.
-    fn produce(
-        &mut self,
-        slot: &mut Slot,
-        prefilled: bool,
-        now: SimTime,
-        gaps: &mut GapRun,
-        sink: &mut (impl TokenSink + ?Sized),
-    ) -> After {
-        let seq = &mut slot.seq;
+impl Slot {
+    /// Applies a prefill chunk of `k` tokens; true when it finished the prompt (a token is due).
+    #[inline]
+    fn finish_chunk(&mut self, k: u32) -> bool {
+        self.prefill_done += k;
+        self.prefill_left -= k;
+        if self.prefill_left == 0 {
+            self.prefill_done = 0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// One output token at `now`: the first (TTFT) or one more gap.
+    #[inline]
+    fn token(&mut self, now: SimTime, gaps: &mut GapRun, sink: &mut (impl TokenSink + ?Sized)) {
+        let seq = &mut self.seq;
         if seq.produced == 0 {
             seq.first_token_at = now;
             sink.first_token(seq, now.since(seq.arrival));
@@ -92,19 +104,5 @@ impl Replica {
         }
         seq.produced += 1;
         seq.last_token_at = now;
-        if prefilled {
-            slot.prefill_done = 0;
-        }
-        if seq.produced == seq.output_tokens {
-            self.kv.give_back(slot.blocks);
-            sink.completed(&Completion::of(*seq, now));
-            After::Leaves
-        } else if prefilled && self.config.role == Role::PrefillOnly {
-            self.kv.give_back(slot.blocks);
-            sink.prefill_done(*seq);
-            After::Leaves
-        } else {
-            After::Stays
-        }
     }
 }

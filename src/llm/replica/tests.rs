@@ -361,3 +361,15 @@ fn admission_stops_at_the_first_waiting_request_that_does_not_fit() {
     assert_eq!(rec.completion(3).e2e, ms(82.67666));
     assert!(rec.preempted.is_empty());
 }
+
+#[test]
+fn iteration_length_rounds_to_the_nearest_nanosecond_and_never_goes_negative() {
+    use super::iteration_length;
+    use crate::engine::Duration;
+    // 1.4 ns → 1, 1.6 ns → 2, 2.5 ns → 3 (ties up); 3 ns at speed 2 → 1.5 → 2.
+    assert_eq!([1.4e-9, 1.6e-9, 2.5e-9].map(|s| iteration_length(s, 1.0)), [Duration(1), Duration(2), Duration(3)]);
+    assert_eq!(iteration_length(3e-9, 2.0), Duration(2));
+    assert_eq!(iteration_length(-1.0, 1.0), Duration::ZERO);
+    assert_eq!(iteration_length(f64::NAN, 1.0), Duration::ZERO);
+    assert_eq!(iteration_length(f64::INFINITY, 1.0), Duration(u64::MAX));
+}

@@ -37,6 +37,19 @@ impl Coefficients {
     fn is_finite(&self) -> bool {
         self.a_ms.is_finite() && self.b_ms.is_finite() && self.c_ms.is_finite()
     }
+
+    /// The same triple in seconds.
+    fn in_seconds(self) -> TripleS {
+        TripleS { a_s: self.a_ms / 1000.0, b_s: self.b_ms / 1000.0, c_s: self.c_ms / 1000.0 }
+    }
+}
+
+/// A triple in seconds (held so, each iteration saves a division).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct TripleS {
+    a_s: f64,
+    b_s: f64,
+    c_s: f64,
 }
 
 /// The decode triple for large batches and where it starts.
@@ -51,9 +64,10 @@ pub struct LargeBatch {
 /// The fitted model; build it with [`Fitted::new`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Fitted {
-    prefill: Coefficients,
-    decode: Coefficients,
-    large: Option<LargeBatch>,
+    prefill: TripleS,
+    decode: TripleS,
+    /// The large-batch decode triple and `large_batch_from`.
+    large: Option<(TripleS, u32)>,
 }
 
 impl Fitted {
@@ -79,13 +93,17 @@ impl Fitted {
                 issues.push(ConfigIssue { key: "step_time.fitted.large_batch_from", message });
             }
         }
-        if issues.is_empty() { Ok(Fitted { prefill, decode, large }) } else { Err(issues) }
+        if !issues.is_empty() {
+            return Err(issues);
+        }
+        let large = large.map(|l| (l.decode.in_seconds(), l.from_seqs));
+        Ok(Fitted { prefill: prefill.in_seconds(), decode: decode.in_seconds(), large })
     }
 
     /// The decode triple for `k` decoding sequences.
-    fn decode_for(&self, k: u32) -> &Coefficients {
+    fn decode_for(&self, k: u32) -> &TripleS {
         match &self.large {
-            Some(l) if k >= l.from_seqs => &l.decode,
+            Some((large, from_seqs)) if k >= *from_seqs => large,
             _ => &self.decode,
         }
     }
@@ -96,18 +114,18 @@ impl StepTime for Fitted {
         let has_prompt = shape.prefill_tokens > 0;
         let has_decode = shape.decode_seqs > 0;
         let decode = self.decode_for(shape.decode_seqs);
-        let mut ms = match (has_prompt, has_decode) {
+        let mut secs = match (has_prompt, has_decode) {
             (false, false) => return 0.0,
-            (true, _) => self.prefill.a_ms,
-            (false, true) => decode.a_ms,
+            (true, _) => self.prefill.a_s,
+            (false, true) => decode.a_s,
         };
         if has_prompt {
-            ms += self.prefill.b_ms * shape.prefill_tokens as f64 + self.prefill.c_ms * shape.prefill_sq as f64;
+            secs += self.prefill.b_s * shape.prefill_tokens as f64 + self.prefill.c_s * shape.prefill_sq as f64;
         }
         if has_decode {
-            ms += decode.b_ms * shape.decode_context as f64 + decode.c_ms * f64::from(shape.decode_seqs);
+            secs += decode.b_s * shape.decode_context as f64 + decode.c_s * f64::from(shape.decode_seqs);
         }
-        (ms / 1000.0).max(0.0)
+        secs.max(0.0)
     }
 }
 
