@@ -29,6 +29,8 @@ mod vllm;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
+mod reference;
+#[cfg(test)]
 mod testkit;
 #[cfg(test)]
 mod tests;

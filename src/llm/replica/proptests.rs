@@ -3,7 +3,8 @@
 //! refused by the documented rule, tokens produced = tokens asked, KV use stays within capacity
 //! (`Replica::audit` after every step), time never goes back, iterations respect their limits,
 //! runs are deterministic, and `drain` returns every held request exactly once. A disaggregated
-//! pair (prefill-only → decode-only) conserves the same way.
+//! pair (prefill-only → decode-only) conserves the same way, and a naive second implementation
+//! (`reference.rs`) gives the same first-token and completion times for every request.
 //!
 //! `PROPTEST_CASES=N` runs more cases than the default 256.
 
@@ -11,8 +12,8 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use super::Replica;
 use super::testkit::{Arrival, Entry, Recorder, fresh, opt13b_rounded, run};
+use super::{Replica, reference};
 use crate::engine::{Duration, SimTime};
 use crate::llm::StepTime;
 use crate::llm::config::{LlmConfig, Role, Scheduler};
@@ -128,6 +129,20 @@ proptest! {
         let mut rec2 = Recorder::default();
         run(&mut again, &fresh(&reqs), &mut rec2, usize::MAX);
         prop_assert_eq!(format!("{rec:?}"), format!("{rec2:?}"));
+    }
+
+    #[test]
+    fn the_replica_agrees_with_a_naive_reimplementation_request_by_request(c in config(), reqs in requests()) {
+        let model = opt13b_rounded();
+        let mut r = Replica::new(c, model.clone(), 1.0);
+        let mut rec = Recorder::default();
+        run(&mut r, &fresh(&reqs), &mut rec, usize::MAX);
+        let (expected, preemptions) = reference::simulate(&c, model.as_ref(), &reqs);
+        for (s, e) in reqs.iter().zip(&expected) {
+            let got = rec.done.iter().find(|d| d.seq.id == s.id).map(|d| (d.seq.first_token_at, d.at));
+            prop_assert_eq!(got, *e, "request {:?}", s);
+        }
+        prop_assert_eq!(r.n_preemptions(), preemptions);
     }
 
     #[test]
