@@ -3,6 +3,17 @@
 //!
 //! An iteration's cost depends only on its [`IterationShape`]; a [`StepTime`] model (fitted from a
 //! profile, or derived from the model and GPU) turns a shape into seconds at speed 1.0.
+//!
+//! The executor of one replica is [`replica::Replica`]: a pure state machine (no events, no
+//! routing) configured by [`config::LlmConfig`], with a paged [`kv::KvCache`], carrying
+//! [`sequence::Sequence`]s and reporting tokens to a [`sink::TokenSink`].
+
+pub mod config;
+pub mod kv;
+pub mod replica;
+pub mod sequence;
+pub mod sink;
+pub mod step_time;
 
 /// What one iteration of an LLM replica processes: everything a step-time model needs.
 ///
