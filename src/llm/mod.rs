@@ -8,6 +8,7 @@
 //! routing) configured by [`config::LlmConfig`], with a paged [`kv::KvCache`], carrying
 //! [`sequence::Sequence`]s and reporting tokens to a [`sink::TokenSink`].
 
+pub mod catalog;
 pub mod config;
 pub mod kv;
 pub mod replica;
@@ -44,5 +45,3 @@ pub trait StepTime: Send + Sync {
     fn seconds(&self, shape: &IterationShape) -> f64;
 }
 
-pub mod catalog;
-pub mod step_time;
