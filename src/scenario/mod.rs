@@ -11,6 +11,7 @@ pub mod locate;
 pub mod model;
 pub mod overrides;
 pub mod raw;
+pub mod serving;
 pub mod spot;
 pub mod sweep;
 pub mod units;
