@@ -364,7 +364,8 @@ pub enum RawRouter {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFleet {
-    /// Pools of identical instances.
+    /// Pools of identical instances (none in a job scenario).
+    #[serde(default)]
     pub pools: Vec<RawPool>,
     /// Instance types added to, or overriding, the built-in catalog.
     #[serde(default, skip_serializing_if = "Option::is_none")]

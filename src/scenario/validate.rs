@@ -173,8 +173,26 @@ fn limits(raw: Option<&super::raw::RawLimits>) -> Result<Limits> {
     Ok(l)
 }
 
+/// Rows the default `output.timeseries_interval` gives at most.
+pub const DEFAULT_TIMESERIES_ROWS: u64 = 10_000;
+
+/// The default row spacing of `timeseries.csv`: 1m, or for a horizon longer than 10,000 minutes
+/// the shortest of 5m, 15m, 30m, 1h, 2h, 6h, 12h and 1d that keeps it within 10,000 rows.
+pub fn default_timeseries_interval(horizon: Duration) -> Duration {
+    const STEPS_S: [u64; 9] = [60, 300, 900, 1_800, 3_600, 7_200, 21_600, 43_200, 86_400];
+    let step_s = STEPS_S
+        .into_iter()
+        .find(|&s| horizon.as_nanos() / Duration::from_secs(s).as_nanos() <= DEFAULT_TIMESERIES_ROWS)
+        .unwrap_or(86_400); // 10 years at 1d: 3,650 rows
+    Duration::from_secs(step_s)
+}
+
 fn timeseries_interval(raw: &RawScenario, horizon: Duration, n_pools: usize) -> Result<Duration> {
-    let interval = raw.output.as_ref().and_then(|o| o.timeseries_interval).map_or(Duration::from_secs(60), |d| d.0);
+    let interval = raw
+        .output
+        .as_ref()
+        .and_then(|o| o.timeseries_interval)
+        .map_or_else(|| default_timeseries_interval(horizon), |d| d.0);
     if interval == Duration::ZERO {
         return invalid("output.timeseries_interval", "must be longer than 0");
     }
