@@ -6,6 +6,7 @@
 mod catalog;
 mod check;
 mod compare;
+mod notes;
 mod report;
 mod run;
 mod sweep;

@@ -7,7 +7,7 @@ use fleetsim::engine::SimTime;
 use fleetsim::output::{self, manifest};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{Outcome, RunArgs, table};
+use super::{Outcome, RunArgs, notes, table};
 
 pub fn run(args: &RunArgs) -> Result<Outcome> {
     if let Some(out) = &args.out {
@@ -51,6 +51,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         eprintln!("wrote {}", dir.display());
     } else {
         print!("{}", table::render(s, &outcome.summary));
+        print!("{}", notes::price_notes(s, &outcome.summary));
         print!("{}", table::render_asserts(&checks));
         println!("wrote {}", dir.display());
     }

@@ -142,8 +142,13 @@ pub struct PoolSummary {
     pub instances_launched: u64,
     /// Interruption notices received.
     pub interruptions: u64,
-    /// USD per instance-hour.
+    /// USD per instance-hour it was billed at: for a spot pool its spot price (the time-weighted
+    /// mean paid when a price trace sets it; its on-demand stand-ins are billed at on-demand).
     pub price_per_hour: f64,
+    /// What `price_per_hour` is: `on-demand`, `reserved`, `spot` (a constant spot price),
+    /// `spot, mean paid` (over a price trace) or `spot, trace mean` (nothing was billed at spot:
+    /// the traces' mean over the horizon).
+    pub price_basis: String,
     /// Running time, hours.
     pub instance_hours: f64,
     /// Billed time, hours.

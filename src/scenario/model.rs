@@ -151,8 +151,9 @@ pub struct JobSpec {
     pub restore: Duration,
     /// Write a checkpoint inside the notice window when it fits.
     pub emergency: bool,
-    /// Spot price where no trace gives one, USD per instance-hour.
-    pub spot_price: f64,
+    /// Spot price where no trace gives one, USD per instance-hour; `None` when `spot.price` is a
+    /// trace and the catalog has no reference discount (every zone then has a price series).
+    pub spot_price: Option<f64>,
     /// On-demand price, USD per instance-hour.
     pub on_demand_price: f64,
     /// Interruptions per instance-hour (hazard model); the gang's is `gang` times this.
@@ -382,12 +383,20 @@ pub struct PoolSpec {
     pub ondemand_fallback: bool,
     /// Spot: instances are reclaimed while the price is above this, and none launch.
     pub max_price: Option<f64>,
-    /// Spot: price where no trace gives one, USD per instance-hour.
-    pub spot_price: f64,
+    /// Spot: price where no trace gives one, USD per instance-hour; `None` when `spot.price` is a
+    /// trace and the catalog has no reference discount for the type (every zone then has a price
+    /// series: checked when the traces are read).
+    pub spot_price: Option<f64>,
     /// Spot: interruptions per instance-hour (hazard model).
     pub interruptions_per_hour: f64,
     /// Spot: warning before reclaim.
     pub notice: Duration,
+}
+
+/// The spot price where no trace gives one: a broken invariant when there is none, since every
+/// zone then has a price series (checked when the traces are read).
+pub fn untraced_spot_price(spot_price: Option<f64>) -> f64 {
+    spot_price.expect("a zone without a price series needs a constant or reference spot price")
 }
 
 /// An autoscaled pool's bounds.
