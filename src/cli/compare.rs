@@ -55,10 +55,13 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
     }
     let is_job = loaded[0].scenario.job.is_some();
     if let Some(other) = loaded.iter().find(|l| l.scenario.job.is_some() != is_job) {
+        let kind = |job: bool| if job { "a job" } else { "a serving fleet" };
         bail!(
-            "{} and {} are different kinds (a job and a serving fleet): compare designs of one kind",
+            "{} is {} and {} is {}: different kinds; compare designs of one kind",
             loaded[0].path.display(),
-            other.path.display()
+            kind(is_job),
+            other.path.display(),
+            kind(!is_job)
         );
     }
     let mut names: Vec<String> = Vec::new();

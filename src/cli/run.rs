@@ -15,6 +15,14 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     }
     let loaded = super::load(&args.scenario)?;
     let s = &loaded.scenario;
+    if s.sweep.is_some() {
+        eprintln!(
+            "warning: {} has a sweep: section, which `fleetsim run` leaves aside: this runs its base scenario once; \
+             `fleetsim sweep {}` runs the grid",
+            args.scenario.scenario.display(),
+            args.scenario.scenario.display()
+        );
+    }
     let market = fleetsim::trace::market::load(s).context("spot traces")?;
     let started = Instant::now();
     let bar = progress_bar(s.horizon.as_nanos());
