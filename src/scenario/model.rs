@@ -391,6 +391,8 @@ pub struct PoolSpec {
     pub interruptions_per_hour: f64,
     /// Spot: warning before reclaim.
     pub notice: Duration,
+    /// The pool's own batch times (its `service:` over the scenario's), when it gives any.
+    pub service: Option<Service>,
 }
 
 /// The spot price where no trace gives one: a broken invariant when there is none, since every

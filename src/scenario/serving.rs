@@ -13,8 +13,8 @@ use crate::trace::requests::RequestFormat;
 
 type Result<T> = std::result::Result<T, Invalid>;
 
-/// The serving sections of `raw`: workload, service, batcher, router.
-pub fn serving(raw: &RawScenario, base_dir: &Path) -> Result<Serving> {
+/// The serving sections of `raw`: workload, service (with each pool's own), batcher, router.
+pub fn serving(raw: &RawScenario, base_dir: &Path, pools: &mut [PoolSpec]) -> Result<Serving> {
     let Some(workload) = &raw.workload else {
         return invalid("workload", "missing: a serving scenario needs `workload`, `service` and `fleet`");
     };
@@ -25,24 +25,16 @@ pub fn serving(raw: &RawScenario, base_dir: &Path) -> Result<Serving> {
     if matches!(workload.arrivals, RawArrivals::Items(_)) && batcher.max_queue.is_some() {
         return invalid("batcher.max_queue", "a batch-inference queue (items) keeps every item: leave max_queue out");
     }
-    let batch_time = batch_time(&service.batch_time)?;
-    if let BatchTime::Table(points) = &batch_time {
-        let (largest, _) = points[points.len() - 1];
-        if points.len() == 1 && batcher.max_batch_size.get() > largest {
-            return invalid(
-                "service.batch_time.table",
-                format!(
-                    "has one entry (batch size {largest}) but batches reach {}: give a second entry so larger batches can be extrapolated, or the time at the largest batch size",
-                    batcher.max_batch_size
-                ),
-            );
-        }
-    }
+    let service = Service {
+        batch_time: batch_time("service.batch_time", &service.batch_time, batcher.max_batch_size)?,
+        distribution: distribution("service.distribution", service.distribution.as_ref())?,
+    };
+    pool_services(raw, &service, batcher.max_batch_size, pools)?;
     Ok(Serving {
         arrivals: arrivals(&workload.arrivals, base_dir)?,
         sla: sla(workload.sla.as_ref())?,
         cache: cache(workload)?,
-        service: Service { batch_time, distribution: distribution(service.distribution.as_ref())? },
+        service,
         batcher,
         router: match raw.router.unwrap_or(RawRouter::SharedQueue) {
             RawRouter::SharedQueue => Router::SharedQueue,
@@ -50,6 +42,29 @@ pub fn serving(raw: &RawScenario, base_dir: &Path) -> Result<Serving> {
             RawRouter::LeastOutstanding => Router::LeastOutstanding,
         },
     })
+}
+
+/// Each pool's own `service:` keys over the scenario's `service` (batch_time as a whole).
+fn pool_services(raw: &RawScenario, base: &Service, max_batch: NonZeroU32, pools: &mut [PoolSpec]) -> Result<()> {
+    let raw_pools = raw.fleet.as_ref().map_or(&[][..], |f| &f.pools[..]);
+    for (i, (raw_pool, pool)) in raw_pools.iter().zip(pools).enumerate() {
+        let Some(own) = &raw_pool.service else { continue };
+        let k = format!("fleet.pools[{i}].service");
+        if own.batch_time.is_none() && own.distribution.is_none() {
+            return invalid(k, "give batch_time, distribution or both (or leave the pool's service out)");
+        }
+        pool.service = Some(Service {
+            batch_time: match &own.batch_time {
+                Some(bt) => batch_time(&format!("{k}.batch_time"), bt, max_batch)?,
+                None => base.batch_time.clone(),
+            },
+            distribution: match &own.distribution {
+                Some(d) => distribution(&format!("{k}.distribution"), Some(d))?,
+                None => base.distribution,
+            },
+        });
+    }
+    Ok(())
 }
 
 fn positive_rate(key: &str, per_s: f64) -> Result<f64> {
@@ -154,27 +169,36 @@ fn ns(d: Option<DurationValue>) -> f64 {
     d.map_or(0.0, |d| d.0.0 as f64)
 }
 
-fn batch_time(raw: &RawBatchTime) -> Result<BatchTime> {
-    const K: &str = "service.batch_time";
+/// `batch_time` at key `k`; a one-entry table must cover the largest batch.
+fn batch_time(k: &str, raw: &RawBatchTime, max_batch: NonZeroU32) -> Result<BatchTime> {
     let linear = [raw.base, raw.per_item, raw.per_input_token, raw.per_output_token];
     match &raw.table {
         Some(_) if linear.iter().any(Option::is_some) => invalid(
-            K,
+            k,
             "give either `table` or the linear terms (base, per_item, per_input_token, per_output_token), not both",
         ),
         Some(table) => {
             if table.is_empty() {
-                return invalid(format!("{K}.table"), "must have at least one `batch size: time` entry");
+                return invalid(format!("{k}.table"), "must have at least one `batch size: time` entry");
             }
             let mut points = Vec::with_capacity(table.len());
             for (&size, time) in table {
                 if size == 0 {
-                    return invalid(format!("{K}.table.0"), "batch sizes start at 1");
+                    return invalid(format!("{k}.table.0"), "batch sizes start at 1");
                 }
                 if time.0 == Duration::ZERO {
-                    return invalid(format!("{K}.table.{size}"), "batch time must be longer than 0");
+                    return invalid(format!("{k}.table.{size}"), "batch time must be longer than 0");
                 }
                 points.push((size, time.0.0 as f64));
+            }
+            let (largest, _) = points[points.len() - 1];
+            if points.len() == 1 && max_batch.get() > largest {
+                return invalid(
+                    format!("{k}.table"),
+                    format!(
+                        "has one entry (batch size {largest}) but batches reach {max_batch}: give a second entry so larger batches can be extrapolated, or the time at the largest batch size"
+                    ),
+                );
             }
             Ok(BatchTime::Table(points))
         }
@@ -187,7 +211,7 @@ fn batch_time(raw: &RawBatchTime) -> Result<BatchTime> {
             };
             if linear.iter().all(|d| d.is_none_or(|d| d.0 == Duration::ZERO)) {
                 return invalid(
-                    K,
+                    k,
                     "needs a positive `base` or `per_item` (e.g. { base: 8ms, per_item: 1.2ms }) or a `table`",
                 );
             }
@@ -196,16 +220,13 @@ fn batch_time(raw: &RawBatchTime) -> Result<BatchTime> {
     }
 }
 
-fn distribution(raw: Option<&RawDistribution>) -> Result<ServiceDistribution> {
+fn distribution(k: &str, raw: Option<&RawDistribution>) -> Result<ServiceDistribution> {
     Ok(match raw {
         None | Some(RawDistribution::Deterministic) => ServiceDistribution::Deterministic,
         Some(RawDistribution::Exponential) => ServiceDistribution::Exponential,
         Some(RawDistribution::Lognormal(l)) => {
             if !(l.cv.is_finite() && l.cv > 0.0 && l.cv <= 100.0) {
-                return invalid(
-                    "service.distribution.lognormal.cv",
-                    format!("must be a number in (0, 100], found {}", l.cv),
-                );
+                return invalid(format!("{k}.lognormal.cv"), format!("must be a number in (0, 100], found {}", l.cv));
             }
             ServiceDistribution::Lognormal { cv: l.cv }
         }
@@ -233,4 +254,43 @@ fn batcher(raw: Option<&RawBatcher>) -> Result<Batcher> {
         other => other.map(|d| d.0),
     };
     Ok(Batcher { max_batch_size, max_wait, max_queue, max_queue_wait })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::from_yaml;
+    use super::*;
+
+    const BASE: &str = "name: x\nhorizon: 1m\nworkload:\n  arrivals:\n    poisson: { rate: 5/s }\n\
+        service:\n  batch_time: { base: 8ms }\n  distribution: exponential\nbatcher: { max_batch_size: 4 }\n\
+        fleet:\n  pools:\n    - { name: a, instance: g5.xlarge, count: 1 }\n";
+
+    fn with_pool_service(service: &str) -> String {
+        BASE.replace("count: 1 }", &format!("count: 1, service: {service} }}"))
+    }
+
+    #[test]
+    fn a_pool_service_overrides_key_by_key() {
+        let s = from_yaml(&with_pool_service("{ distribution: deterministic }")).unwrap();
+        let own = s.fleet.pools[0].service.as_ref().expect("the pool's own service");
+        assert_eq!(own.distribution, ServiceDistribution::Deterministic);
+        assert_eq!(own.batch_time, s.serving.as_ref().unwrap().service.batch_time, "batch_time inherited");
+        let s = from_yaml(&with_pool_service("{ batch_time: { table: { 1: 2ms, 4: 5ms } } }")).unwrap();
+        let own = s.fleet.pools[0].service.as_ref().unwrap();
+        assert_eq!(own.batch_time, BatchTime::Table(vec![(1, 2e6), (4, 5e6)]));
+        assert_eq!(own.distribution, ServiceDistribution::Exponential, "distribution inherited");
+        assert!(from_yaml(BASE).unwrap().fleet.pools[0].service.is_none());
+    }
+
+    #[test]
+    fn a_pool_service_is_checked_under_its_own_key() {
+        for (service, fragment) in [
+            ("{}", "fleet.pools[0].service: give batch_time, distribution or both"),
+            ("{ batch_time: { table: { 2: 3ms } } }", "fleet.pools[0].service.batch_time.table: has one entry"),
+            ("{ distribution: { lognormal: { cv: 0 } } }", "fleet.pools[0].service.distribution.lognormal.cv"),
+        ] {
+            let e = from_yaml(&with_pool_service(service)).expect_err(service).to_string();
+            assert!(e.contains(fragment), "{service}: {e}");
+        }
+    }
 }

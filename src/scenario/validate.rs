@@ -101,6 +101,8 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
     }
     let spot = super::spot::spot(raw.spot.as_ref(), base_dir, any_spot)?;
     let timeseries_interval = timeseries_interval(raw, horizon, fleet.pools.len())?;
+    let mut fleet = fleet;
+    let serving = if job.is_some() { None } else { Some(super::serving::serving(raw, base_dir, &mut fleet.pools)?) };
     let scenario = Scenario {
         name: raw.name.trim().to_string(),
         description: raw.description.clone(),
@@ -110,7 +112,7 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
         start,
         trace_start: raw.start.as_ref().map(|_| start),
         spot,
-        serving: if job.is_some() { None } else { Some(super::serving::serving(raw, base_dir)?) },
+        serving,
         job,
         fleet,
         autoscaler,
@@ -338,6 +340,7 @@ fn pool(key: &str, p: &RawPool, types: &[RawInstanceType], spot: Option<&RawSpot
         spot_price: m.spot_price,
         interruptions_per_hour: m.interruptions_per_hour,
         notice: m.notice,
+        service: None, // set by `pool_services` once the scenario's service is known
     })
 }
 

@@ -140,7 +140,8 @@ struct World<'s, 't> {
     pending: Option<TraceRequest>,
     horizon: SimTime,
     warmup: SimTime,
-    service: ServiceModel,
+    /// Batch times per pool: the pool's own `service`, else the scenario's.
+    services: Vec<ServiceModel>,
     service_rng: Stream,
     cache_rng: Stream,
     queues: Vec<RequestQueue>,
@@ -214,7 +215,12 @@ impl<'s, 't> World<'s, 't> {
             pending: None,
             horizon: SimTime(s.horizon.as_nanos()),
             warmup: SimTime(s.warmup.as_nanos()),
-            service: ServiceModel::new(&sv.service),
+            services: s
+                .fleet
+                .pools
+                .iter()
+                .map(|p| ServiceModel::new(p.service.as_ref().unwrap_or(&sv.service)))
+                .collect(),
             service_rng: rng::stream(s.seed, Source::Service),
             cache_rng: rng::stream(s.seed, Source::Cache),
             queues: (0..n_queues).map(|_| RequestQueue::default()).collect(),
@@ -454,7 +460,8 @@ impl<'s, 't> World<'s, 't> {
             shape.tokens_in += u64::from(req.tokens_in);
             shape.max_tokens_out = shape.max_tokens_out.max(req.tokens_out);
         }
-        let took = self.service.draw(shape, replica.speed, &mut self.service_rng).min(MAX_BATCH_TIME);
+        let service = &self.services[replica.pool_idx];
+        let took = service.draw(shape, replica.speed, &mut self.service_rng).min(MAX_BATCH_TIME);
         replica.busy = true;
         replica.busy_ns = replica.busy_ns.saturating_add(took.as_nanos());
         self.n_busy += 1;
