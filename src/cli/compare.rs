@@ -83,10 +83,8 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
     let mut cells = Vec::new();
     let mut trace_paths = Vec::new();
     for (l, name) in loaded.iter().zip(&names) {
-        if let Some((path, format, speedup)) = l.scenario.request_trace() {
-            fleetsim::trace::requests::RequestTrace::open(path, format, speedup)
-                .with_context(|| format!("design {name}"))?;
-        }
+        fleetsim::run::open_trace(&l.scenario).with_context(|| format!("design {name}"))?;
+        fleetsim::trace::lengths::load(&l.scenario).with_context(|| format!("design {name}"))?;
         let market =
             fleetsim::trace::market::load(&l.scenario).with_context(|| format!("design {name}: spot traces"))?;
         for p in manifest::trace_paths(&l.scenario) {

@@ -14,6 +14,7 @@ pub mod raw;
 pub mod serving;
 pub mod spot;
 pub mod sweep;
+pub mod tokens;
 pub mod units;
 pub mod validate;
 

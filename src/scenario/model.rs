@@ -224,6 +224,8 @@ pub struct Serving {
     pub batcher: Batcher,
     /// How requests reach replicas.
     pub router: Router,
+    /// Prompt and output lengths for arrivals that carry none (`workload.tokens`).
+    pub tokens: super::tokens::TokensSpec,
 }
 
 /// Arrival processes.
@@ -254,7 +256,7 @@ pub enum Arrivals {
     Items {
         /// Number of items.
         count: u64,
-        /// Input tokens per item.
+        /// Input tokens per item (0: not given, lengths from `workload.tokens` if any).
         size: u32,
     },
     /// Replay of a trace file.

@@ -190,6 +190,9 @@ pub struct RawWorkload {
     /// Latency of a cache hit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_latency: Option<DurationValue>,
+    /// Prompt and output lengths for arrivals that carry none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<super::tokens::RawTokens>,
 }
 
 /// `workload.arrivals:` — exactly one of these keys.

@@ -1,5 +1,6 @@
-//! Validation of a serving scenario's own sections: `workload` (arrivals, SLA, cache), `service`,
-//! `batcher` and `router`.
+//! Validation of a serving scenario's own sections: `workload` (arrivals, SLA, cache, tokens),
+//! `service` and each pool's own `service:`, `batcher` and `router`, and the agreement between
+//! token terms and the lengths that feed them.
 
 use std::num::NonZeroU32;
 use std::path::Path;
@@ -30,8 +31,11 @@ pub fn serving(raw: &RawScenario, base_dir: &Path, pools: &mut [PoolSpec]) -> Re
         distribution: distribution("service.distribution", service.distribution.as_ref())?,
     };
     pool_services(raw, &service, batcher.max_batch_size, pools)?;
+    let arrivals = arrivals(&workload.arrivals, base_dir)?;
+    let tokens = super::tokens::tokens(workload.tokens.as_ref(), base_dir)?;
+    token_terms(raw, &arrivals, &tokens)?;
     Ok(Serving {
-        arrivals: arrivals(&workload.arrivals, base_dir)?,
+        arrivals,
         sla: sla(workload.sla.as_ref())?,
         cache: cache(workload)?,
         service,
@@ -41,6 +45,7 @@ pub fn serving(raw: &RawScenario, base_dir: &Path, pools: &mut [PoolSpec]) -> Re
             RawRouter::RoundRobin => Router::RoundRobin,
             RawRouter::LeastOutstanding => Router::LeastOutstanding,
         },
+        tokens,
     })
 }
 
@@ -63,6 +68,72 @@ fn pool_services(raw: &RawScenario, base: &Service, max_batch: NonZeroU32, pools
                 None => base.distribution,
             },
         });
+    }
+    Ok(())
+}
+
+/// Token terms and lengths agree: a non-zero `per_input_token` / `per_output_token` (in
+/// `service` or a pool's own) has lengths to multiply — carried by the arrivals or drawn from
+/// `workload.tokens` — and each side of `workload.tokens` has a term that uses it. A trace's
+/// columns are checked when it is opened.
+fn token_terms(raw: &RawScenario, arrivals: &Arrivals, tokens: &super::tokens::TokensSpec) -> Result<()> {
+    use super::tokens::{Carried, check_term};
+    let (prompt, output, kind) = match arrivals {
+        Arrivals::Poisson { .. } => (Carried::No, Carried::No, "poisson"),
+        Arrivals::Constant { .. } => (Carried::No, Carried::No, "constant"),
+        Arrivals::Diurnal { .. } => (Carried::No, Carried::No, "diurnal"),
+        Arrivals::Items { size, .. } => (if *size > 0 { Carried::Yes } else { Carried::No }, Carried::No, "items"),
+        Arrivals::Trace { .. } => (Carried::IfTraceColumn, Carried::IfTraceColumn, "trace"),
+    };
+    if prompt == Carried::Yes && tokens.prompt.is_some() {
+        return invalid(
+            "workload.tokens.prompt",
+            "the items carry their prompt length (workload.arrivals.items.size): give one or the other",
+        );
+    }
+    let mut terms: Vec<(String, &RawBatchTime)> = Vec::new();
+    if let Some(service) = &raw.service {
+        terms.push(("service.batch_time".into(), &service.batch_time));
+    }
+    for (i, p) in raw.fleet.iter().flat_map(|f| f.pools.iter()).enumerate() {
+        if let Some(bt) = p.service.as_ref().and_then(|sv| sv.batch_time.as_ref()) {
+            terms.push((format!("fleet.pools[{i}].service.batch_time"), bt));
+        }
+    }
+    let needs = |d: Option<DurationValue>| d.is_some_and(|d| d.0 > Duration::ZERO);
+    for (key, bt) in &terms {
+        check_term(
+            &format!("{key}.per_input_token"),
+            "prompt",
+            needs(bt.per_input_token),
+            prompt,
+            tokens.prompt.is_some(),
+            kind,
+        )?;
+        check_term(
+            &format!("{key}.per_output_token"),
+            "output",
+            needs(bt.per_output_token),
+            output,
+            tokens.output.is_some(),
+            kind,
+        )?;
+    }
+    for (side, given, term) in [
+        ("prompt", tokens.prompt.is_some(), "per_input_token"),
+        ("output", tokens.output.is_some(), "per_output_token"),
+    ] {
+        let used = terms
+            .iter()
+            .any(|(_, bt)| if side == "prompt" { bt.per_input_token.is_some() } else { bt.per_output_token.is_some() });
+        if given && !used {
+            return invalid(
+                format!("workload.tokens.{side}"),
+                format!(
+                    "no batch time has a {term} term, so these lengths would not be used: add the term to service.batch_time or leave workload.tokens.{side} out"
+                ),
+            );
+        }
     }
     Ok(())
 }
@@ -110,6 +181,12 @@ fn arrivals(raw: &RawArrivals, base_dir: &Path) -> Result<Arrivals> {
                 return invalid(
                     format!("{K}.items.count"),
                     format!("must be between 1 and 20000000, found {}", i.count),
+                );
+            }
+            if i.size == Some(0) {
+                return invalid(
+                    format!("{K}.items.size"),
+                    "must be at least 1 input token (or left out: items without a size)",
                 );
             }
             Arrivals::Items { count: i.count, size: i.size.unwrap_or(0) }

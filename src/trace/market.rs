@@ -116,7 +116,8 @@ fn merge(
     into.extend(from.into_iter().map(|(zone, series)| ((zone, instance.clone()), series)));
 }
 
-/// Every trace file a scenario reads (for the manifest).
+/// Every trace file a scenario reads besides its request trace (for the manifest): spot traces,
+/// then the traces its token lengths resample.
 pub fn trace_paths(s: &Scenario) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     if let Some(spot_spec) = &s.spot {
@@ -124,6 +125,13 @@ pub fn trace_paths(s: &Scenario) -> Vec<std::path::PathBuf> {
             out.extend(traces.iter().map(|t| t.path.clone()));
         }
         out.extend(spot_spec.price_traces.iter().map(|t| t.path.clone()));
+    }
+    if let Some(sv) = &s.serving {
+        for src in sv.tokens.empirical_sources() {
+            if !out.contains(&src.path) {
+                out.push(src.path.clone());
+            }
+        }
     }
     out
 }

@@ -393,7 +393,8 @@ fn batch_inference_requeues_interrupted_items() {
 
 fn run_serving_with_market(s: &Scenario) -> Outcome {
     let market = fleetsim::trace::market::load(s).unwrap();
-    fleetsim::serving::simulate_with(s, fleetsim::serving::Inputs { requests: None, market }, &mut |_| {}).unwrap()
+    fleetsim::serving::simulate_with(s, fleetsim::serving::Inputs { market, ..Default::default() }, &mut |_| {})
+        .unwrap()
 }
 
 /// An emergency checkpoint that saves the last of the work ends the job: 60 min of work in

@@ -15,4 +15,5 @@ mod queueing;
 mod report;
 mod spot;
 mod sweep;
+mod tokens;
 mod traces;

@@ -345,6 +345,21 @@ impl RequestTrace {
         Ok(trace)
     }
 
+    /// Whether the file has a column of input (prompt) tokens.
+    pub fn has_tokens_in(&self) -> bool {
+        self.cols.tokens_in.is_some()
+    }
+
+    /// Whether the file has a column of output tokens.
+    pub fn has_tokens_out(&self) -> bool {
+        self.cols.tokens_out.is_some()
+    }
+
+    /// The path it reads.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The next request, `Ok(None)` at the end of the trace.
     #[inline]
     pub fn next_request(&mut self) -> Result<Option<TraceRequest>, TraceError> {
