@@ -1,4 +1,5 @@
-//! Notes printed under a run's results table: what the `$/hour` of each spot pool is.
+//! Notes printed under a run's results table: what the `$/hour` of each spot pool is, and the
+//! "Assumptions" block — the defaults the run relies on (summary.json `assumptions`).
 
 use std::fmt::Write;
 
@@ -20,6 +21,26 @@ pub fn price_notes(s: &Scenario, m: &Summary) -> String {
             String::new()
         };
         let _ = writeln!(o, "  $/hour of spot pool {}: {what}{stand_ins}", p.name);
+    }
+    o
+}
+
+/// The "Assumptions" block: each default with the key that sets it, its source, date and caveat.
+pub fn assumptions(m: &Summary) -> String {
+    if m.assumptions.is_empty() {
+        return String::new();
+    }
+    let mut o = String::from("Assumptions (defaults this run relies on; set the key to give your own):\n");
+    for a in &m.assumptions {
+        let _ = writeln!(o, "  - {}: {}  [{}]", a.what, a.value, a.key);
+        let mut from = a.source.clone();
+        if !a.date.is_empty() {
+            let _ = write!(from, " ({})", a.date);
+        }
+        if !a.caveat.is_empty() {
+            let _ = write!(from, "; {}", a.caveat);
+        }
+        let _ = writeln!(o, "    {from}");
     }
     o
 }

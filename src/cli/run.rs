@@ -61,6 +61,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         print!("{}", table::render(s, &outcome.summary));
         print!("{}", notes::price_notes(s, &outcome.summary));
         print!("{}", table::render_asserts(&checks));
+        print!("{}", notes::assumptions(&outcome.summary));
         println!("wrote {}", dir.display());
     }
     if !args.no_report {

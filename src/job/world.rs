@@ -648,6 +648,7 @@ impl<'s> JobWorld<'s> {
             pools: Vec::new(),
             job: Some(job),
             engine: Engine { events: self.events.n_events(), wall_s: 0.0, seed: self.s.seed, end_s: end.as_secs_f64() },
+            assumptions: self.s.assumptions.clone(),
         };
         let mut warnings = Vec::new();
         if !completed {

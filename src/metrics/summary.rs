@@ -28,6 +28,26 @@ pub struct Summary {
     pub job: Option<JobSummary>,
     /// Engine counters.
     pub engine: Engine,
+    /// Defaults the run relies on — catalog figures and fleetsim's own — with their sources.
+    pub assumptions: Vec<Assumption>,
+}
+
+/// A default a run relies on (`assumptions[]`): what it is, the scenario key that would set it,
+/// the value used, where the figure comes from, its date and the catalog's caveat.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Assumption {
+    /// What the figure is about, e.g. `interruption rate of pool burst (p3.2xlarge, V100)`.
+    pub what: String,
+    /// The dotted scenario key that would set it instead.
+    pub key: String,
+    /// The value used, with its unit (`0.8%/h`, `90s`, `$1.10/h`).
+    pub value: String,
+    /// A URL, or `fleetsim default`.
+    pub source: String,
+    /// YYYY-MM-DD of the figure, or empty.
+    pub date: String,
+    /// How far to trust it, or empty.
+    pub caveat: String,
 }
 
 /// `requests.*`

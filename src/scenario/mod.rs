@@ -4,6 +4,7 @@
 //! position of any error), then [`validate`] checks values and cross-references and builds the
 //! [`model`] the engine runs. Every error is a [`ScenarioError`] naming file, line, column and key.
 
+pub mod assumptions;
 pub mod autoscaler;
 pub mod error;
 pub mod job;

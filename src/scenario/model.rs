@@ -44,6 +44,8 @@ pub struct Scenario {
     pub limits: Limits,
     /// The grid `fleetsim sweep` runs, when the file gives one.
     pub sweep: Option<SweepSpec>,
+    /// Defaults the run relies on (catalog figures, fleetsim defaults), for `summary.json`.
+    pub assumptions: Vec<crate::metrics::summary::Assumption>,
 }
 
 /// `sweep:` validated: axes in file order, replications, and what "best" means.

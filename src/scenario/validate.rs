@@ -103,7 +103,7 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
     let timeseries_interval = timeseries_interval(raw, horizon, fleet.pools.len())?;
     let mut fleet = fleet;
     let serving = if job.is_some() { None } else { Some(super::serving::serving(raw, base_dir, &mut fleet.pools)?) };
-    let scenario = Scenario {
+    let mut scenario = Scenario {
         name: raw.name.trim().to_string(),
         description: raw.description.clone(),
         seed: raw.seed.unwrap_or(DEFAULT_SEED),
@@ -121,8 +121,10 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
         asserts: asserts(raw.assert.as_deref().unwrap_or_default())?,
         limits: limits(raw.limits.as_ref())?,
         sweep: super::sweep::sweep(raw.sweep.as_ref())?,
+        assumptions: Vec::new(),
     };
     event_budget(&scenario)?;
+    scenario.assumptions = super::assumptions::assumptions(raw, &scenario);
     Ok(scenario)
 }
 

@@ -1,5 +1,6 @@
 //! fleetsim's integration tests: one binary, one module per concern.
 
+mod assumptions;
 mod autoscale;
 mod batching;
 mod billing;

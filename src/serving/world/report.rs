@@ -303,6 +303,7 @@ impl World<'_, '_> {
             pools,
             job: None,
             engine: Engine { events: self.events.n_events(), wall_s: 0.0, seed: self.s.seed, end_s },
+            assumptions: self.s.assumptions.clone(),
         }
     }
 
