@@ -4,8 +4,9 @@
 //! speed 1.0, billing rule, a time-series interval that follows the horizon).
 //!
 //! An entry appears only when the scenario leaves the key out *and* the run depends on it: a boot
-//! time only where instances launch after time 0, a speed only where the scenario's batch times
-//! (or the job's work) are scaled by it, an on-demand price only where something is billed at it.
+//! time only where serving instances launch after time 0, a speed only where the scenario's batch
+//! times (or the job's work) are scaled by it, an on-demand price only where something is billed
+//! at it.
 
 use super::model::*;
 use super::raw::{RawInstanceType, RawInterruptions, RawScenario};
@@ -20,15 +21,42 @@ const FLEETSIM_DEFAULT: &str = "fleetsim default";
 /// or job, then per instance type, then scenario-wide.
 pub fn assumptions(raw: &RawScenario, s: &Scenario) -> Vec<Assumption> {
     let types = raw.fleet.as_ref().and_then(|f| f.instance_types.as_deref()).unwrap_or_default();
-    let mut out = Vec::new();
     let spot = raw.spot.as_ref();
+    let price_defaulted = spot.and_then(|sp| sp.price.as_ref()).is_none();
+    let users = users(raw, s, price_defaulted);
+    let mut out = Vec::new();
     let rate_defaulted = match spot.and_then(|sp| sp.interruptions.as_ref()) {
         None => true,
         Some(RawInterruptions::Hazard(h)) => h.per_hour.is_none(),
         Some(RawInterruptions::Trace(_)) => false,
     };
-    let price_defaulted = spot.and_then(|sp| sp.price.as_ref()).is_none();
-    let mut users: Vec<User<'_>> = Vec::new();
+    for u in users.iter().filter(|u| u.spot) {
+        spot_entries(u, rate_defaulted, price_defaulted, &mut out);
+    }
+    let any_spot = users.iter().any(|u| u.spot);
+    if any_spot
+        && spot.and_then(|sp| sp.interruptions.as_ref()).is_none()
+        && let Some(r) = market_refs::weekend_factor()
+    {
+        let value = format!(
+            "{} (interruptions {}% fewer on Saturdays and Sundays, UTC)",
+            trim(r.value),
+            trim((1.0 - r.value) * 100.0)
+        );
+        let what = "weekend factor of spot interruptions".to_string();
+        out.push(from_ref(what, "spot.interruptions.hazard.weekend_factor", value, r));
+    }
+    if any_spot && spot.and_then(|sp| sp.notice).is_none() {
+        notices(&users, &mut out);
+    }
+    per_type(&users, types, &mut out);
+    scenario_wide(raw, s, users.iter().any(|u| u.launches_later), &mut out);
+    out
+}
+
+/// The pools (file order), then the job, with what each depends on.
+fn users<'s>(raw: &RawScenario, s: &'s Scenario, price_defaulted: bool) -> Vec<User<'s>> {
+    let mut users = Vec::new();
     for p in &s.fleet.pools {
         let spot = p.market == Market::Spot;
         users.push(User {
@@ -36,6 +64,7 @@ pub fn assumptions(raw: &RawScenario, s: &Scenario) -> Vec<Assumption> {
             inst: &p.instance,
             spot,
             launches_later: spot || p.scaling.is_some(),
+            boots: spot || p.scaling.is_some(),
             on_demand: p.market == Market::OnDemand && raw_price_missing(raw, &p.name)
                 || spot && (p.ondemand_fallback || price_defaulted),
             speed_matters: p.service.is_none(),
@@ -48,56 +77,38 @@ pub fn assumptions(raw: &RawScenario, s: &Scenario) -> Vec<Assumption> {
             inst: &job.instance,
             spot,
             launches_later: spot,
+            boots: false, // a job's launches cost restart_overhead, not the type's boot
             on_demand: job.policy != JobPolicy::SpotOnly || (spot && price_defaulted),
             speed_matters: true,
         });
     }
-    for User { who, inst, .. } in users.iter().filter(|u| u.spot) {
-        if rate_defaulted && let Some(r) = market_refs::interruption_rate_per_hour(&inst.gpu) {
-            out.push(from_ref(
-                format!("interruption rate of {who} ({}, {})", inst.name, inst.gpu),
-                "spot.interruptions.hazard.per_hour",
-                format!("{}%/h per instance", trim(r.value * 100.0)),
-                r,
-            ));
-        }
-        if price_defaulted && let Some(d) = market_refs::spot_discount(&inst.provider, &inst.gpu) {
-            out.push(from_ref(
-                format!("spot price of {who} ({})", inst.name),
-                "spot.price",
-                format!(
-                    "${:.4}/h ({}% below on-demand ${}/h)",
-                    inst.on_demand_price * (1.0 - d.value),
-                    trim(d.value * 100.0),
-                    trim(inst.on_demand_price)
-                ),
-                d,
-            ));
-        }
-    }
-    let any_spot = users.iter().any(|u| u.spot);
-    if any_spot
-        && spot.and_then(|sp| sp.interruptions.as_ref()).is_none()
-        && let Some(r) = market_refs::weekend_factor()
-    {
-        let value = format!(
-            "{} (interruptions {}% fewer on Saturdays and Sundays, UTC)",
-            trim(r.value),
-            trim((1.0 - r.value) * 100.0)
-        );
+    users
+}
+
+/// A spot user's interruption rate and spot price, when they come from the catalog.
+fn spot_entries(u: &User<'_>, rate_defaulted: bool, price_defaulted: bool, out: &mut Vec<Assumption>) {
+    let (who, inst) = (&u.who, u.inst);
+    if rate_defaulted && let Some(r) = market_refs::interruption_rate_per_hour(&inst.gpu) {
         out.push(from_ref(
-            "weekend factor of spot interruptions".into(),
-            "spot.interruptions.hazard.weekend_factor",
-            value,
+            format!("interruption rate of {who} ({}, {})", inst.name, inst.gpu),
+            "spot.interruptions.hazard.per_hour",
+            format!("{}%/h per instance", trim(r.value * 100.0)),
             r,
         ));
     }
-    if any_spot && spot.and_then(|sp| sp.notice).is_none() {
-        notices(&users, &mut out);
+    if price_defaulted && let Some(d) = market_refs::spot_discount(&inst.provider, &inst.gpu) {
+        out.push(from_ref(
+            format!("spot price of {who} ({})", inst.name),
+            "spot.price",
+            format!(
+                "${:.4}/h ({}% below on-demand ${}/h)",
+                inst.on_demand_price * (1.0 - d.value),
+                trim(d.value * 100.0),
+                trim(inst.on_demand_price)
+            ),
+            d,
+        ));
     }
-    per_type(&users, types, &mut out);
-    scenario_wide(raw, s, users.iter().any(|u| u.launches_later), &mut out);
-    out
 }
 
 /// Whether on-demand pool `name` leaves its `price` to the instance type's.
@@ -114,6 +125,8 @@ struct User<'a> {
     spot: bool,
     /// Launches instances after time 0 (spot replacements, autoscaling): boot and billing matter.
     launches_later: bool,
+    /// Waits for the type's `boot` before serving after such a launch.
+    boots: bool,
     /// Bills something at the instance type's on-demand price (or derives the spot price from it).
     on_demand: bool,
     /// Its time is the scenario's batch time or work divided by the type's speed.
@@ -150,10 +163,10 @@ fn notices(users: &[User<'_>], out: &mut Vec<Assumption>) {
 fn per_type(users: &[User<'_>], types: &[RawInstanceType], out: &mut Vec<Assumption>) {
     let custom = |name: &str| types.iter().rev().find(|t| t.name == name);
     let mut seen: Vec<(&str, &str)> = Vec::new();
-    for User { who, inst, launches_later, on_demand, speed_matters, .. } in users {
+    for User { who, inst, boots, on_demand, speed_matters, .. } in users {
         let c = custom(&inst.name);
         let name = inst.name.as_str();
-        if *launches_later && c.and_then(|c| c.boot).is_none() && !seen.contains(&("boot", name)) {
+        if *boots && c.and_then(|c| c.boot).is_none() && !seen.contains(&("boot", name)) {
             seen.push(("boot", name));
             out.push(own(
                 format!("boot time of {name} (launch to serving)"),

@@ -78,6 +78,9 @@ fn job_scenarios_list_theirs() {
     assert!(
         find(&m.assumptions, "fleet.instance_types[].speed").what.contains("job.work is compute time at speed 1.0")
     );
+    // A job's relaunches pay restart_overhead, not the type's boot time: no boot assumption.
+    assert!(!m.assumptions.iter().any(|a| a.key == "fleet.instance_types[].boot"), "{:#?}", m.assumptions);
+    assert_eq!(find(&m.assumptions, "billing").value, "per 1s with a 1m minimum per instance");
 }
 
 /// Speed 1.0 is listed only where something is divided by it unstated: not for a type whose
