@@ -83,11 +83,16 @@ impl Sampler {
             Sampler::Uniform { low, high } => rng.random_range(*low..=*high),
             Sampler::Lognormal(d) => d.sample(rng).round().clamp(1.0, f64::from(MAX_TOKENS)) as u32,
             Sampler::Rows(rows, column) => {
-                let (p, o) = rows[rng.random_range(0..rows.len())];
+                let (p, o) = rows[row_index(rng, rows.len())];
                 if *column == 0 { p } else { o }
             }
         }
     }
+}
+
+/// A row drawn uniformly, through u64 so that every platform draws the same row.
+fn row_index(rng: &mut Stream, n_rows: usize) -> usize {
+    rng.random_range(0..n_rows as u64) as usize
 }
 
 /// Draws the lengths requests lack.
@@ -129,7 +134,7 @@ impl TokenLengths {
     #[inline]
     pub fn fill(&mut self, req: &mut TraceRequest) {
         if let Some(rows) = &self.joint {
-            let (p, o) = rows[self.prompt_rng.random_range(0..rows.len())];
+            let (p, o) = rows[row_index(&mut self.prompt_rng, rows.len())];
             req.tokens_in = p;
             req.tokens_out = o;
             return;
