@@ -1,5 +1,6 @@
-//! One run of a scenario, whatever its kind: opens its request trace (if it replays one) and calls
-//! the serving or the job simulator. `fleetsim run` and every run of a sweep go through here.
+//! One run of any scenario kind: opens its request trace (if it replays one) and reads the traces
+//! its lengths resample, then calls the serving or the job simulator. `fleetsim run` and every run
+//! of a sweep go through here.
 
 use crate::engine::SimTime;
 use crate::fleet::market::MarketData;
@@ -13,10 +14,18 @@ pub fn simulate(s: &Scenario, market: &MarketData, progress: &mut dyn FnMut(SimT
     if s.job.is_some() {
         return crate::job::simulate(s, market);
     }
-    let mut trace = match s.request_trace() {
-        Some((path, format, speedup)) => Some(RequestTrace::open(path, format, speedup)?),
-        None => None,
-    };
-    let inputs = Inputs { requests: trace.as_mut().map(|t| t as &mut dyn RequestSource), market: market.clone() };
+    let mut trace = open_trace(s)?;
+    let lengths = crate::trace::lengths::load(s)?;
+    let inputs =
+        Inputs { requests: trace.as_mut().map(|t| t as &mut dyn RequestSource), market: market.clone(), lengths };
     serving::simulate_with(s, inputs, progress)
+}
+
+/// Opens the request trace `s` replays, if any, and checks it has the token columns its batch
+/// times need (or `workload.tokens` gives those lengths).
+pub fn open_trace(s: &Scenario) -> Result<Option<RequestTrace>, SimError> {
+    let Some((path, format, speedup)) = s.request_trace() else { return Ok(None) };
+    let trace = RequestTrace::open(path, format, speedup)?;
+    crate::trace::lengths::check_columns(s, &trace)?;
+    Ok(Some(trace))
 }

@@ -215,7 +215,8 @@ fn expected_cost(s: &Scenario, market: &MarketData, b: &InstanceBill) -> (u64, f
     let each = match (b.market, &b.zone) {
         (Market::Spot, Some(zone)) => match market.price_of(zone, &instance.name) {
             Some(series) => series.integrate(b.launched, SimTime(b.launched.0 + billed_ns)) / 3_600.0,
-            None => spot_price * hours,
+            // No price anywhere is itself broken: NaN fails the comparison.
+            None => spot_price.unwrap_or(f64::NAN) * hours,
         },
         _ if b.stand_in => od_price * hours,
         _ => fixed_price * hours,

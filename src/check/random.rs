@@ -133,6 +133,10 @@ fn serving(g: &mut Gen, case: u64, kind: Kind, dir: &Path) -> std::io::Result<St
             }
         };
     }
+    // Where `tokens:` goes if the batch time drawn below has token terms and the arrivals carry
+    // no lengths (trace rows carry both; sized items their prompt).
+    let tokens_at = y.len();
+    let carried = if y.contains("    trace:") { (true, true) } else { (y.contains(", size:"), false) };
     if g.chance(0.6) {
         writeln!(y, "  sla: {{ latency: {}, quantile: {:.3} }}", g.ms(5, 3000), g.real(0.5, 0.999)).ok();
     }
@@ -152,14 +156,19 @@ fn serving(g: &mut Gen, case: u64, kind: Kind, dir: &Path) -> std::io::Result<St
             g.ms(30, 80)
         )
         .ok(),
-        _ => writeln!(
-            y,
-            "  batch_time: {{ base: {}, per_input_token: {}us, per_output_token: {}us }}",
-            g.ms(1, 20),
-            g.int(0, 50),
-            g.int(0, 500)
-        )
-        .ok(),
+        _ => {
+            writeln!(
+                y,
+                "  batch_time: {{ base: {}, per_input_token: {}us, per_output_token: {}us }}",
+                g.ms(1, 20),
+                g.int(0, 50),
+                g.int(0, 500)
+            )
+            .ok();
+            let tokens = tokens(g, carried);
+            y.insert_str(tokens_at, &tokens);
+            Some(())
+        }
     };
     let dist = match g.int(0, 2) {
         0 => "deterministic".to_string(),
@@ -383,6 +392,26 @@ fn step_series(g: &mut Gen, out: &mut String, zone: &str, horizon_s: u64, mut va
 }
 
 /// A request trace at about `rate` for `horizon_s`: sorted times (some equal), token counts.
+/// A `workload.tokens` block giving the lengths the arrivals do not carry (empty if they carry both).
+fn tokens(g: &mut Gen, (prompt_carried, output_carried): (bool, bool)) -> String {
+    let mut out = String::new();
+    for (side, carried) in [("prompt", prompt_carried), ("output", output_carried)] {
+        if carried {
+            continue;
+        }
+        let length = match g.int(0, 2) {
+            0 => format!("{{ fixed: {} }}", g.int(1, 2000)),
+            1 => {
+                let low = g.int(1, 1000);
+                format!("{{ uniform: [{low}, {}] }}", low + g.int(0, 2000))
+            }
+            _ => format!("{{ lognormal: {{ mean: {}, cv: {:.2} }} }}", g.int(1, 2000), g.real(0.1, 3.0)),
+        };
+        writeln!(out, "    {side}: {length}").ok();
+    }
+    if out.is_empty() { out } else { format!("  tokens:\n{out}") }
+}
+
 fn request_trace(g: &mut Gen, path: &Path, rate: f64, horizon_s: u64) -> std::io::Result<()> {
     let mut text = String::from("time,tokens_in,tokens_out\n");
     let n = ((rate * horizon_s as f64) as u64).clamp(1, 200_000);

@@ -55,10 +55,13 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
     }
     let is_job = loaded[0].scenario.job.is_some();
     if let Some(other) = loaded.iter().find(|l| l.scenario.job.is_some() != is_job) {
+        let kind = |job: bool| if job { "a job" } else { "a serving fleet" };
         bail!(
-            "{} and {} are different kinds (a job and a serving fleet): compare designs of one kind",
+            "{} is {} and {} is {}: different kinds; compare designs of one kind",
             loaded[0].path.display(),
-            other.path.display()
+            kind(is_job),
+            other.path.display(),
+            kind(!is_job)
         );
     }
     let mut names: Vec<String> = Vec::new();
@@ -80,10 +83,8 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
     let mut cells = Vec::new();
     let mut trace_paths = Vec::new();
     for (l, name) in loaded.iter().zip(&names) {
-        if let Some((path, format, speedup)) = l.scenario.request_trace() {
-            fleetsim::trace::requests::RequestTrace::open(path, format, speedup)
-                .with_context(|| format!("design {name}"))?;
-        }
+        fleetsim::run::open_trace(&l.scenario).with_context(|| format!("design {name}"))?;
+        fleetsim::trace::lengths::load(&l.scenario).with_context(|| format!("design {name}"))?;
         let market =
             fleetsim::trace::market::load(&l.scenario).with_context(|| format!("design {name}: spot traces"))?;
         for p in manifest::trace_paths(&l.scenario) {

@@ -7,6 +7,7 @@ mod calibrate;
 mod catalog;
 mod check;
 mod compare;
+mod notes;
 mod report;
 mod run;
 mod sweep;

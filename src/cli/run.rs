@@ -7,7 +7,7 @@ use fleetsim::engine::SimTime;
 use fleetsim::output::{self, manifest};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{Outcome, RunArgs, table};
+use super::{Outcome, RunArgs, notes, table};
 
 pub fn run(args: &RunArgs) -> Result<Outcome> {
     if let Some(out) = &args.out {
@@ -15,6 +15,14 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     }
     let loaded = super::load(&args.scenario)?;
     let s = &loaded.scenario;
+    if s.sweep.is_some() {
+        eprintln!(
+            "warning: {} has a sweep: section, which `fleetsim run` leaves aside: this runs its base scenario once; \
+             `fleetsim sweep {}` runs the grid",
+            args.scenario.scenario.display(),
+            args.scenario.scenario.display()
+        );
+    }
     let market = fleetsim::trace::market::load(s).context("spot traces")?;
     let started = Instant::now();
     let bar = progress_bar(s.horizon.as_nanos());
@@ -51,7 +59,9 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         eprintln!("wrote {}", dir.display());
     } else {
         print!("{}", table::render(s, &outcome.summary));
+        print!("{}", notes::price_notes(s, &outcome.summary));
         print!("{}", table::render_asserts(&checks));
+        print!("{}", notes::assumptions(&outcome.summary));
         println!("wrote {}", dir.display());
     }
     if !args.no_report {

@@ -14,6 +14,10 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
     if let Some((path, format, speedup)) = s.request_trace() {
         let (n, last) = requests::scan(path, format, speedup).context("request trace")?;
         println!("trace {}: {n} requests over {:.1} s", path.display(), last.as_secs_f64());
+        fleetsim::run::open_trace(s).context("request trace")?;
+    }
+    for (src, rows) in &fleetsim::trace::lengths::load(s).context("workload.tokens")?.rows {
+        println!("token lengths {}: {} rows to resample", src.path.display(), rows.len());
     }
     let market = fleetsim::trace::market::load(s).context("spot traces")?;
     let label = |zone: &str, instance: &str| {

@@ -19,6 +19,10 @@ pub enum Source {
     Service,
     /// Response-cache hits.
     Cache,
+    /// Prompt lengths drawn for requests that carry none (`workload.tokens.prompt`).
+    PromptTokens,
+    /// Output lengths drawn for requests that carry none (`workload.tokens.output`).
+    OutputTokens,
 }
 
 impl Source {
@@ -27,6 +31,8 @@ impl Source {
             Source::Arrivals => "arrivals",
             Source::Service => "service",
             Source::Cache => "cache",
+            Source::PromptTokens => "tokens.prompt",
+            Source::OutputTokens => "tokens.output",
         }
     }
 }

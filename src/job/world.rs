@@ -236,7 +236,10 @@ impl<'s> JobWorld<'s> {
     }
 
     fn spot_price(&self, z: usize, t: SimTime) -> f64 {
-        self.zones[z].price.as_ref().map_or(self.job.spot_price, |p| p.value_at(t))
+        self.zones[z]
+            .price
+            .as_ref()
+            .map_or_else(|| crate::scenario::untraced_spot_price(self.job.spot_price), |p| p.value_at(t))
     }
 
     /// The zone a spot gang would launch in now, by the zone policy, if spot is obtainable there.
@@ -546,7 +549,9 @@ impl<'s> JobWorld<'s> {
                 let usd = gang
                     * match &self.zones[z].price {
                         Some(series) => series.integrate(run.launched, until) / 3_600.0,
-                        None => self.job.spot_price * billed.as_secs_f64() / 3_600.0,
+                        None => {
+                            crate::scenario::untraced_spot_price(self.job.spot_price) * billed.as_secs_f64() / 3_600.0
+                        }
                     };
                 self.cost_spot += usd;
                 *self.cost_by_zone.entry(self.zones[z].name.clone()).or_default() += usd;
@@ -643,6 +648,7 @@ impl<'s> JobWorld<'s> {
             pools: Vec::new(),
             job: Some(job),
             engine: Engine { events: self.events.n_events(), wall_s: 0.0, seed: self.s.seed, end_s: end.as_secs_f64() },
+            assumptions: self.s.assumptions.clone(),
         };
         let mut warnings = Vec::new();
         if !completed {

@@ -28,6 +28,26 @@ pub struct Summary {
     pub job: Option<JobSummary>,
     /// Engine counters.
     pub engine: Engine,
+    /// Defaults the run relies on — catalog figures and fleetsim's own — with their sources.
+    pub assumptions: Vec<Assumption>,
+}
+
+/// A default a run relies on (`assumptions[]`): what it is, the scenario key that would set it,
+/// the value used, where the figure comes from, its date and the catalog's caveat.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Assumption {
+    /// What the figure is about, e.g. `interruption rate of pool burst (p3.2xlarge, V100)`.
+    pub what: String,
+    /// The dotted scenario key that would set it instead.
+    pub key: String,
+    /// The value used, with its unit (`0.8%/h`, `90s`, `$1.10/h`).
+    pub value: String,
+    /// A URL, or `fleetsim default`.
+    pub source: String,
+    /// YYYY-MM-DD of the figure, or empty.
+    pub date: String,
+    /// How far to trust it, or empty.
+    pub caveat: String,
 }
 
 /// `requests.*`
@@ -142,8 +162,13 @@ pub struct PoolSummary {
     pub instances_launched: u64,
     /// Interruption notices received.
     pub interruptions: u64,
-    /// USD per instance-hour.
+    /// USD per instance-hour it was billed at: for a spot pool its spot price (the time-weighted
+    /// mean paid when a price trace sets it; its on-demand stand-ins are billed at on-demand).
     pub price_per_hour: f64,
+    /// What `price_per_hour` is: `on-demand`, `reserved`, `spot` (a constant spot price),
+    /// `spot, mean paid` (over a price trace) or `spot, trace mean` (nothing was billed at spot:
+    /// the traces' mean over the horizon).
+    pub price_basis: String,
     /// Running time, hours.
     pub instance_hours: f64,
     /// Billed time, hours.

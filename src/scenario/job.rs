@@ -51,6 +51,7 @@ pub fn job(raw: &RawJob, types: &[RawInstanceType], spot: Option<&RawSpot>, hori
         zone_strategy: None,
         ondemand_fallback: None,
         price: None,
+        service: None,
     };
     let market = super::spot::pool_market(K, &pool, Market::Spot, &instance, spot)?;
     let ck = raw.checkpoint.as_ref();

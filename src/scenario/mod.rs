@@ -4,6 +4,7 @@
 //! position of any error), then [`validate`] checks values and cross-references and builds the
 //! [`model`] the engine runs. Every error is a [`ScenarioError`] naming file, line, column and key.
 
+pub mod assumptions;
 pub mod autoscaler;
 pub mod error;
 pub mod job;
@@ -11,8 +12,10 @@ pub mod locate;
 pub mod model;
 pub mod overrides;
 pub mod raw;
+pub mod serving;
 pub mod spot;
 pub mod sweep;
+pub mod tokens;
 pub mod units;
 pub mod validate;
 

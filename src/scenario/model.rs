@@ -44,6 +44,8 @@ pub struct Scenario {
     pub limits: Limits,
     /// The grid `fleetsim sweep` runs, when the file gives one.
     pub sweep: Option<SweepSpec>,
+    /// Defaults the run relies on (catalog figures, fleetsim defaults), for `summary.json`.
+    pub assumptions: Vec<crate::metrics::summary::Assumption>,
 }
 
 /// `sweep:` validated: axes in file order, replications, and what "best" means.
@@ -151,8 +153,9 @@ pub struct JobSpec {
     pub restore: Duration,
     /// Write a checkpoint inside the notice window when it fits.
     pub emergency: bool,
-    /// Spot price where no trace gives one, USD per instance-hour.
-    pub spot_price: f64,
+    /// Spot price where no trace gives one, USD per instance-hour; `None` when `spot.price` is a
+    /// trace and the catalog has no reference discount (every zone then has a price series).
+    pub spot_price: Option<f64>,
     /// On-demand price, USD per instance-hour.
     pub on_demand_price: f64,
     /// Interruptions per instance-hour (hazard model); the gang's is `gang` times this.
@@ -223,6 +226,8 @@ pub struct Serving {
     pub batcher: Batcher,
     /// How requests reach replicas.
     pub router: Router,
+    /// Prompt and output lengths for arrivals that carry none (`workload.tokens`).
+    pub tokens: super::tokens::TokensSpec,
 }
 
 /// Arrival processes.
@@ -253,7 +258,7 @@ pub enum Arrivals {
     Items {
         /// Number of items.
         count: u64,
-        /// Input tokens per item.
+        /// Input tokens per item (0: not given, lengths from `workload.tokens` if any).
         size: u32,
     },
     /// Replay of a trace file.
@@ -382,12 +387,22 @@ pub struct PoolSpec {
     pub ondemand_fallback: bool,
     /// Spot: instances are reclaimed while the price is above this, and none launch.
     pub max_price: Option<f64>,
-    /// Spot: price where no trace gives one, USD per instance-hour.
-    pub spot_price: f64,
+    /// Spot: price where no trace gives one, USD per instance-hour; `None` when `spot.price` is a
+    /// trace and the catalog has no reference discount for the type (every zone then has a price
+    /// series: checked when the traces are read).
+    pub spot_price: Option<f64>,
     /// Spot: interruptions per instance-hour (hazard model).
     pub interruptions_per_hour: f64,
     /// Spot: warning before reclaim.
     pub notice: Duration,
+    /// The pool's own batch times (its `service:` over the scenario's), when it gives any.
+    pub service: Option<Service>,
+}
+
+/// The spot price where no trace gives one: a broken invariant when there is none, since every
+/// zone then has a price series (checked when the traces are read).
+pub fn untraced_spot_price(spot_price: Option<f64>) -> f64 {
+    spot_price.expect("a zone without a price series needs a constant or reference spot price")
 }
 
 /// An autoscaled pool's bounds.

@@ -190,6 +190,9 @@ pub struct RawWorkload {
     /// Latency of a cache hit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_latency: Option<DurationValue>,
+    /// Prompt and output lengths for arrivals that carry none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<super::tokens::RawTokens>,
 }
 
 /// `workload.arrivals:` — exactly one of these keys.
@@ -364,7 +367,8 @@ pub enum RawRouter {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFleet {
-    /// Pools of identical instances.
+    /// Pools of identical instances (none in a job scenario).
+    #[serde(default)]
     pub pools: Vec<RawPool>,
     /// Instance types added to, or overriding, the built-in catalog.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -410,6 +414,21 @@ pub struct RawPool {
     /// of on-demand pools.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<f64>,
+    /// The pool's own batch times: each key given replaces `service`'s for its replicas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<RawPoolService>,
+}
+
+/// `fleet.pools[].service:` — `service` keys for one pool (each optional).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPoolService {
+    /// Mean time of one batch on this pool's instances (replaces `service.batch_time` whole).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_time: Option<RawBatchTime>,
+    /// Distribution around that mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<RawDistribution>,
 }
 
 /// Zone choice for a new spot instance.

@@ -158,7 +158,7 @@ pub fn pool_market(
         zone_strategy: ZoneStrategy::LowestPrice,
         ondemand_fallback: false,
         max_price: None,
-        spot_price: 0.0,
+        spot_price: None,
         interruptions_per_hour: 0.0,
         notice: Duration::ZERO,
     };
@@ -181,7 +181,7 @@ pub struct PoolMarket {
     /// See [`PoolSpec::max_price`].
     pub max_price: Option<f64>,
     /// See [`PoolSpec::spot_price`].
-    pub spot_price: f64,
+    pub spot_price: Option<f64>,
     /// See [`PoolSpec::interruptions_per_hour`].
     pub interruptions_per_hour: f64,
     /// See [`PoolSpec::notice`].
@@ -228,9 +228,19 @@ fn spot_fields(
                     format!("must be USD per instance-hour, ≥ 0 and below 1000000, found {}", number(*c)),
                 );
             }
-            *c
+            Some(*c)
         }
-        _ => default_spot_price(key, instance)?,
+        // The trace prices every zone it covers; the reference discount, if any, the others.
+        Some(RawPrice::Trace(_)) => reference_spot_price(instance),
+        None => match reference_spot_price(instance) {
+            Some(price) => Some(price),
+            None => {
+                return invalid(
+                    format!("{key}.instance"),
+                    format!("no reference spot discount for {:?}: set spot.price (constant or a trace)", instance.name),
+                );
+            }
+        },
     };
     let hazard = match spot.and_then(|s| s.interruptions.as_ref()) {
         None => Some(None),
@@ -279,12 +289,7 @@ fn spot_fields(
     Ok(())
 }
 
-fn default_spot_price(key: &str, instance: &InstanceSpec) -> Result<f64> {
-    match market_refs::spot_discount(&instance.provider, &instance.gpu) {
-        Some(d) => Ok(instance.on_demand_price * (1.0 - d.value)),
-        None => invalid(
-            format!("{key}.instance"),
-            format!("no reference spot discount for {:?}: set spot.price (constant or a trace)", instance.name),
-        ),
-    }
+/// The on-demand price less the catalog's typical spot discount, when it has one for the type.
+fn reference_spot_price(instance: &InstanceSpec) -> Option<f64> {
+    market_refs::spot_discount(&instance.provider, &instance.gpu).map(|d| instance.on_demand_price * (1.0 - d.value))
 }

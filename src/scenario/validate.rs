@@ -2,15 +2,12 @@
 //! defaults. Each failure names the key it is about; [`super::load`] adds file, line and column.
 
 use std::collections::BTreeSet;
-use std::num::NonZeroU32;
 use std::path::Path;
 
 use super::model::*;
 use super::raw::*;
-use super::units::DurationValue;
 use crate::engine::Duration;
 use crate::fleet::catalog;
-use crate::trace::requests::RequestFormat;
 
 /// A validation failure: the dotted key and what is wrong with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,7 +101,9 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
     }
     let spot = super::spot::spot(raw.spot.as_ref(), base_dir, any_spot)?;
     let timeseries_interval = timeseries_interval(raw, horizon, fleet.pools.len())?;
-    let scenario = Scenario {
+    let mut fleet = fleet;
+    let serving = if job.is_some() { None } else { Some(super::serving::serving(raw, base_dir, &mut fleet.pools)?) };
+    let mut scenario = Scenario {
         name: raw.name.trim().to_string(),
         description: raw.description.clone(),
         seed: raw.seed.unwrap_or(DEFAULT_SEED),
@@ -113,7 +112,7 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
         start,
         trace_start: raw.start.as_ref().map(|_| start),
         spot,
-        serving: if job.is_some() { None } else { Some(serving(raw, base_dir)?) },
+        serving,
         job,
         fleet,
         autoscaler,
@@ -122,8 +121,10 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
         asserts: asserts(raw.assert.as_deref().unwrap_or_default())?,
         limits: limits(raw.limits.as_ref())?,
         sweep: super::sweep::sweep(raw.sweep.as_ref())?,
+        assumptions: Vec::new(),
     };
     event_budget(&scenario)?;
+    scenario.assumptions = super::assumptions::assumptions(raw, &scenario);
     Ok(scenario)
 }
 
@@ -176,8 +177,26 @@ fn limits(raw: Option<&super::raw::RawLimits>) -> Result<Limits> {
     Ok(l)
 }
 
+/// Rows the default `output.timeseries_interval` gives at most.
+pub const DEFAULT_TIMESERIES_ROWS: u64 = 10_000;
+
+/// The default row spacing of `timeseries.csv`: 1m, or for a horizon longer than 10,000 minutes
+/// the shortest of 5m, 15m, 30m, 1h, 2h, 6h, 12h and 1d that keeps it within 10,000 rows.
+pub fn default_timeseries_interval(horizon: Duration) -> Duration {
+    const STEPS_S: [u64; 9] = [60, 300, 900, 1_800, 3_600, 7_200, 21_600, 43_200, 86_400];
+    let step_s = STEPS_S
+        .into_iter()
+        .find(|&s| horizon.as_nanos() / Duration::from_secs(s).as_nanos() <= DEFAULT_TIMESERIES_ROWS)
+        .unwrap_or(86_400); // 10 years at 1d: 3,650 rows
+    Duration::from_secs(step_s)
+}
+
 fn timeseries_interval(raw: &RawScenario, horizon: Duration, n_pools: usize) -> Result<Duration> {
-    let interval = raw.output.as_ref().and_then(|o| o.timeseries_interval).map_or(Duration::from_secs(60), |d| d.0);
+    let interval = raw
+        .output
+        .as_ref()
+        .and_then(|o| o.timeseries_interval)
+        .map_or_else(|| default_timeseries_interval(horizon), |d| d.0);
     if interval == Duration::ZERO {
         return invalid("output.timeseries_interval", "must be longer than 0");
     }
@@ -191,227 +210,6 @@ fn timeseries_interval(raw: &RawScenario, horizon: Duration, n_pools: usize) -> 
         );
     }
     Ok(interval)
-}
-
-fn serving(raw: &RawScenario, base_dir: &Path) -> Result<Serving> {
-    let Some(workload) = &raw.workload else {
-        return invalid("workload", "missing: a serving scenario needs `workload`, `service` and `fleet`");
-    };
-    let Some(service) = &raw.service else {
-        return invalid("service", "missing: a serving scenario needs `service.batch_time`");
-    };
-    let batcher = batcher(raw.batcher.as_ref())?;
-    if matches!(workload.arrivals, RawArrivals::Items(_)) && batcher.max_queue.is_some() {
-        return invalid("batcher.max_queue", "a batch-inference queue (items) keeps every item: leave max_queue out");
-    }
-    let batch_time = batch_time(&service.batch_time)?;
-    if let BatchTime::Table(points) = &batch_time {
-        let (largest, _) = points[points.len() - 1];
-        if points.len() == 1 && batcher.max_batch_size.get() > largest {
-            return invalid(
-                "service.batch_time.table",
-                format!(
-                    "has one entry (batch size {largest}) but batches reach {}: give a second entry so larger batches can be extrapolated, or the time at the largest batch size",
-                    batcher.max_batch_size
-                ),
-            );
-        }
-    }
-    Ok(Serving {
-        arrivals: arrivals(&workload.arrivals, base_dir)?,
-        sla: sla(workload.sla.as_ref())?,
-        cache: cache(workload)?,
-        service: Service { batch_time, distribution: distribution(service.distribution.as_ref())? },
-        batcher,
-        router: match raw.router.unwrap_or(RawRouter::SharedQueue) {
-            RawRouter::SharedQueue => Router::SharedQueue,
-            RawRouter::RoundRobin => Router::RoundRobin,
-            RawRouter::LeastOutstanding => Router::LeastOutstanding,
-        },
-    })
-}
-
-fn positive_rate(key: &str, per_s: f64) -> Result<f64> {
-    if per_s < 1e-6 {
-        return invalid(
-            key,
-            format!("{per_s:e}/s is below the smallest rate accepted, 1e-6/s (one request in 11.6 days)"),
-        );
-    }
-    if per_s > 1e9 {
-        return invalid(key, "is above the limit of 1e9 requests per second");
-    }
-    Ok(per_s)
-}
-
-fn arrivals(raw: &RawArrivals, base_dir: &Path) -> Result<Arrivals> {
-    const K: &str = "workload.arrivals";
-    Ok(match raw {
-        RawArrivals::Poisson(r) => {
-            Arrivals::Poisson { rate_per_s: positive_rate(&format!("{K}.poisson.rate"), r.rate.per_s)? }
-        }
-        RawArrivals::Constant(r) => {
-            Arrivals::Constant { rate_per_s: positive_rate(&format!("{K}.constant.rate"), r.rate.per_s)? }
-        }
-        RawArrivals::Diurnal(d) => {
-            let mean_per_s = positive_rate(&format!("{K}.diurnal.mean"), d.mean.per_s)?;
-            let p = d.peak_to_trough;
-            if !(p.is_finite() && p >= 1.0) {
-                return invalid(
-                    format!("{K}.diurnal.peak_to_trough"),
-                    format!("must be a number ≥ 1 (peak rate over trough rate), found {p}"),
-                );
-            }
-            let period = d.period.map_or(Duration::from_secs(86_400), |v| v.0);
-            if period == Duration::ZERO {
-                return invalid(format!("{K}.diurnal.period"), "must be longer than 0, e.g. 24h");
-            }
-            let peak_at = d.peak_at.map_or(Duration::from_secs(14 * 3_600), |v| v.0);
-            Arrivals::Diurnal { mean_per_s, amplitude: (p - 1.0) / (p + 1.0), period, peak_at }
-        }
-        RawArrivals::Items(i) => {
-            if i.count == 0 || i.count > 20_000_000 {
-                return invalid(
-                    format!("{K}.items.count"),
-                    format!("must be between 1 and 20000000, found {}", i.count),
-                );
-            }
-            Arrivals::Items { count: i.count, size: i.size.unwrap_or(0) }
-        }
-        RawArrivals::Trace(t) => {
-            let speedup = t.speedup.unwrap_or(1.0);
-            if !(speedup.is_finite() && speedup > 0.0) {
-                return invalid(
-                    format!("{K}.trace.speedup"),
-                    format!("must be a number greater than 0, found {speedup}"),
-                );
-            }
-            if t.path.trim().is_empty() {
-                return invalid(format!("{K}.trace.path"), "must name a trace file");
-            }
-            let format = match t.format.unwrap_or(RawTraceFormat::Csv) {
-                RawTraceFormat::Csv => RequestFormat::Csv,
-                RawTraceFormat::AzureLlm => RequestFormat::AzureLlm,
-            };
-            Arrivals::Trace { path: base_dir.join(&t.path), format, speedup }
-        }
-    })
-}
-
-fn fraction(key: &str, v: f64, what: &str) -> Result<f64> {
-    if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
-        return invalid(key, format!("must be {what} between 0 and 1, found {v}"));
-    }
-    Ok(v)
-}
-
-fn sla(raw: Option<&RawSla>) -> Result<Option<Sla>> {
-    let Some(raw) = raw else { return Ok(None) };
-    if raw.latency.0 == Duration::ZERO {
-        return invalid("workload.sla.latency", "must be longer than 0, e.g. 250ms");
-    }
-    let quantile = raw.quantile.unwrap_or(0.99);
-    if !(quantile.is_finite() && quantile > 0.0 && quantile < 1.0) {
-        return invalid(
-            "workload.sla.quantile",
-            format!("must be strictly between 0 and 1 (e.g. 0.99), found {quantile}"),
-        );
-    }
-    Ok(Some(Sla { latency: raw.latency.0, quantile }))
-}
-
-fn cache(w: &RawWorkload) -> Result<Option<Cache>> {
-    let hit_rate = fraction("workload.cache_hit_rate", w.cache_hit_rate.unwrap_or(0.0), "a probability")?;
-    if hit_rate == 0.0 {
-        return Ok(None);
-    }
-    let latency = w.cache_latency.map_or(Duration::from_millis(1), |d| d.0);
-    Ok(Some(Cache { hit_rate, latency }))
-}
-
-fn ns(d: Option<DurationValue>) -> f64 {
-    d.map_or(0.0, |d| d.0.0 as f64)
-}
-
-fn batch_time(raw: &RawBatchTime) -> Result<BatchTime> {
-    const K: &str = "service.batch_time";
-    let linear = [raw.base, raw.per_item, raw.per_input_token, raw.per_output_token];
-    match &raw.table {
-        Some(_) if linear.iter().any(Option::is_some) => invalid(
-            K,
-            "give either `table` or the linear terms (base, per_item, per_input_token, per_output_token), not both",
-        ),
-        Some(table) => {
-            if table.is_empty() {
-                return invalid(format!("{K}.table"), "must have at least one `batch size: time` entry");
-            }
-            let mut points = Vec::with_capacity(table.len());
-            for (&size, time) in table {
-                if size == 0 {
-                    return invalid(format!("{K}.table.0"), "batch sizes start at 1");
-                }
-                if time.0 == Duration::ZERO {
-                    return invalid(format!("{K}.table.{size}"), "batch time must be longer than 0");
-                }
-                points.push((size, time.0.0 as f64));
-            }
-            Ok(BatchTime::Table(points))
-        }
-        None => {
-            let bt = BatchTime::Linear {
-                base_ns: ns(raw.base),
-                per_item_ns: ns(raw.per_item),
-                per_input_token_ns: ns(raw.per_input_token),
-                per_output_token_ns: ns(raw.per_output_token),
-            };
-            if linear.iter().all(|d| d.is_none_or(|d| d.0 == Duration::ZERO)) {
-                return invalid(
-                    K,
-                    "needs a positive `base` or `per_item` (e.g. { base: 8ms, per_item: 1.2ms }) or a `table`",
-                );
-            }
-            Ok(bt)
-        }
-    }
-}
-
-fn distribution(raw: Option<&RawDistribution>) -> Result<ServiceDistribution> {
-    Ok(match raw {
-        None | Some(RawDistribution::Deterministic) => ServiceDistribution::Deterministic,
-        Some(RawDistribution::Exponential) => ServiceDistribution::Exponential,
-        Some(RawDistribution::Lognormal(l)) => {
-            if !(l.cv.is_finite() && l.cv > 0.0 && l.cv <= 100.0) {
-                return invalid(
-                    "service.distribution.lognormal.cv",
-                    format!("must be a number in (0, 100], found {}", l.cv),
-                );
-            }
-            ServiceDistribution::Lognormal { cv: l.cv }
-        }
-    })
-}
-
-fn batcher(raw: Option<&RawBatcher>) -> Result<Batcher> {
-    let size = raw.and_then(|b| b.max_batch_size).unwrap_or(1);
-    let Some(max_batch_size) = NonZeroU32::new(size).filter(|s| s.get() <= MAX_BATCH_SIZE) else {
-        return invalid("batcher.max_batch_size", format!("must be between 1 and {MAX_BATCH_SIZE}, found {size}"));
-    };
-    let max_wait = raw.and_then(|b| b.max_wait).map_or(Duration::ZERO, |d| d.0);
-    let max_queue = match raw.and_then(|b| b.max_queue) {
-        None => None,
-        Some(0) => return invalid("batcher.max_queue", "must be at least 1 (or left out for no limit)"),
-        Some(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
-    };
-    let max_queue_wait = match raw.and_then(|b| b.max_queue_wait) {
-        Some(DurationValue(d)) if d == Duration::ZERO => {
-            return invalid(
-                "batcher.max_queue_wait",
-                "must be longer than 0 (or left out: requests wait as long as it takes)",
-            );
-        }
-        other => other.map(|d| d.0),
-    };
-    Ok(Batcher { max_batch_size, max_wait, max_queue, max_queue_wait })
 }
 
 fn fleet(raw: &RawFleet, spot: Option<&RawSpot>) -> Result<FleetSpec> {
@@ -544,6 +342,7 @@ fn pool(key: &str, p: &RawPool, types: &[RawInstanceType], spot: Option<&RawSpot
         spot_price: m.spot_price,
         interruptions_per_hour: m.interruptions_per_hour,
         notice: m.notice,
+        service: None, // set by `pool_services` once the scenario's service is known
     })
 }
 

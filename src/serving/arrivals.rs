@@ -2,26 +2,73 @@
 //!
 //! Each yields the next request after the previous one; arrivals stop at the horizon. Synthetic
 //! processes draw from the `arrivals` stream only, so two designs see the same requests.
+//! [`ArrivalStream`] adds the prompt and output lengths the process does not carry
+//! (`workload.tokens`, see [`super::tokens`]).
 
 use std::f64::consts::TAU;
 
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use crate::engine::rng::Stream;
+use super::tokens::{CarriedLengths, LengthTables, TokenLengths};
+use crate::engine::rng::{self, Source, Stream};
 use crate::engine::{Duration, SimTime};
-use crate::scenario::Arrivals;
+use crate::scenario::{Arrivals, Serving};
 use crate::trace::requests::{TraceError, TraceRequest};
 
 /// A source of trace requests; the CLI hands the engine an open trace reader through this.
 pub trait RequestSource {
     /// The next request in time order, `Ok(None)` at the end.
     fn next_request(&mut self) -> Result<Option<TraceRequest>, TraceError>;
+
+    /// Which token counts its requests carry (both, unless it says otherwise).
+    fn carried_lengths(&self) -> CarriedLengths {
+        CarriedLengths { prompt: true, output: true }
+    }
 }
 
 impl RequestSource for crate::trace::requests::RequestTrace {
     fn next_request(&mut self) -> Result<Option<TraceRequest>, TraceError> {
         crate::trace::requests::RequestTrace::next_request(self)
+    }
+
+    fn carried_lengths(&self) -> CarriedLengths {
+        CarriedLengths { prompt: self.has_tokens_in(), output: self.has_tokens_out() }
+    }
+}
+
+/// A run's requests: the arrival process, with the lengths it does not carry drawn from
+/// `workload.tokens` (trace rows and sized items keep their own).
+pub struct ArrivalStream<'a> {
+    process: ArrivalProcess<'a>,
+    lengths: TokenLengths,
+}
+
+impl<'a> ArrivalStream<'a> {
+    /// The requests of `sv` under `seed`; `trace` must be given for trace arrivals, and `tables`
+    /// must hold the rows of every trace `workload.tokens` resamples.
+    pub fn new(sv: &Serving, seed: u64, trace: Option<&'a mut dyn RequestSource>, tables: &LengthTables) -> Self {
+        let carried = match (&sv.arrivals, &trace) {
+            (Arrivals::Trace { .. }, Some(source)) => source.carried_lengths(),
+            (Arrivals::Items { size, .. }, _) => CarriedLengths { prompt: *size > 0, output: false },
+            _ => CarriedLengths::default(),
+        };
+        let lengths = TokenLengths::new(&sv.tokens, tables, carried, seed);
+        ArrivalStream {
+            process: ArrivalProcess::new(&sv.arrivals, rng::stream(seed, Source::Arrivals), trace),
+            lengths,
+        }
+    }
+
+    /// The next arrival strictly before `horizon`, with its lengths, or `None` when arrivals
+    /// are over.
+    #[inline]
+    pub fn next(&mut self, horizon: SimTime) -> Result<Option<TraceRequest>, TraceError> {
+        let mut next = self.process.next(horizon)?;
+        if let Some(req) = next.as_mut() {
+            self.lengths.fill(req);
+        }
+        Ok(next)
     }
 }
 

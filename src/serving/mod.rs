@@ -10,6 +10,7 @@ pub mod arrivals;
 pub mod audit;
 pub mod router;
 pub mod service;
+pub mod tokens;
 mod world;
 
 pub use arrivals::{ArrivalProcess, RequestSource};

@@ -89,11 +89,12 @@ pub fn validate_cells(
                 .map(|l| l.scenario)
                 .with_context(|| format!("sweep cell {cell} ({})", plan.cell_label(cell)))?;
             let paths = crate::output::manifest::trace_paths(&scenario);
-            if let Some((path, format, speedup)) = scenario.request_trace() {
-                // Its header and first row, so a bad trace fails before anything runs.
-                crate::trace::requests::RequestTrace::open(path, format, speedup)
-                    .with_context(|| format!("sweep cell {cell} ({})", plan.cell_label(cell)))?;
-            }
+            // The request trace's header and first row, and the traces token lengths resample,
+            // so that a bad trace fails before anything runs.
+            crate::run::open_trace(&scenario)
+                .map_err(anyhow::Error::from)
+                .and_then(|_| crate::trace::lengths::load(&scenario).map_err(anyhow::Error::from))
+                .with_context(|| format!("sweep cell {cell} ({})", plan.cell_label(cell)))?;
             Ok((keep(cell).then_some(scenario), paths))
         })
         .collect();

@@ -25,6 +25,19 @@ pub enum MarketError {
         /// Zones the traces hold.
         found: Vec<String>,
     },
+    /// A job's spot zone that only a price series could price.
+    #[error(
+        "spot zone {zone:?} of the job has no price series for {instance} in the traces, which cover {found:?}, \
+         and the catalog has no reference spot discount for {instance}: add the zone to the price trace or set spot.price: {{ constant: ... }}"
+    )]
+    Unpriced {
+        /// The zone.
+        zone: String,
+        /// The job's instance type.
+        instance: String,
+        /// Zones the price traces hold.
+        found: Vec<String>,
+    },
 }
 
 /// Reads every availability and price trace of `s`; an empty result when it has no spot pools.
@@ -53,6 +66,15 @@ pub fn load(s: &Scenario) -> Result<MarketData, MarketError> {
     if !spot_spec.price_traces.is_empty() {
         check_coverage(s, &data.prices, |d, z, i| d.price_of(z, i).is_some(), &data, "price")?;
     }
+    if let Some(job) = s.job.as_ref().filter(|j| j.spot_price.is_none())
+        && let Some(zone) = job.zones.iter().find(|z| data.price_of(z, &job.instance.name).is_none())
+    {
+        return Err(MarketError::Unpriced {
+            zone: zone.clone(),
+            instance: job.instance.name.clone(),
+            found: covered_zones(&data.prices),
+        });
+    }
     Ok(data)
 }
 
@@ -71,15 +93,17 @@ fn check_coverage(
                     zone: zone.clone(),
                     pool: pool.name.clone(),
                     what,
-                    found: map
-                        .keys()
-                        .map(|(z, i)| if i.is_empty() { z.clone() } else { format!("{z} ({i})") })
-                        .collect(),
+                    found: covered_zones(map),
                 });
             }
         }
     }
     Ok(())
+}
+
+/// The zones (and instance types) a map of series covers, for messages.
+fn covered_zones(map: &BTreeMap<(String, String), StepSeries>) -> Vec<String> {
+    map.keys().map(|(z, i)| if i.is_empty() { z.clone() } else { format!("{z} ({i})") }).collect()
 }
 
 /// Adds series keyed by zone and the entry's instance filter; later entries win.
@@ -92,7 +116,8 @@ fn merge(
     into.extend(from.into_iter().map(|(zone, series)| ((zone, instance.clone()), series)));
 }
 
-/// Every trace file a scenario reads (for the manifest).
+/// Every trace file a scenario reads besides its request trace (for the manifest): spot traces,
+/// then the traces its token lengths resample.
 pub fn trace_paths(s: &Scenario) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     if let Some(spot_spec) = &s.spot {
@@ -100,6 +125,13 @@ pub fn trace_paths(s: &Scenario) -> Vec<std::path::PathBuf> {
             out.extend(traces.iter().map(|t| t.path.clone()));
         }
         out.extend(spot_spec.price_traces.iter().map(|t| t.path.clone()));
+    }
+    if let Some(sv) = &s.serving {
+        for src in sv.tokens.empirical_sources() {
+            if !out.contains(&src.path) {
+                out.push(src.path.clone());
+            }
+        }
     }
     out
 }

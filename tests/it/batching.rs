@@ -231,3 +231,32 @@ fn the_event_limit_stops_the_run() {
     let err = fleetsim::serving::simulate(&s, None).err().expect("the limit must stop the run");
     assert!(err.to_string().contains("limit of 10000 events"), "{err}");
 }
+
+/// A pool's own `service:` replaces the scenario's batch times for its replicas, and an instance
+/// type's `speed` divides them. Requests every second (none waits), batches of one:
+/// - the scenario's 40 ms on a pool whose own batch_time is 10 ms → 10 ms;
+/// - 40 ms on a type of speed 2 → 20 ms;
+/// - two pools with round_robin: requests alternate between a 10 ms and a 40 ms replica →
+///   mean 25 ms, max 40 ms. Before, a pool took no `service` key and every type ran at 1.0.
+#[test]
+fn pools_state_their_own_batch_times() {
+    let base = "name: p\nhorizon: 100s\nworkload:\n  arrivals:\n    constant: { rate: 1/s }\n\
+        service:\n  batch_time: { base: 40ms }\n";
+    let own = format!(
+        "{base}fleet:\n  pools:\n    - {{ name: a, instance: g5.xlarge, count: 1, service: {{ batch_time: {{ base: 10ms }} }} }}\n"
+    );
+    let m = run(&scenario(&own)).summary;
+    assert_eq!((m.latency_s.mean, m.latency_s.max), (0.01, 0.01));
+    let fast = format!(
+        "{base}fleet:\n  pools:\n    - {{ name: a, instance: g5.xlarge, count: 1 }}\n  instance_types:\n    - {{ name: g5.xlarge, speed: 2 }}\n"
+    );
+    assert_eq!(run(&scenario(&fast)).summary.latency_s.mean, 0.02);
+    let two = format!(
+        "{base}router: round_robin\nfleet:\n  pools:\n    - {{ name: a, instance: g5.xlarge, count: 1, service: {{ batch_time: {{ base: 10ms }} }} }}\n    \
+         - {{ name: b, instance: p3.2xlarge, count: 1 }}\n"
+    );
+    let m = run(&scenario(&two)).summary;
+    assert_eq!(m.requests.completed, 100);
+    assert!((m.latency_s.mean - 0.025).abs() < 1e-12, "mean {}", m.latency_s.mean);
+    assert_eq!(m.latency_s.max, 0.04);
+}

@@ -10,6 +10,10 @@ fn quickstart() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.yaml")
 }
 
+/// A workload of one request a minute.
+const QUIET_WORKLOAD: &str =
+    "workload:\n  arrivals:\n    constant: { rate: 1/m }\nservice:\n  batch_time: { base: 10ms }\n";
+
 const GOOD: &str = "name: cli\nhorizon: 1m\n\
     workload:\n  arrivals:\n    poisson: { rate: 50/s }\n  sla: { latency: 100ms }\n\
     service:\n  batch_time: { base: 8ms, per_item: 1ms }\n\
@@ -390,4 +394,54 @@ fn job_scenarios_run_and_report_job_keys() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("job.checkpoint.interval: young needs a checkpoint write time"));
+}
+
+/// Before, `run` on a scenario with a `sweep:` section ran its base cell without a word.
+#[test]
+fn run_on_a_sweep_says_it_runs_the_base_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweep-batcher.yaml");
+    let out = fleetsim()
+        .args(["run", path.to_str().unwrap(), "--set", "horizon=1m", "--set", "warmup=10s", "--no-report", "--out"])
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("has a sweep: section, which `fleetsim run` leaves aside"), "{stderr}");
+    assert!(stderr.contains("`fleetsim sweep ") && stderr.contains("sweep-batcher.yaml` runs the grid"), "{stderr}");
+}
+
+/// The kinds are named in the order the files are given. Before: "(a job and a serving fleet)"
+/// whatever the order.
+#[test]
+fn compare_names_the_kinds_in_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = write(
+        dir.path(),
+        "serve.yaml",
+        &format!(
+            "name: s\nhorizon: 1h\n{QUIET_WORKLOAD}fleet:\n  pools:\n    - {{ name: b, instance: g5.xlarge, count: 1 }}\n"
+        ),
+    );
+    let job = write(
+        dir.path(),
+        "job.yaml",
+        "name: j\nhorizon: 10h\njob:\n  work: 1h\n  instance: p3.2xlarge\n  policy: on_demand\n",
+    );
+    for (first, second, expected) in
+        [(&serve, &job, "serve.yaml is a serving fleet and "), (&job, &serve, "job.yaml is a job and ")]
+    {
+        let out =
+            fleetsim().arg("compare").args([first, second]).arg("--out").arg(dir.path().join("c")).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+        let tail = if first == &serve {
+            "job.yaml is a job: different kinds; compare designs of one kind"
+        } else {
+            "serve.yaml is a serving fleet: different kinds; compare designs of one kind"
+        };
+        assert!(stderr.contains(tail), "{stderr}");
+    }
 }

@@ -4,8 +4,7 @@ use fleetsim::metrics::Summary;
 use fleetsim::scenario::{self, Scenario};
 use std::path::Path;
 
-use fleetsim::serving::{self, Inputs, Outcome, RequestSource};
-use fleetsim::trace::requests::RequestTrace;
+use fleetsim::serving::{self, Inputs, Outcome};
 
 /// Parses `yaml`, panicking with the error if it is invalid (tests write valid scenarios).
 pub fn scenario(yaml: &str) -> Scenario {
@@ -66,15 +65,13 @@ pub fn run_file(path: &Path) -> Outcome {
     let loaded = scenario::load(path, &[]).unwrap_or_else(|e| panic!("{e}"));
     let s = &loaded.scenario;
     let market = fleetsim::trace::market::load(s).unwrap_or_else(|e| panic!("{e}"));
-    let mut trace = s.request_trace().map(|(p, f, speedup)| RequestTrace::open(p, f, speedup).expect("trace opens"));
-    let requests = trace.as_mut().map(|t| t as &mut dyn RequestSource);
-    serving::simulate_with(s, Inputs { requests, market }, &mut |_| {}).expect("runs")
+    fleetsim::run::simulate(s, &market, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Runs `s` with the market traces it names (no request trace).
 pub fn run_with_market(s: &Scenario) -> Outcome {
     let market = fleetsim::trace::market::load(s).unwrap_or_else(|e| panic!("{e}"));
-    serving::simulate_with(s, Inputs { requests: None, market }, &mut |_| {}).expect("runs")
+    serving::simulate_with(s, Inputs { market, ..Inputs::default() }, &mut |_| {}).expect("runs")
 }
 
 /// The `fleetsim` binary, run from the repository root.

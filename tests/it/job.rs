@@ -393,7 +393,8 @@ fn batch_inference_requeues_interrupted_items() {
 
 fn run_serving_with_market(s: &Scenario) -> Outcome {
     let market = fleetsim::trace::market::load(s).unwrap();
-    fleetsim::serving::simulate_with(s, fleetsim::serving::Inputs { requests: None, market }, &mut |_| {}).unwrap()
+    fleetsim::serving::simulate_with(s, fleetsim::serving::Inputs { market, ..Default::default() }, &mut |_| {})
+        .unwrap()
 }
 
 /// An emergency checkpoint that saves the last of the work ends the job: 60 min of work in
@@ -412,4 +413,33 @@ fn an_emergency_write_of_the_last_work_completes_the_job() {
         .unwrap();
     assert!(j.completed);
     assert_eq!((j.makespan_s, j.launches, j.lost_work_s), (3960.0, 1, 0.0));
+}
+
+/// A job scenario may describe its instance type under `fleet.instance_types` without listing
+/// `pools` (pools mean nothing to a job). Before, it was refused: "missing required key `pools`".
+/// At speed 2, 10 h of work on demand takes 5 h: makespan 18,000 s, $3.06/h × 5 h = $15.30.
+#[test]
+fn a_job_fleet_needs_no_pools() {
+    let yaml = "name: j\nhorizon: 20h\njob:\n  work: 10h\n  instance: p3.2xlarge\n  policy: on_demand\n\
+        fleet: { instance_types: [ { name: p3.2xlarge, speed: 2.0 } ] }\n";
+    let s = scenario::from_yaml(yaml).unwrap_or_else(|e| panic!("{e}"));
+    let m = run_scenario(&s).summary;
+    let j = m.job.expect("a job summary");
+    assert_eq!(j.makespan_s, 18_000.0);
+    assert!((m.cost_usd.total - 15.30).abs() < 1e-9, "{}", m.cost_usd.total);
+}
+
+/// A 20,000 h horizon (e.g. a long job's deadline) is accepted: the default time-series interval
+/// follows the horizon. Before, it was refused for `output.timeseries_interval`, a key the user
+/// never set (1m gave 1.2 M rows).
+#[test]
+fn a_long_horizon_is_not_refused_for_a_default_interval() {
+    let yaml = "name: j\nhorizon: 20000h\njob:\n  work: 100h\n  instance: p3.2xlarge\n  policy: on_demand\n";
+    let s = scenario::from_yaml(yaml).unwrap_or_else(|e| panic!("{e}"));
+    // 20,000 h at 2 h per row is 10,000 rows: the shortest step within 10,000 rows.
+    assert_eq!(s.timeseries_interval, fleetsim::engine::Duration::from_secs(7_200));
+    assert!(run_scenario(&s).summary.job.expect("job").completed);
+    // Given explicitly, too short an interval is still refused, naming the key.
+    let e = scenario::from_yaml(&format!("{yaml}output: {{ timeseries_interval: 1m }}\n")).unwrap_err().to_string();
+    assert!(e.contains("output.timeseries_interval: 1m gives 1200000 rows"), "{e}");
 }

@@ -1,5 +1,6 @@
 //! fleetsim's integration tests: one binary, one module per concern.
 
+mod assumptions;
 mod autoscale;
 mod batching;
 mod billing;
@@ -17,4 +18,5 @@ mod report;
 mod spot;
 mod step_times;
 mod sweep;
+mod tokens;
 mod traces;

@@ -398,3 +398,60 @@ fn max_lifetime_reclaims_preemptible_instances() {
     assert_eq!(secs, vec![86_400, 172_800]);
     assert_eq!(out.summary.fleet.instances_launched, 3);
 }
+
+/// A spot pool on an instance type without a reference spot discount (a custom type: no provider,
+/// no GPU) runs when `spot.price` is a trace that prices its zone. Before, it was refused ("no
+/// reference spot discount … set spot.price") although spot.price was set. $0.30/h for the first
+/// hour and $0.90/h for the second: one instance over 2 h pays 0.30 + 0.90 = $1.20, a
+/// time-weighted mean of $0.60/h, which the pool's price shows (labelled `spot, mean paid`).
+#[test]
+fn a_price_trace_prices_a_type_without_a_reference_discount() {
+    let yaml = format!(
+        "name: b\nhorizon: 2h\n{QUIET}fleet:\n  pools:\n    - {{ name: s, instance: my.gpu, market: spot, count: 1, zones: [a] }}\n  \
+         instance_types:\n    - {{ name: my.gpu, on_demand_price: 2.5 }}\n\
+         spot:\n  interruptions:\n    hazard: {{ per_hour: 0 }}\n  price:\n    trace: {{ path: price.csv, format: csv }}\n"
+    );
+    let out = run_in_dir(&yaml, &[("price.csv", "time,zone,instance,price\n0,a,,0.30\n3600,a,,0.90\n")]);
+    let m = &out.summary;
+    assert!((m.cost_usd.spot - 1.2).abs() < 1e-12, "{}", m.cost_usd.spot);
+    assert!((m.pools[0].price_per_hour - 0.6).abs() < 1e-12, "{}", m.pools[0].price_per_hour);
+    assert_eq!(m.pools[0].price_basis, "spot, mean paid");
+    // Without the trace there is nothing to price it: still refused, with the key.
+    let no_price = yaml.replace("  price:\n    trace: { path: price.csv, format: csv }\n", "");
+    let e = scenario::from_yaml(&no_price).expect_err("no spot price").to_string();
+    assert!(e.contains("fleet.pools[0].instance: no reference spot discount for \"my.gpu\""), "{e}");
+}
+
+/// A job whose type has no reference discount needs a price series in every zone it may use.
+#[test]
+fn a_job_zone_the_price_trace_leaves_out_is_refused() {
+    let yaml = "name: j\nhorizon: 10h\njob:\n  work: 1h\n  instance: my.gpu\n  zones: [a, b]\n  policy: spot_only\n\
+        fleet:\n  instance_types:\n    - { name: my.gpu, on_demand_price: 2.5 }\n\
+        spot:\n  interruptions:\n    hazard: { per_hour: 0 }\n  price:\n    trace: { path: price.csv, format: csv }\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("price.csv"), "time,zone,instance,price\n0,a,,0.30\n").unwrap();
+    std::fs::write(dir.path().join("s.yaml"), yaml).unwrap();
+    let loaded = scenario::load(&dir.path().join("s.yaml"), &[]).unwrap_or_else(|e| panic!("{e}"));
+    let e = fleetsim::trace::market::load(&loaded.scenario).expect_err("zone b is unpriced").to_string();
+    assert!(e.contains("spot zone \"b\" of the job has no price series for my.gpu"), "{e}");
+    // Priced in both zones, it runs: 1 h on spot in zone a at $0.30/h.
+    std::fs::write(dir.path().join("price.csv"), "time,zone,instance,price\n0,a,,0.30\n0,b,,0.50\n").unwrap();
+    let market = fleetsim::trace::market::load(&loaded.scenario).unwrap_or_else(|e| panic!("{e}"));
+    let m = fleetsim::run::simulate(&loaded.scenario, &market, &mut |_| {}).unwrap().summary;
+    assert!((m.cost_usd.spot - 0.3).abs() < 1e-12, "{}", m.cost_usd.spot);
+}
+
+/// A spot pool's `pools[].price_per_hour` is what it was billed at, not the on-demand price:
+/// a constant $0.40/h on p3.2xlarge (on demand $3.06/h). Before, 3.06 was shown.
+#[test]
+fn a_spot_pools_price_is_its_spot_price() {
+    let yaml = format!(
+        "name: b\nhorizon: 1h\n{QUIET}fleet:\n  pools:\n    - {{ name: od, instance: p3.2xlarge, count: 1 }}\n    \
+         - {{ name: s, instance: p3.2xlarge, market: spot, count: 2 }}\n\
+         spot:\n  interruptions:\n    hazard: {{ per_hour: 0 }}\n  price:\n    constant: 0.40\n"
+    );
+    let m = run_in_dir(&yaml, &[]).summary;
+    assert_eq!((m.pools[0].price_per_hour, m.pools[0].price_basis.as_str()), (3.06, "on-demand"));
+    assert_eq!((m.pools[1].price_per_hour, m.pools[1].price_basis.as_str()), (0.40, "spot"));
+    assert!((m.pools[1].cost_usd - 0.80).abs() < 1e-12, "2 instances × 1 h × $0.40");
+}

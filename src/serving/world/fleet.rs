@@ -161,14 +161,35 @@ impl FleetState {
 
     /// The spot price for `pool` in zone `z` at `t`.
     pub(super) fn spot_price(&self, pool: &PoolSpec, z: usize, t: SimTime) -> f64 {
-        self.zones[z].price.as_ref().map_or(pool.spot_price, |p| p.value_at(t))
+        self.zones[z]
+            .price
+            .as_ref()
+            .map_or_else(|| crate::scenario::untraced_spot_price(pool.spot_price), |p| p.value_at(t))
+    }
+
+    /// Whether spot pool `p` is priced by a trace in any of its zones.
+    pub(super) fn pool_has_price_trace(&self, p: usize) -> bool {
+        self.pools[p].zones.iter().any(|&z| self.zones[z].price.is_some())
+    }
+
+    /// The mean over [0, `horizon`) of spot pool `p`'s zone prices, time-weighted, averaged over
+    /// its zones (zones without a series are left out).
+    pub(super) fn mean_trace_price(&self, p: usize, horizon: SimTime) -> f64 {
+        let hours = horizon.as_secs_f64() / 3_600.0;
+        let means: Vec<f64> = self.pools[p]
+            .zones
+            .iter()
+            .filter_map(|&z| self.zones[z].price.as_ref())
+            .map(|series| series.integrate(SimTime::ZERO, horizon) / 3_600.0 / hours)
+            .collect();
+        means.iter().sum::<f64>() / means.len().max(1) as f64
     }
 
     /// USD of a spot instance of `pool` in zone `z` over [from, to).
     pub(super) fn spot_cost(&self, pool: &PoolSpec, z: usize, from: SimTime, to: SimTime) -> f64 {
         match &self.zones[z].price {
             Some(series) => series.integrate(from, to) / 3_600.0,
-            None => pool.spot_price * to.since(from).as_secs_f64() / 3_600.0,
+            None => crate::scenario::untraced_spot_price(pool.spot_price) * to.since(from).as_secs_f64() / 3_600.0,
         }
     }
 

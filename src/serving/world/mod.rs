@@ -12,9 +12,10 @@ use std::collections::VecDeque;
 
 use rand::RngExt;
 
-use super::arrivals::{ArrivalProcess, RequestSource};
+use super::arrivals::{ArrivalStream, RequestSource};
 use super::router::RouterState;
 use super::service::{BatchShape, ServiceModel};
+use super::tokens::LengthTables;
 use crate::engine::rng::{self, Source, Stream};
 use crate::engine::{Duration, EventQueue, SimTime};
 use crate::fleet::market::MarketData;
@@ -62,6 +63,8 @@ pub struct Inputs<'t> {
     pub requests: Option<&'t mut dyn RequestSource>,
     /// Spot availability and price series.
     pub market: MarketData,
+    /// Rows of the traces `workload.tokens` resamples (`trace::lengths::load`).
+    pub lengths: LengthTables,
 }
 
 /// Events, named as facts.
@@ -136,11 +139,12 @@ struct World<'s, 't> {
     s: &'s Scenario,
     sv: &'s Serving,
     events: EventQueue<Event>,
-    arrivals: ArrivalProcess<'t>,
+    arrivals: ArrivalStream<'t>,
     pending: Option<TraceRequest>,
     horizon: SimTime,
     warmup: SimTime,
-    service: ServiceModel,
+    /// Batch times per pool: the pool's own `service`, else the scenario's.
+    services: Vec<ServiceModel>,
     service_rng: Stream,
     cache_rng: Stream,
     queues: Vec<RequestQueue>,
@@ -178,7 +182,7 @@ struct World<'s, 't> {
 
 /// Runs the serving scenario `s`; `trace` is the open request trace when arrivals replay one.
 pub fn simulate(s: &Scenario, trace: Option<&mut dyn RequestSource>) -> Result<Outcome, SimError> {
-    simulate_with(s, Inputs { requests: trace, market: MarketData::default() }, &mut |_| {})
+    simulate_with(s, Inputs { requests: trace, ..Inputs::default() }, &mut |_| {})
 }
 
 /// Events between two calls of the progress callback.
@@ -193,6 +197,13 @@ pub fn simulate_with(s: &Scenario, inputs: Inputs<'_>, progress: &mut dyn FnMut(
     };
     if s.request_trace().is_some() && inputs.requests.is_none() {
         return Err(SimError::Limit(format!("scenario {:?} replays a request trace: open it and pass it in", s.name)));
+    }
+    if let Some(src) = sv.tokens.empirical_sources().into_iter().find(|src| inputs.lengths.get(src).is_none()) {
+        let path = src.path.display();
+        return Err(SimError::Limit(format!(
+            "scenario {:?} resamples lengths from {path}: read it and pass it in",
+            s.name
+        )));
     }
     let mut world = World::new(s, sv, inputs);
     world.run(progress)?;
@@ -210,11 +221,16 @@ impl<'s, 't> World<'s, 't> {
             s,
             sv,
             events: EventQueue::new(),
-            arrivals: ArrivalProcess::new(&sv.arrivals, rng::stream(s.seed, Source::Arrivals), inputs.requests),
+            arrivals: ArrivalStream::new(sv, s.seed, inputs.requests, &inputs.lengths),
             pending: None,
             horizon: SimTime(s.horizon.as_nanos()),
             warmup: SimTime(s.warmup.as_nanos()),
-            service: ServiceModel::new(&sv.service),
+            services: s
+                .fleet
+                .pools
+                .iter()
+                .map(|p| ServiceModel::new(p.service.as_ref().unwrap_or(&sv.service)))
+                .collect(),
             service_rng: rng::stream(s.seed, Source::Service),
             cache_rng: rng::stream(s.seed, Source::Cache),
             queues: (0..n_queues).map(|_| RequestQueue::default()).collect(),
@@ -454,7 +470,8 @@ impl<'s, 't> World<'s, 't> {
             shape.tokens_in += u64::from(req.tokens_in);
             shape.max_tokens_out = shape.max_tokens_out.max(req.tokens_out);
         }
-        let took = self.service.draw(shape, replica.speed, &mut self.service_rng).min(MAX_BATCH_TIME);
+        let service = &self.services[replica.pool_idx];
+        let took = service.draw(shape, replica.speed, &mut self.service_rng).min(MAX_BATCH_TIME);
         replica.busy = true;
         replica.busy_ns = replica.busy_ns.saturating_add(took.as_nanos());
         self.n_busy += 1;

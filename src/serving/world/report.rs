@@ -17,6 +17,8 @@ struct Bill {
     by_zone: BTreeMap<String, f64>,
     by_pool: Vec<f64>,
     billed_s_by_pool: Vec<f64>,
+    /// Spot instances only (not on-demand stand-ins): cost and billed seconds per pool.
+    spot_by_pool: Vec<(f64, f64)>,
     instances: Vec<InstanceBill>,
 }
 
@@ -90,6 +92,7 @@ impl World<'_, '_> {
             by_zone: BTreeMap::new(),
             by_pool: vec![0.0; pools.len()],
             billed_s_by_pool: vec![0.0; pools.len()],
+            spot_by_pool: vec![(0.0, 0.0); pools.len()],
             instances: Vec::with_capacity(self.replicas.len()),
         };
         for rep in &self.replicas {
@@ -115,6 +118,10 @@ impl World<'_, '_> {
             bill.by_market[market_idx(rep.market)] += cost;
             bill.by_pool[rep.pool_idx] += cost;
             bill.billed_s_by_pool[rep.pool_idx] += billed_s;
+            if rep.market == Market::Spot {
+                bill.spot_by_pool[rep.pool_idx].0 += cost;
+                bill.spot_by_pool[rep.pool_idx].1 += billed_s;
+            }
             if let Some(z) = rep.zone_idx {
                 *bill.by_zone.entry(self.fleet.zones[z].name.clone()).or_default() += cost;
             }
@@ -220,7 +227,8 @@ impl World<'_, '_> {
                 scaled_down: self.fleet.pools[i].n_retired,
                 instances_launched: launched[i],
                 interruptions: self.fleet.pools[i].n_interruptions,
-                price_per_hour: p.price_per_hour,
+                price_per_hour: self.billed_price(i, bill).0,
+                price_basis: self.billed_price(i, bill).1.into(),
                 instance_hours: run_ns[i] / 3.6e12,
                 billed_hours: bill.billed_s_by_pool[i] / 3_600.0,
                 cost_usd: bill.by_pool[i],
@@ -295,6 +303,25 @@ impl World<'_, '_> {
             pools,
             job: None,
             engine: Engine { events: self.events.n_events(), wall_s: 0.0, seed: self.s.seed, end_s },
+            assumptions: self.s.assumptions.clone(),
+        }
+    }
+
+    /// USD per instance-hour pool `i` was billed at, and what that figure is: a spot pool's
+    /// spot price (the time-weighted mean paid over its spot instances when it follows a price
+    /// trace), any other pool's own price.
+    fn billed_price(&self, i: usize, bill: &Bill) -> (f64, &'static str) {
+        let pool = &self.s.fleet.pools[i];
+        match pool.market {
+            Market::OnDemand => (pool.price_per_hour, "on-demand"),
+            Market::Reserved => (pool.price_per_hour, "reserved"),
+            Market::Spot if !self.fleet.pool_has_price_trace(i) => {
+                (crate::scenario::untraced_spot_price(pool.spot_price), "spot")
+            }
+            Market::Spot => match bill.spot_by_pool[i] {
+                (cost, billed_s) if billed_s > 0.0 => (cost / (billed_s / 3_600.0), "spot, mean paid"),
+                _ => (self.fleet.mean_trace_price(i, self.horizon), "spot, trace mean"),
+            },
         }
     }
 }

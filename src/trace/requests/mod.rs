@@ -185,6 +185,9 @@ pub struct RequestTrace {
     first_line: u64,
     /// Line of the last record read.
     line: u64,
+    /// Lines end in CRLF: the reader counts a record's leading `\n` only once past the record's
+    /// start, so its positions are one line early.
+    crlf: bool,
     /// The first request, parsed by `open` and not yet returned.
     pending: Option<TraceRequest>,
 }
@@ -231,6 +234,9 @@ impl RequestTrace {
             }
         };
         let header_line = header.position().map_or(1, |p| p.line()).max(1);
+        // After an LF header the reader has counted its `\n`; after a CRLF one it stops at `\r`.
+        let header_newlines = header.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64).sum::<u64>();
+        let crlf = reader.position().line() == header_line + header_newlines;
         if header.is_empty() || (header.len() == 1 && header[0].trim_ascii().is_empty()) {
             return Err(TraceError::Empty { path: path_buf, detail: "the file is empty" });
         }
@@ -306,6 +312,7 @@ impl RequestTrace {
             prev_line: header_line,
             first_line: header_line + 1,
             line: header_line,
+            crlf,
             pending: None,
         };
 
@@ -338,6 +345,21 @@ impl RequestTrace {
         Ok(trace)
     }
 
+    /// Whether the file has a column of input (prompt) tokens.
+    pub fn has_tokens_in(&self) -> bool {
+        self.cols.tokens_in.is_some()
+    }
+
+    /// Whether the file has a column of output tokens.
+    pub fn has_tokens_out(&self) -> bool {
+        self.cols.tokens_out.is_some()
+    }
+
+    /// The path it reads.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The next request, `Ok(None)` at the end of the trace.
     #[inline]
     pub fn next_request(&mut self) -> Result<Option<TraceRequest>, TraceError> {
@@ -356,7 +378,7 @@ impl RequestTrace {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(more) => {
                 if more {
-                    self.line = self.record.position().map_or(self.line + 1, |p| p.line());
+                    self.line = self.record.position().map_or(self.line + 1, |p| p.line() + u64::from(self.crlf));
                 }
                 Ok(more)
             }

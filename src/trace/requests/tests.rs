@@ -409,3 +409,25 @@ fn real_azure_conv_trace() {
     assert_eq!(scan(&path, RequestFormat::AzureLlm, 1.0).unwrap(), (19_366, SimTime(3_501_721_937_000)));
     assert_eq!(scan(&path, RequestFormat::AzureLlm, 2.0).unwrap(), (19_366, SimTime(1_750_860_968_500)));
 }
+
+/// CRLF line endings (the real Azure traces have them) give the same lines as LF: the row on
+/// line 4 is line 4, and so is the previous request's line. Before, both were one line early
+/// (`x.csv:3:` … `line 2`): the reader counts a row's leading `\n` only after the row starts.
+#[test]
+fn crlf_files_report_the_same_lines_as_lf() {
+    for ending in ["\n", "\r\n"] {
+        let text = ["time", "0", "5", "4.5", ""].join(ending);
+        let msg = error(text.as_bytes(), RequestFormat::Csv);
+        assert!(msg.contains("x.csv:4: time \"4.5\""), "{ending:?}: {msg}");
+        assert!(msg.contains("(5 s, line 3)"), "{ending:?}: {msg}");
+        let text =
+            ["TIMESTAMP,ContextTokens,GeneratedTokens", "2023-11-16 18:15:46.5,1,1", "2023-11-16 18:15:47,x,1", ""]
+                .join(ending);
+        let msg = error(text.as_bytes(), RequestFormat::AzureLlm);
+        assert!(msg.contains("x.csv:3: ContextTokens \"x\""), "{ending:?}: {msg}");
+        // A quoted field over two lines: the next row is still on its own line.
+        let text = ["time,note", "0,\"a", "b\"", "zz,ok", ""].join(ending);
+        let msg = error(text.as_bytes(), RequestFormat::Csv);
+        assert!(msg.contains("x.csv:4:"), "{ending:?}: {msg}");
+    }
+}
