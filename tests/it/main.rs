@@ -13,6 +13,7 @@ mod job;
 mod limits;
 mod queueing;
 mod report;
+mod special;
 mod spot;
 mod sweep;
 mod traces;

@@ -3,13 +3,38 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 
 use jiff::Timestamp;
 
 use super::*;
+use crate::input::Budget;
 use crate::trace::requests::SecondsError;
+
+/// How much the reader asks the file for at a time.
+const READ_CHUNK_BYTES: usize = 64 * 1024;
+
+type Reader = csv::Reader<Budget<Budget<File>>>;
+
+/// Whether a read failed because a budget (one row, or the whole file) was spent.
+fn budget_spent(reader: &Reader) -> bool {
+    reader.get_ref().exceeded() || reader.get_ref().get_ref().exceeded()
+}
+
+/// The error of a spent budget: the file is too large, or the row at `line` too long.
+fn budget_error(path: &Path, reader: &Reader, line: u64) -> SpotTraceError {
+    if reader.get_ref().get_ref().exceeded() {
+        return too_large(path);
+    }
+    SpotTraceError::Row {
+        path: path.to_path_buf(),
+        line,
+        message: format!(
+            "the row is longer than {} (the limit of one row of a CSV spot trace; a file without line breaks ends here)",
+            crate::input::bytes(MAX_CSV_ROW_BYTES)
+        ),
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // CSV
@@ -52,16 +77,19 @@ pub(super) fn read_csv(
     instance: Option<&str>,
     start: Option<Timestamp>,
 ) -> Result<BTreeMap<String, StepSeries>, SpotTraceError> {
-    check_file(path)?;
     let pb = || path.to_path_buf();
-    let file = File::open(path).map_err(|cause| SpotTraceError::Open { path: pb(), cause })?;
+    // Two budgets: one row (renewed after each), and the whole file.
+    let file = Budget::new(open_trace(path)?, MAX_SPOT_TRACE_BYTES);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(BufReader::with_capacity(64 * 1024, file));
-    let header = match reader.byte_headers() {
-        Ok(h) => h.clone(),
+        .buffer_capacity(READ_CHUNK_BYTES)
+        .from_reader(Budget::new(file, MAX_CSV_ROW_BYTES + READ_CHUNK_BYTES as u64));
+    let header = reader.byte_headers().cloned();
+    let header = match header {
+        Ok(h) => h,
+        Err(_) if budget_spent(&reader) => return Err(budget_error(path, &reader, 1)),
         Err(cause) => {
             let line = cause.position().map_or(1, |p| p.line());
             return Err(SpotTraceError::Csv { path: pb(), line, cause });
@@ -108,9 +136,11 @@ pub(super) fn read_csv(
     let mut record = csv::ByteRecord::new();
     let mut line = header_line;
     loop {
+        reader.get_mut().renew();
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
+            Err(_) if budget_spent(&reader) => return Err(budget_error(path, &reader, line + 1)),
             Err(cause) => {
                 let line = cause.position().map_or(line + 1, |p| p.line());
                 return Err(SpotTraceError::Csv { path: pb(), line, cause });

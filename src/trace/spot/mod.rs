@@ -297,35 +297,57 @@ pub fn read_prices(
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 
-/// Checks that `path` exists and is not a directory.
-fn check_file(path: &Path) -> Result<(), SpotTraceError> {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => Err(SpotTraceError::IsDirectory { path: path.to_path_buf() }),
-        Ok(_) => Ok(()),
-        Err(cause) => Err(SpotTraceError::Open { path: path.to_path_buf(), cause }),
+/// Largest spot trace read, in any format (counted as read, not as the file claims): the real
+/// traces are about a megabyte, and what is read is kept in memory in compact form.
+pub const MAX_SPOT_TRACE_BYTES: u64 = 256 << 20;
+
+/// Longest row of a CSV spot trace (a file without line breaks fails after this much).
+pub const MAX_CSV_ROW_BYTES: u64 = 1 << 20;
+
+/// Opens the regular file `path` (a FIFO or a device is refused before it could block).
+fn open_trace(path: &Path) -> Result<std::fs::File, SpotTraceError> {
+    use crate::input::InputError;
+    crate::input::open_regular(path).map_err(|e| match e {
+        InputError::NotRegular { kind: "a directory" } => SpotTraceError::IsDirectory { path: path.to_path_buf() },
+        InputError::NotRegular { kind } => SpotTraceError::Argument {
+            path: path.to_path_buf(),
+            message: format!("is {kind}, not a regular file; expected a spot trace file"),
+        },
+        InputError::Io(cause) => SpotTraceError::Open { path: path.to_path_buf(), cause },
+        e @ InputError::TooLarge { .. } => {
+            SpotTraceError::Open { path: path.to_path_buf(), cause: std::io::Error::other(e.to_string()) }
+        }
+    })
+}
+
+/// The error when a trace holds more than [`MAX_SPOT_TRACE_BYTES`].
+fn too_large(path: &Path) -> SpotTraceError {
+    SpotTraceError::Argument {
+        path: path.to_path_buf(),
+        message: format!(
+            "holds more than {} (read so far); spot traces may be at most {}: cut it to the time the scenario needs",
+            crate::input::bytes(MAX_SPOT_TRACE_BYTES),
+            crate::input::bytes(MAX_SPOT_TRACE_BYTES)
+        ),
     }
 }
 
-/// Largest JSON spot trace read: it is parsed whole, into several times its size in memory (the
-/// real traces are about a megabyte).
-pub const MAX_JSON_TRACE_BYTES: u64 = 256 << 20;
+/// Largest JSON spot trace read.
+pub const MAX_JSON_TRACE_BYTES: u64 = MAX_SPOT_TRACE_BYTES;
 
 /// Reads a whole JSON file.
 fn read_json(path: &Path) -> Result<Value, SpotTraceError> {
-    check_file(path)?;
-    if let Ok(m) = std::fs::metadata(path)
-        && m.len() > MAX_JSON_TRACE_BYTES
+    let mut bytes = Vec::new();
     {
-        return Err(SpotTraceError::Argument {
-            path: path.to_path_buf(),
-            message: format!(
-                "the file is {} MiB; JSON spot traces are read whole and may be at most {} MiB: convert it to the csv format, which is read row by row",
-                m.len() >> 20,
-                MAX_JSON_TRACE_BYTES >> 20
-            ),
-        });
+        use std::io::Read;
+        let file = open_trace(path)?;
+        file.take(MAX_SPOT_TRACE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|cause| SpotTraceError::Open { path: path.to_path_buf(), cause })?;
     }
-    let bytes = std::fs::read(path).map_err(|cause| SpotTraceError::Open { path: path.to_path_buf(), cause })?;
+    if bytes.len() as u64 > MAX_SPOT_TRACE_BYTES {
+        return Err(too_large(path));
+    }
     // A UTF-8 byte-order mark (as some Windows tools write) is skipped, as the CSV readers do.
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     if text.iter().all(u8::is_ascii_whitespace) {

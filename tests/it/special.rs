@@ -1,0 +1,104 @@
+//! Special files (issue 15): a FIFO or `/dev/zero` given as a scenario or a trace, a 1 GB trace
+//! without line breaks.
+//! Each command runs under a 1 GB address-space limit (`ulimit -v`), so a reader that grows
+//! without bound fails here instead of filling the machine, and with a timeout, so one that
+//! blocks fails too.
+
+#![cfg(unix)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use predicates::prelude::*;
+
+use super::common::write;
+
+/// `fleetsim ARGS` in `dir` under a 1 GB address-space limit and a 20 s timeout.
+fn bounded(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    let bin = assert_cmd::cargo::cargo_bin("fleetsim");
+    let mut cmd = assert_cmd::Command::new("sh");
+    cmd.current_dir(dir)
+        .arg("-c")
+        .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
+        .arg(bin)
+        .args(args)
+        .timeout(Duration::from_secs(20));
+    cmd.assert()
+}
+
+fn mkfifo(path: &Path) -> bool {
+    Command::new("mkfifo").arg(path).status().is_ok_and(|s| s.success())
+}
+
+/// A serving scenario replaying the request trace at `trace`.
+fn replaying(trace: &str) -> String {
+    format!(
+        "name: t\nhorizon: 1m\nworkload:\n  arrivals:\n    trace: {{ path: {trace}, format: csv }}\n\
+         service:\n  batch_time: {{ base: 10ms }}\nfleet:\n  pools:\n    - {{ name: a, instance: g5.xlarge, count: 1 }}\n"
+    )
+}
+
+/// A job whose spot availability comes from `trace` in `format`.
+fn job_with_availability(trace: &str, format: &str) -> String {
+    format!(
+        "name: j\nhorizon: 10h\njob:\n  work: 1h\n  instance: p3.2xlarge\n  zones: [z1]\n  policy: spot_only\n  \
+         checkpoint: {{ interval: 10m, write: 10s }}\n\
+         spot:\n  interruptions:\n    trace: {{ path: {trace}, format: {format}, zone: z1 }}\n"
+    )
+}
+
+#[test]
+fn a_fifo_is_refused_and_never_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    if !mkfifo(&d.join("fifo")) {
+        return; // no mkfifo here
+    }
+    bounded(d, &["validate", "fifo"]).code(2).stderr(predicate::str::contains("fifo: is a FIFO (named pipe)"));
+    write(d, "r.yaml", &replaying("fifo"));
+    bounded(d, &["validate", "r.yaml"]).code(2).stderr(predicate::str::contains("fifo: is a FIFO (named pipe)"));
+    bounded(d, &["run", "r.yaml"]).code(2).stderr(predicate::str::contains("is a FIFO (named pipe)"));
+    for format in ["csv", "skypilot-availability"] {
+        write(d, "j.yaml", &job_with_availability("fifo", format));
+        bounded(d, &["validate", "j.yaml"]).code(2).stderr(predicate::str::contains("fifo: is a FIFO (named pipe)"));
+    }
+}
+
+#[test]
+fn dev_zero_is_refused_and_never_read() {
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    if !Path::new("/dev/zero").exists() {
+        return;
+    }
+    bounded(d, &["validate", "/dev/zero"]).code(2).stderr(predicate::str::contains("is a character device"));
+    write(d, "r.yaml", &replaying("/dev/zero"));
+    bounded(d, &["validate", "r.yaml"]).code(2).stderr(predicate::str::contains("is a character device"));
+    for format in ["csv", "skypilot-availability"] {
+        write(d, "j.yaml", &job_with_availability("/dev/zero", format));
+        bounded(d, &["validate", "j.yaml"]).code(2).stderr(predicate::str::contains("is a character device"));
+    }
+}
+
+/// A sparse file of `size` zero bytes: no line break anywhere.
+fn sparse(dir: &Path, name: &str, size: u64) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::File::create(&path).unwrap().set_len(size).unwrap();
+    path
+}
+
+#[test]
+fn a_trace_without_line_breaks_is_refused_after_one_row() {
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    sparse(d, "big.csv", 1 << 30);
+    write(d, "r.yaml", &replaying("big.csv"));
+    bounded(d, &["validate", "r.yaml"])
+        .code(2)
+        .stderr(predicate::str::contains("big.csv:1: the row is longer than 1 MiB"));
+    write(d, "j.yaml", &job_with_availability("big.csv", "csv"));
+    bounded(d, &["validate", "j.yaml"])
+        .code(2)
+        .stderr(predicate::str::contains("big.csv:1: the row is longer than 1 MiB"));
+}
