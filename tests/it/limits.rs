@@ -216,7 +216,7 @@ fn force_replaces_sweep_compare_and_merge_folders() {
     let mut cmd = fleetsim();
     cmd.arg("merge").arg(dir.path().join("shard0")).arg(dir.path().join("shard1"));
     cmd.args(["--force", "--out"]).arg(dir.path().join("shard0"));
-    cmd.assert().code(2).stderr(predicate::str::contains("is one of the folders being merged"));
+    cmd.assert().code(2).stderr(predicate::str::contains("which this command reads: --force would delete it"));
     assert!(dir.path().join("shard0").join("runs.csv").exists());
 
     let compare = dir.path().join("compare");

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod determinism;
 mod errors;
+mod faults;
 mod fuzz_regressions;
 mod invariants;
 mod job;

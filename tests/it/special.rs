@@ -1,5 +1,5 @@
-//! Special files (issue 15): a FIFO or `/dev/zero` given as a scenario or a trace, a 1 GB trace
-//! without line breaks.
+//! Special files, pipes and full disks (issue 15): a FIFO or `/dev/zero` given as a scenario or a
+//! trace, a 1 GB trace without line breaks, a closed stdout, a full disk behind stdout or stderr.
 //! Each command runs under a 1 GB address-space limit (`ulimit -v`), so a reader that grows
 //! without bound fails here instead of filling the machine, and with a timeout, so one that
 //! blocks fails too.
@@ -7,7 +7,7 @@
 #![cfg(unix)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use predicates::prelude::*;
@@ -101,4 +101,80 @@ fn a_trace_without_line_breaks_is_refused_after_one_row() {
     bounded(d, &["validate", "j.yaml"])
         .code(2)
         .stderr(predicate::str::contains("big.csv:1: the row is longer than 1 MiB"));
+}
+
+const QUICK: &str = "name: quick\nhorizon: 1m\n\
+    workload:\n  arrivals:\n    poisson: { rate: 10/s }\n\
+    service:\n  batch_time: { base: 10ms }\n\
+    fleet:\n  pools:\n    - { name: a, instance: g5.xlarge, count: 1 }\n";
+
+/// Runs `fleetsim ARGS` with its stdout a pipe whose reader is gone.
+fn with_closed_stdout(dir: &Path, args: &[&str]) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("fleetsim");
+    let mut child =
+        Command::new(bin).current_dir(dir).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    drop(child.stdout.take()); // `| head -0`
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    write(d, "s.yaml", QUICK);
+    for args in [
+        &["catalog"][..],
+        &["run", "s.yaml", "--out", "run", "--no-report"][..],
+        &[
+            "sweep",
+            "s.yaml",
+            "--set",
+            "batcher.max_batch_size=1,2",
+            "--replications",
+            "2",
+            "--out",
+            "sweep",
+            "--no-report",
+        ][..],
+    ] {
+        let out = with_closed_stdout(d, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    assert!(d.join("run/summary.json").is_file(), "the run's results are written");
+    assert!(d.join("sweep/summary.csv").is_file() && !d.join("sweep/.lock").exists(), "no lock left");
+}
+
+#[test]
+fn a_full_disk_behind_stdout_is_an_error_and_behind_stderr_is_no_panic() {
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    write(d, "s.yaml", QUICK);
+    let bin = assert_cmd::cargo::cargo_bin("fleetsim");
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = Command::new(&bin)
+        .current_dir(d)
+        .args(["run", "s.yaml", "--out", "a", "--no-report"])
+        .stdout(full())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write to standard output: No space left on device"), "{stderr}");
+    // A warning on a full stderr: written nowhere, and no panic either.
+    let overload = QUICK.replace("10/s", "1000/s");
+    write(d, "o.yaml", &overload);
+    let out = Command::new(&bin)
+        .current_dir(d)
+        .args(["run", "o.yaml", "--out", "b", "--no-report", "--set", "limits.max_queued_requests=10"])
+        .stdout(Stdio::null())
+        .stderr(full())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(d.join("b/summary.json").is_file());
 }
