@@ -256,3 +256,57 @@ fn parallel_runs_without_out_get_folders_of_their_own() {
     assert!(runs.iter().all(|r| r.join("summary.json").is_file()), "every folder is complete");
     assert!(leftovers(&dir.path().join("reports/faults")).is_empty());
 }
+
+#[test]
+fn merge_names_the_out_it_was_given() {
+    let dir = setup();
+    for i in 0..2 {
+        let mut args = command("sweep", dir.path());
+        args.extend(["--shard".into(), format!("{i}/2"), "--out".into(), format!("s{i}")]);
+        fleetsim().current_dir(dir.path()).args(args).assert().code(0);
+    }
+    // `./s1/` is s1: named as given, with the input it is.
+    fleetsim()
+        .current_dir(dir.path())
+        .args(["merge", "s0", "s1", "--out", "./s1/", "--force"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--out ./s1/ holds s1, which this command reads"));
+}
+
+#[test]
+fn a_folder_another_sweep_is_writing_is_named_as_such() {
+    let dir = setup();
+    let busy = dir.path().join("busy");
+    std::fs::create_dir(&busy).unwrap();
+    // A sweep that has just started there: it holds the lock, and has no manifest yet.
+    let lock = std::fs::File::create(busy.join(".lock")).unwrap();
+    lock.try_lock().unwrap();
+    for extra in [&["--resume"][..], &["--force"][..], &[][..]] {
+        fleetsim()
+            .args(command("sweep", dir.path()))
+            .arg("--out")
+            .arg(&busy)
+            .args(extra)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("another fleetsim sweep is writing"))
+            .stderr(predicate::str::contains("add --force").not());
+    }
+    // Once it has written its manifest, --force must not take the folder from under it either.
+    write(&busy, "manifest.json", &String::from_utf8(std::fs::read(make_manifest(&dir)).unwrap()).unwrap());
+    fleetsim()
+        .args(command("sweep", dir.path()))
+        .args(["--out", busy.to_str().unwrap(), "--force"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("another fleetsim sweep is writing"));
+    assert!(busy.join("manifest.json").exists());
+}
+
+/// A sweep's manifest.json, from a real sweep.
+fn make_manifest(dir: &tempfile::TempDir) -> PathBuf {
+    let out = dir.path().join("real");
+    make_folder("sweep", dir.path(), &out, &[]);
+    out.join("manifest.json")
+}
