@@ -178,3 +178,33 @@ fn a_full_disk_behind_stdout_is_an_error_and_behind_stderr_is_no_panic() {
     assert_eq!(out.status.code(), Some(0));
     assert!(d.join("b/summary.json").is_file());
 }
+
+#[test]
+fn json_traces_are_read_in_memory_in_proportion_to_their_size() {
+    // 48 MiB with a change at every value, the most a series can hold per byte: about 2.5 bytes
+    // of memory per byte of file now, 52 before (2.5 GB), which the 1 GB limit would stop.
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    let n = 24 << 20;
+    let alternating = |a: &str, b: &str| {
+        let mut s = String::with_capacity(2 * n + 64);
+        for i in 0..n {
+            s.push_str(if i % 2 == 0 { a } else { b });
+            s.push(',');
+        }
+        s.pop();
+        s
+    };
+    let data = alternating("0", "1");
+    write(d, "a.json", &format!("{{\"metadata\": {{\"gap_seconds\": 32}}, \"data\": [{data}]}}"));
+    write(d, "j.yaml", &job_with_availability("a.json", "skypilot-availability"));
+    bounded(d, &["validate", "j.yaml"]).code(0).stdout(predicate::str::contains(format!("{n} changes")));
+    let prices = alternating("1", "2");
+    write(d, "p.json", &format!("{{\"z1_v100_1\": [{prices}]}}"));
+    let job = job_with_availability("a.json", "skypilot-availability").replace(
+        "    trace: { path: a.json, format: skypilot-availability, zone: z1 }\n",
+        "    hazard: { per_hour: 0.01 }\n",
+    ) + "  price:\n    trace: { path: p.json, format: skypilot-prices, tick: 195s }\n";
+    write(d, "p.yaml", &job);
+    bounded(d, &["validate", "p.yaml"]).code(0).stdout(predicate::str::contains(format!("{n} changes")));
+}

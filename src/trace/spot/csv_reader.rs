@@ -24,7 +24,7 @@ fn budget_spent(reader: &Reader) -> bool {
 /// The error of a spent budget: the file is too large, or the row at `line` too long.
 fn budget_error(path: &Path, reader: &Reader, line: u64) -> SpotTraceError {
     if reader.get_ref().get_ref().exceeded() {
-        return too_large(path);
+        return too_large(path, MAX_SPOT_TRACE_BYTES);
     }
     SpotTraceError::Row {
         path: path.to_path_buf(),
@@ -59,8 +59,13 @@ fn fmt_time(kind: TimeKind, abs: i128) -> String {
 /// Per-zone state of the CSV reader.
 #[derive(Default)]
 struct CsvZone {
-    /// Kept points: (absolute ns, value, line).
-    points: Vec<(i128, f64, u64)>,
+    /// The zone's series so far, its times counted from the origin when it is known (seconds
+    /// from the start, or timestamps with a given start), else from the zone's first row.
+    series: StepBuilder,
+    /// The absolute time of the zone's first kept row.
+    first: Option<i128>,
+    /// The previous kept row: (absolute ns, value, line).
+    last: Option<(i128, f64, u64)>,
     /// The first instance type named in the zone's kept rows, and its line.
     instance: Option<(String, u64)>,
 }
@@ -100,6 +105,9 @@ pub(super) fn read_csv(
         return Err(SpotTraceError::Empty { path: pb(), detail: "the file is empty".into() });
     }
     let row_err = |line: u64, message: String| SpotTraceError::Row { path: pb(), line, message };
+    let centuries = |line: u64| {
+        row_err(line, "the time is centuries after the start; expected a time within the simulation".into())
+    };
     let find = |name: &'static str| -> Result<Option<usize>, SpotTraceError> {
         let mut found = None;
         for (i, h) in header.iter().enumerate() {
@@ -263,7 +271,7 @@ pub(super) fn read_csv(
                 Some(_) => {}
             }
         }
-        if let Some(&(prev_abs, _, prev_line)) = acc.points.last()
+        if let Some((prev_abs, _, prev_line)) = acc.last
             && abs < prev_abs
         {
             return Err(SpotTraceError::OutOfOrder {
@@ -275,7 +283,7 @@ pub(super) fn read_csv(
                 previous_line: prev_line,
             });
         }
-        if let Some(&(prev_abs, prev_value, prev_line)) = acc.points.last()
+        if let Some((prev_abs, prev_value, prev_line)) = acc.last
             && abs == prev_abs
             && value != prev_value
         {
@@ -288,7 +296,14 @@ pub(super) fn read_csv(
                 ),
             ));
         }
-        acc.points.push((abs, value, line));
+        acc.last = Some((abs, value, line));
+        // Times before a given start collapse onto 0, where the latest value wins.
+        let origin = match time_kind {
+            Some((TimeKind::Rfc3339, _)) => start.map_or(*acc.first.get_or_insert(abs), |s| s.as_nanosecond()),
+            _ => 0,
+        };
+        let rel = u64::try_from((abs - origin).max(0)).map_err(|_| centuries(line))?;
+        acc.series.push(SimTime(rel), value);
     }
 
     if rows == 0 {
@@ -307,15 +322,22 @@ pub(super) fn read_csv(
             found: list(&instances_found),
         });
     }
-    let origin = match time_kind {
-        Some((TimeKind::Rfc3339, _)) => start.map_or(earliest, |s| s.as_nanosecond()),
-        _ => 0,
+    // Without a start, timestamps count from the earliest in the file: each zone's series,
+    // counted from its own first row, moves that much later.
+    let shift_from = match time_kind {
+        Some((TimeKind::Rfc3339, _)) if start.is_none() => Some(earliest),
+        _ => None,
     };
     let mut out = BTreeMap::new();
     for (z, acc) in zones {
-        let series = to_series(&acc.points, origin).map_err(|line| {
-            row_err(line, "the time is centuries after the start; expected a time within the simulation".into())
-        })?;
+        let series = match (shift_from, acc.first) {
+            (Some(origin), Some(first)) => {
+                let line = acc.last.map_or(header_line, |l| l.2);
+                let offset = u64::try_from(first - origin).map_err(|_| centuries(line))?;
+                acc.series.finish_shifted(offset).map_err(|()| centuries(line))?
+            }
+            _ => acc.series.finish(),
+        };
         out.insert(z, series);
     }
     Ok(out)
