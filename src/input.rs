@@ -44,7 +44,7 @@ impl From<InputError> for io::Error {
 pub fn bytes(n: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
     for (size, unit) in UNITS {
-        if n >= size && n % size == 0 {
+        if n >= size && n.is_multiple_of(size) {
             return format!("{} {unit}", n / size);
         }
     }
@@ -179,7 +179,7 @@ mod tests {
 
     #[test]
     fn a_budget_bounds_what_is_read_between_renewals() {
-        let data = vec![b'x'; 100];
+        let data = [b'x'; 100];
         let mut r = Budget::new(&data[..], 10);
         let mut buf = [0u8; 8];
         // Reads go on while at most 10 bytes were read; the read after that fails.

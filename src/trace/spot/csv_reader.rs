@@ -334,7 +334,7 @@ pub(super) fn read_csv(
             (Some(origin), Some(first)) => {
                 let line = acc.last.map_or(header_line, |l| l.2);
                 let offset = u64::try_from(first - origin).map_err(|_| centuries(line))?;
-                acc.series.finish_shifted(offset).map_err(|()| centuries(line))?
+                acc.series.finish_shifted(offset).ok_or_else(|| centuries(line))?
             }
             _ => acc.series.finish(),
         };

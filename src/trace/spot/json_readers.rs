@@ -66,7 +66,7 @@ impl<F: Fn(u64) -> String> Expect for TickValues<'_, F> {
                 };
                 stop(self.failure, json_err(self.path, (self.at)(i), format!("{text} {why}")))
             })?;
-            if b.push_tick(i, x).is_err() {
+            if !b.push_tick(i, x) {
                 let e = json_err(self.path, (self.at)(i), "is beyond the 2^32 values a series may have");
                 return Err(stop(self.failure, e));
             }

@@ -218,14 +218,15 @@ impl StepBuilder {
         self.add(t.0, v);
     }
 
-    /// Adds the value `v` of tick `i` (ticks in order). `Err` when `i` is beyond 2^32 − 1.
-    pub fn push_tick(&mut self, i: u64, v: f64) -> Result<(), ()> {
+    /// Adds the value `v` of tick `i` (ticks in order); `false` (and nothing added) when `i` is
+    /// beyond 2^32 − 1.
+    pub fn push_tick(&mut self, i: u64, v: f64) -> bool {
         debug_assert!(matches!(self.times, Times::Ticks { .. }), "push_tick on a nanosecond builder");
         if i > u64::from(u32::MAX) {
-            return Err(());
+            return false;
         }
         self.add(i, v);
-        Ok(())
+        true
     }
 
     fn add(&mut self, raw: u64, v: f64) {
@@ -278,16 +279,16 @@ impl StepBuilder {
         Ok(self.finish())
     }
 
-    /// The series with every time but the first (which is 0) moved `offset` later; `Err` when
+    /// The series with every time but the first (which is 0) moved `offset` later; `None` when
     /// one passes the end of the clock.
-    pub fn finish_shifted(mut self, offset: u64) -> Result<StepSeries, ()> {
+    pub fn finish_shifted(mut self, offset: u64) -> Option<StepSeries> {
         if offset > 0 {
             let shifted: Option<Vec<u64>> = (0..self.times.len())
                 .map(|i| if i == 0 { Some(0) } else { self.times.at(i).0.checked_add(offset) })
                 .collect();
-            self.times = Times::Nanos(shifted.ok_or(())?);
+            self.times = Times::Nanos(shifted?);
         }
-        Ok(self.finish())
+        Some(self.finish())
     }
 }
 
