@@ -11,6 +11,7 @@ pub mod engine;
 pub mod fleet;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod input;
 pub mod job;
 pub mod llm;
 pub mod metrics;

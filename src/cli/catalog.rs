@@ -4,6 +4,7 @@
 use anyhow::Result;
 use fleetsim::fleet::catalog;
 
+use super::out::sayln;
 use super::{CatalogArgs, Outcome};
 
 pub fn catalog(args: &CatalogArgs) -> Result<Outcome> {
@@ -22,19 +23,28 @@ pub fn catalog(args: &CatalogArgs) -> Result<Outcome> {
         .collect();
     if args.json {
         let refs = fleetsim::fleet::market_refs::all();
-        println!(
+        sayln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({ "instance_types": types, "market_references": refs }))?
-        );
+        )?;
         return Ok(Outcome::Ok);
     }
-    println!(
+    sayln!(
         "{:<28} {:<6} {:<10} {:>4} {:>8} {:>5} {:>8} {:>10}  {:<12} {:<10}",
-        "name", "cloud", "gpu", "gpus", "gpu_mem", "vcpu", "mem_gib", "$/hour", "region", "price date"
-    );
+        "name",
+        "cloud",
+        "gpu",
+        "gpus",
+        "gpu_mem",
+        "vcpu",
+        "mem_gib",
+        "$/hour",
+        "region",
+        "price date"
+    )?;
     for t in &types {
         let gpu = if t.gpu.is_empty() { "-" } else { &t.gpu };
-        println!(
+        sayln!(
             "{:<28} {:<6} {:<10} {:>4} {:>8} {:>5} {:>8} {:>10.4}  {:<12} {:<10}",
             t.name,
             t.provider,
@@ -46,17 +56,17 @@ pub fn catalog(args: &CatalogArgs) -> Result<Outcome> {
             t.on_demand_price,
             t.region,
             t.price_date
-        );
+        )?;
     }
-    println!(
+    sayln!(
         "\n{} instance types. On-demand Linux prices in USD per hour; sources per row in `fleetsim catalog --json`.",
         types.len()
-    );
-    println!("Prices change: override any figure under fleet.instance_types in a scenario.");
+    )?;
+    sayln!("Prices change: override any figure under fleet.instance_types in a scenario.")?;
     if args.filter.is_none() {
-        println!("\nSpot market references (defaults when a scenario gives none; sources in --json):");
+        sayln!("\nSpot market references (defaults when a scenario gives none; sources in --json):")?;
         for r in fleetsim::fleet::market_refs::all() {
-            println!("  {:<28} {:<20} {:>10} {:<9} {}", r.kind, r.key, r.value, r.unit, r.date);
+            sayln!("  {:<28} {:<20} {:>10} {:<9} {}", r.kind, r.key, r.value, r.unit, r.date)?;
         }
     }
     Ok(Outcome::Ok)

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::out::{note, sayln};
 use super::{CheckArgs, Outcome};
 
 pub fn check(args: &CheckArgs) -> anyhow::Result<Outcome> {
@@ -35,7 +36,7 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<Outcome> {
             if !r.ok() {
                 let n = broken.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 bar.set_message(format!("{n} broken"));
-                bar.suspend(|| eprintln!("case {} ({}) broke an invariant: {}", r.case, r.kind.name(), r.broken[0]));
+                bar.suspend(|| note!("case {} ({}) broke an invariant: {}", r.case, r.kind.name(), r.broken[0]));
             }
             bar.inc(1);
         })
@@ -43,31 +44,31 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<Outcome> {
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
     let kinds: Vec<String> = totals.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    println!(
+    sayln!(
         "checked {} random scenarios (cases {}..{}; {}) in {wall:.1} s, {:.1} M events",
         totals.cases,
         args.from,
         args.from.saturating_add(args.cases),
         kinds.join(", "),
         totals.events as f64 / 1e6
-    );
-    println!("invariants checked on every case:");
+    )?;
+    sayln!("invariants checked on every case:")?;
     for inv in fleetsim::check::INVARIANTS {
-        println!("  - {inv}");
+        sayln!("  - {inv}")?;
     }
     if totals.failures.is_empty() {
-        println!("all {} checks held; 0 cases broke an invariant", totals.checks_held);
+        sayln!("all {} checks held; 0 cases broke an invariant", totals.checks_held)?;
         let _ = std::fs::remove_dir(&root);
         return Ok(Outcome::Ok);
     }
-    println!("{} of {} cases broke an invariant:", totals.failures.len(), totals.cases);
+    sayln!("{} of {} cases broke an invariant:", totals.failures.len(), totals.cases)?;
     for r in &totals.failures {
-        println!("case {} ({}):", r.case, r.kind.name());
+        sayln!("case {} ({}):", r.case, r.kind.name())?;
         for b in &r.broken {
-            println!("  - {b}");
+            sayln!("  - {b}")?;
         }
-        println!("  scenario: {}", r.dir.join("scenario.yaml").display());
-        println!("  reproduce: fleetsim check --from {} --cases 1", r.case);
+        sayln!("  scenario: {}", r.dir.join("scenario.yaml").display())?;
+        sayln!("  reproduce: fleetsim check --from {} --cases 1", r.case)?;
     }
     Ok(Outcome::AssertFailed)
 }

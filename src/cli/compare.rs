@@ -3,13 +3,14 @@
 //! design, the pooled latency distribution and the time series of the first replication.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use fleetsim::metrics::LatencyStats;
 use fleetsim::output::manifest::{self, Manifest};
-use fleetsim::output::{self, write_atomic};
+use fleetsim::output::{self, Staging, Target, write_atomic};
 use fleetsim::report::format::Unit;
 use fleetsim::scenario::{self, Axis};
 use fleetsim::sweep::Plan;
@@ -17,6 +18,7 @@ use fleetsim::sweep::compare::{self, CompareLineage, Design};
 use fleetsim::sweep::exec::{self, Cell};
 use fleetsim::sweep::folder::{SweepFolder, SweepLineage};
 
+use super::out::{note, say, sayln};
 use super::{CompareArgs, Outcome};
 
 /// Metrics the terminal table shows (compare.csv has them all).
@@ -116,18 +118,18 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
             .collect(),
     });
     let label = format!("compare-{}", names.iter().map(|n| output::safe_name(n)).collect::<Vec<_>>().join("-vs-"));
-    let (dir, replaced) = output::create_run_dir(args.out.as_deref(), &label, "compare", args.force)?;
-    if let Some(old) = &replaced {
-        eprintln!(
-            "replacing {}: its old results are in {} until this comparison completes",
-            dir.display(),
-            old.aside.display()
-        );
+    let mut inputs: Vec<PathBuf> = loaded.iter().map(|l| l.path.clone()).collect();
+    inputs.extend(trace_paths.iter().cloned());
+    let target = Target::open(args.out.as_deref(), args.force, &inputs, (&label, "compare"), Staging::WhenReplacing)?;
+    let dir = target.dest().to_path_buf();
+    if target.replaces() {
+        note!("replacing {}: it stays as it is until this comparison completes", dir.display());
     }
-    let mut folder = SweepFolder::create(&dir, &man)?;
+    let work = target.work().to_path_buf();
+    let mut folder = SweepFolder::create(&work, &man)?;
     let todo = plan.todo(None, &Default::default());
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    eprintln!(
+    note!(
         "compare {}: {} designs × {replications} replications (seeds {seed}…{}) on {threads} threads into {}",
         names.join(" vs "),
         names.len(),
@@ -159,17 +161,23 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
         Ok(())
     })
     .map_err(|e| anyhow::anyhow!(e))
-    .with_context(|| format!("the comparison stopped; the runs so far are in {}", dir.display()))?;
+    .with_context(|| match target.replaces() {
+        true => format!("the comparison stopped; {} is left as it was", dir.display()),
+        false => format!("the comparison stopped; the runs so far are in {}", dir.display()),
+    })?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
 
     let rows = folder.rows.clone();
     folder.finish()?;
     let lines = compare::lines(&rows, names.len());
-    write_atomic(&dir, "compare.csv", &compare::csv(&lines, &names))?;
+    write_atomic(&work, "compare.csv", &compare::csv(&lines, &names))?;
+    // Not create_dir_all: a folder deleted by an interrupt must not be made again.
+    let designs = work.join("designs");
+    std::fs::create_dir(&designs).with_context(|| format!("cannot create {}", designs.display()))?;
     for (d, name) in names.iter().enumerate() {
-        let sub = dir.join("designs").join(output::safe_name(name));
-        std::fs::create_dir_all(&sub).with_context(|| format!("cannot create {}", sub.display()))?;
+        let sub = designs.join(output::safe_name(name));
+        std::fs::create_dir(&sub).with_context(|| format!("cannot create {}", sub.display()))?;
         if let Some(l) = latency.get(&d).filter(|l| l.count() > 0) {
             write_atomic(&sub, "latency.csv", &l.cdf_csv())?;
         }
@@ -178,13 +186,12 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
             write_atomic(&sub, "summary.json", &o.summary.to_json())?;
         }
     }
-    if let Some(old) = replaced {
-        old.finish()?;
-    }
-    print!("{}", table(&lines, &names, if is_job { JOB_METRICS } else { SERVING_METRICS }));
-    println!("{} runs in {wall:.1} s; wrote {}", todo.len(), dir.display());
-    if !args.no_report {
-        super::report::after(&dir, false);
+    let report = !args.no_report && super::report::draw(&work, &dir);
+    let dir = target.commit()?;
+    say!("{}", table(&lines, &names, if is_job { JOB_METRICS } else { SERVING_METRICS }))?;
+    sayln!("{} runs in {wall:.1} s; wrote {}", todo.len(), dir.display())?;
+    if report {
+        super::report::announce(&dir)?;
     }
     Ok(Outcome::Ok)
 }

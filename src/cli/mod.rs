@@ -4,6 +4,8 @@
 //! (scenario, trace, flag) or output that could not be written.
 
 mod calibrate;
+mod out;
+
 mod catalog;
 mod check;
 mod compare;
@@ -19,6 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use out::note;
 
 /// fleetsim — a discrete-event simulator for ML infrastructure fleets.
 ///
@@ -81,8 +84,9 @@ pub struct RunArgs {
     /// reports/<name>/<UTC time>-seed<seed>/
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Replace --out if it holds results fleetsim wrote (they are deleted once the new ones are
-    /// complete); folders fleetsim did not write are never touched.
+    /// Replace --out if it holds results fleetsim wrote and nothing else (they are deleted once the
+    /// new ones are complete; a run that fails or is interrupted leaves them as they were); folders
+    /// fleetsim did not write, or that hold the scenario or a trace, are never touched.
     #[arg(long)]
     pub force: bool,
     /// Print the run summary as JSON on stdout (the table goes nowhere).
@@ -265,6 +269,7 @@ pub enum Outcome {
 
 /// Runs the parsed command line and returns the process exit code.
 pub fn main(cli: Cli) -> ExitCode {
+    out::on_interrupt();
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Sweep(args) => sweep::sweep(&args),
@@ -280,7 +285,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::AssertFailed) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            note!("error: {e:#}");
             ExitCode::from(2)
         }
     }
@@ -295,6 +300,14 @@ fn overrides(set: &[String], seed: Option<u64>) -> anyhow::Result<Vec<fleetsim::
         overrides.push(Override { key: "seed".into(), text: seed.to_string() });
     }
     Ok(overrides)
+}
+
+/// The files a command on `loaded` reads: the scenario and its traces (an output folder that
+/// holds one of them is never replaced).
+fn inputs(loaded: &fleetsim::scenario::Loaded) -> Vec<PathBuf> {
+    let mut paths = vec![loaded.path.clone()];
+    paths.extend(fleetsim::output::manifest::trace_paths(&loaded.scenario));
+    paths
 }
 
 /// Loads the scenario named by `args` with its overrides and seed.

@@ -4,30 +4,40 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use super::out::{note, sayln};
 use super::{Outcome, ReportArgs};
 
 pub fn report(args: &ReportArgs) -> Result<Outcome> {
     let written = fleetsim::report::write(&args.dir)?;
-    println!(
+    sayln!(
         "wrote {} charts (SVG and PNG) in {}, {} and {}",
         written.charts,
         args.dir.join("charts").display(),
         written.markdown.display(),
         written.html.display()
-    );
+    )?;
     Ok(Outcome::Ok)
 }
 
-/// Makes the report of a folder whose results are already written. A failure is a warning: the
-/// results stay, and `fleetsim report DIR` can try again.
-pub fn after(dir: &Path, quiet: bool) {
-    match fleetsim::report::write(dir) {
-        Ok(w) if !quiet => println!("report: {}", w.html.display()),
-        Ok(_) => {}
-        Err(e) => eprintln!(
-            "warning: the report could not be made ({e:#}); the results are in {}: run `fleetsim report {}` to try again",
-            dir.display(),
-            dir.display()
-        ),
+/// Makes the report in `work`, a folder whose results are written and which becomes `dest` (the
+/// report is drawn before a staged folder is put in place, so it appears whole). A failure is a
+/// warning: the results stay, and `fleetsim report DEST` can try again. Returns whether the
+/// report was made.
+pub fn draw(work: &Path, dest: &Path) -> bool {
+    match fleetsim::report::write(work) {
+        Ok(_) => true,
+        Err(e) => {
+            note!(
+                "warning: the report could not be made ({e:#}); the results are in {}: run `fleetsim report {}` to try again",
+                dest.display(),
+                dest.display()
+            );
+            false
+        }
     }
+}
+
+/// Says where the report of `dir` is.
+pub fn announce(dir: &Path) -> Result<()> {
+    sayln!("report: {}", dir.join("report.html").display())
 }

@@ -4,25 +4,33 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use fleetsim::engine::SimTime;
-use fleetsim::output::{self, manifest};
+use fleetsim::output::{self, Staging, Target, manifest};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::out::{note, say, sayln};
 use super::{Outcome, RunArgs, notes, table};
 
 pub fn run(args: &RunArgs) -> Result<Outcome> {
-    if let Some(out) = &args.out {
-        output::check_out(out, args.force)?; // before the run, not after an hour of it
-    }
     let loaded = super::load(&args.scenario)?;
     let s = &loaded.scenario;
     if s.sweep.is_some() {
-        eprintln!(
+        note!(
             "warning: {} has a sweep: section, which `fleetsim run` leaves aside: this runs its base scenario once; \
              `fleetsim sweep {}` runs the grid",
             args.scenario.scenario.display(),
             args.scenario.scenario.display()
         );
     }
+    // The folder is checked (and its name taken) before the run, not after an hour of it. The
+    // files are written into a staging folder beside it and moved into place together: the folder
+    // holds all of them or none, and a folder --force replaces stays as it was until then.
+    let target = Target::open(
+        args.out.as_deref(),
+        args.force,
+        &super::inputs(&loaded),
+        (&s.name, &format!("seed{}", s.seed)),
+        Staging::Always,
+    )?;
     let market = fleetsim::trace::market::load(s).context("spot traces")?;
     let started = Instant::now();
     let bar = progress_bar(s.horizon.as_nanos());
@@ -30,42 +38,28 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     let mut outcome = fleetsim::run::simulate(s, &market, &mut on_progress)?;
     bar.finish_and_clear();
     for warning in &outcome.warnings {
-        eprintln!("warning: {warning}");
+        note!("warning: {warning}");
     }
     outcome.summary.engine.wall_s = started.elapsed().as_secs_f64();
 
-    // The files are written beside the folder and moved into place together: it holds all of
-    // them or none.
-    let (dest, replaced) =
-        output::create_run_dir(args.out.as_deref(), &s.name, &format!("seed{}", s.seed), args.force)?;
-    let staged = output::Staged::new(&dest)?;
-    let written = write_run(&staged.dir, &loaded, &args.scenario.set, &outcome);
-    let dir = match written {
-        Ok(()) => staged.commit()?,
-        Err(e) => {
-            staged.abandon();
-            let _ = std::fs::remove_dir(&dest);
-            let kept = replaced.as_ref().map(|r| format!("; the old results are in {}", r.aside.display()));
-            return Err(e.context(format!("nothing was written to {}{}", dest.display(), kept.unwrap_or_default())));
-        }
-    };
-    if let Some(old) = replaced {
-        old.finish()?;
-    }
+    write_run(target.work(), &loaded, &args.scenario.set, &outcome)
+        .with_context(|| format!("nothing was written to {}", target.dest().display()))?;
+    let report = !args.no_report && super::report::draw(target.work(), target.dest());
+    let dir = target.commit()?;
 
     let checks = table::check_asserts(s, &outcome.summary);
     if args.json {
-        print!("{}", String::from_utf8_lossy(&outcome.summary.to_json()));
-        eprintln!("wrote {}", dir.display());
+        say!("{}", String::from_utf8_lossy(&outcome.summary.to_json()))?;
+        note!("wrote {}", dir.display());
     } else {
-        print!("{}", table::render(s, &outcome.summary));
-        print!("{}", notes::price_notes(s, &outcome.summary));
-        print!("{}", table::render_asserts(&checks));
-        print!("{}", notes::assumptions(&outcome.summary));
-        println!("wrote {}", dir.display());
-    }
-    if !args.no_report {
-        super::report::after(&dir, args.json);
+        say!("{}", table::render(s, &outcome.summary))?;
+        say!("{}", notes::price_notes(s, &outcome.summary))?;
+        say!("{}", table::render_asserts(&checks))?;
+        say!("{}", notes::assumptions(&outcome.summary))?;
+        sayln!("wrote {}", dir.display())?;
+        if report {
+            super::report::announce(&dir)?;
+        }
     }
     Ok(if checks.iter().all(|c| c.passed) { Outcome::Ok } else { Outcome::AssertFailed })
 }

@@ -3,12 +3,11 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use fleetsim::metrics::summary::METRIC_KEYS;
-use fleetsim::output::{self, manifest::Manifest};
+use fleetsim::output::{self, Staging, Target, manifest::Manifest};
 use fleetsim::scenario::sweep::{check_axis_key, check_replications, expand};
 use fleetsim::scenario::validate::parse_assertion;
 use fleetsim::scenario::{self, Assertion, Axis, Goal, Objective, Override};
@@ -17,6 +16,7 @@ use fleetsim::sweep::folder::{SweepFolder, SweepLineage};
 use fleetsim::sweep::{Plan, Shard, merge};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::out::{note, say, sayln};
 use super::sweep_table::{num, render};
 use super::{MergeArgs, Outcome, SweepArgs};
 
@@ -65,30 +65,35 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
         subject_to: constraints.iter().map(|a| a.text.clone()).collect(),
         merged_from: Vec::new(),
     });
-    let holds_sweep = args.out.as_deref().filter(|d| d.join("manifest.json").exists() && !args.force);
-    let mut replaced = None;
-    let mut folder = match (holds_sweep, args.resume) {
-        (Some(dir), true) => SweepFolder::resume(dir, &manifest)?,
-        (Some(dir), false) => bail!(
+    if let Some(dir) = args.out.as_deref().filter(|d| !args.force && !args.resume && d.join("manifest.json").exists()) {
+        output::lock::hold_existing(dir)?; // a sweep writing it now is named as such
+        bail!(
             "{} already holds fleetsim results; fleetsim never overwrites them: add --resume to finish a sweep there, --force to replace them, or choose another --out",
             dir.display()
-        ),
-        (None, resume) => {
-            let (dir, old) = output::create_run_dir(args.out.as_deref(), &base.name, "sweep", args.force)?;
-            if resume {
-                eprintln!("nothing to resume in {}: starting the sweep there", dir.display());
+        );
+    }
+    let resume_dir = args.out.as_deref().filter(|d| args.resume && d.join("manifest.json").exists());
+    let (target, mut folder) = match resume_dir {
+        Some(dir) => (None, SweepFolder::resume(dir, &manifest)?),
+        None => {
+            let mut inputs = vec![loaded.path.clone()];
+            inputs.extend(validated.trace_paths.iter().cloned());
+            let target =
+                Target::open(args.out.as_deref(), args.force, &inputs, (&base.name, "sweep"), Staging::WhenReplacing)?;
+            if args.resume {
+                note!("nothing to resume in {}: starting the sweep there", target.dest().display());
             }
-            if let Some(old) = &old {
-                eprintln!(
-                    "replacing {}: its old results are in {} until this sweep completes",
-                    dir.display(),
-                    old.aside.display()
-                );
+            if target.replaces() {
+                note!("replacing {}: it stays as it is until this sweep completes", target.dest().display());
             }
-            replaced = old;
-            SweepFolder::create(&dir, &manifest)?
+            let folder = SweepFolder::create(target.work(), &manifest)?;
+            (Some(target), folder)
         }
     };
+    for line in &folder.notes {
+        note!("{line}");
+    }
+    let dest = target.as_ref().map_or_else(|| folder.dir.clone(), |t| t.dest().to_path_buf());
     let todo = plan.todo(shard, &folder.done());
     let cells = exec::attach_markets(&plan, validated.scenarios, &todo)?;
     let threads = threads.min(todo.len().max(1));
@@ -106,7 +111,7 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
     if !folder.rows.is_empty() {
         let _ = write!(head, "; {} already done", folder.rows.len());
     }
-    eprintln!("{head}; running {} on {threads} threads into {}", todo.len(), folder.dir.display());
+    note!("{head}; running {} on {threads} threads into {}", todo.len(), dest.display());
 
     let started = Instant::now();
     let bar = progress_bar(todo.len() as u64, objective.is_some());
@@ -127,11 +132,19 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
     bar.finish_and_clear();
     print_warnings(&warnings);
     if let Err(e) = result {
+        if target.as_ref().is_some_and(Target::replaces) {
+            // Dropping the target deletes the new sweep's staging folder.
+            return Err(anyhow!(e)).context(format!(
+                "the sweep stopped; {} is left as it was (the new sweep's {} finished runs are discarded)",
+                dest.display(),
+                folder.rows.len()
+            ));
+        }
         return Err(anyhow!(e)).context(format!(
             "the sweep stopped; {} finished runs are kept in {} (add --resume --out {} to the same command to finish it)",
             folder.rows.len(),
-            folder.dir.display(),
-            folder.dir.display()
+            dest.display(),
+            dest.display()
         ));
     }
     let wall = started.elapsed().as_secs_f64();
@@ -143,74 +156,52 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
         );
     }
     let failed_asserts = check_asserts(&plan, &base.asserts, &folder.rows);
-    let dir = folder.dir.clone();
+    let work = folder.dir.clone();
     let lineage = folder.lineage.clone();
     let results = folder.finish()?;
-    if let Some(old) = replaced {
-        old.finish()?;
-    }
+    let report = lineage.shard.is_none() && !args.no_report && super::report::draw(&work, &dest);
+    let dir = match target {
+        Some(t) => t.commit()?,
+        None => dest,
+    };
     if let Some(s) = lineage.shard {
-        println!(
+        sayln!(
             "shard {s}: {} runs of {} cells; `fleetsim merge` the shard folders for the sweep's summary and best cell",
             lineage.runs,
             results.cells.len()
-        );
+        )?;
     } else {
-        print!("{}", render(&lineage, &results, &constraints));
+        say!("{}", render(&lineage, &results, &constraints))?;
     }
-    println!(
+    sayln!(
         "{} runs in {wall:.1} s on {threads} threads ({:.1} runs/s); wrote {}",
         todo.len(),
         todo.len() as f64 / wall.max(1e-9),
         dir.display()
-    );
+    )?;
     for line in failed_asserts {
-        eprintln!("warning: {line}");
+        note!("warning: {line}");
     }
-    if lineage.shard.is_none() && !args.no_report {
-        super::report::after(&dir, false);
+    if report {
+        super::report::announce(&dir)?;
     }
     Ok(Outcome::Ok)
 }
 
 pub fn merge(args: &MergeArgs) -> Result<Outcome> {
-    output::check_out(&args.out, args.force)?;
-    if args.force {
-        let out = args.out.canonicalize().ok();
-        if let Some(d) = args.dirs.iter().find(|d| out.is_some() && d.canonicalize().ok() == out) {
-            bail!("--out {} is one of the folders being merged; --force would delete it", d.display());
-        }
-    }
-    // Check everything before creating the output folder, so a refused merge leaves nothing behind.
-    let staging = tempfile_dir(&args.out)?;
-    let merged = merge::merge(&args.dirs, &staging);
-    let (lineage, results) = match merged {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-    };
-    output::move_into_place(&staging, &args.out, args.force)?;
+    // Everything is checked, and the merge built, in a staging folder: a refused merge leaves
+    // nothing behind, and a folder --force replaces stays as it was until the merge is complete.
+    let target = Target::open(Some(&args.out), args.force, &args.dirs, ("merge", "merge"), Staging::Always)?;
+    let (lineage, results) = merge::merge(&args.dirs, target.work())?;
+    let report = super::report::draw(target.work(), target.dest());
+    let dir = target.commit()?;
     let constraints = lineage.subject_to.iter().filter_map(|t| parse_assertion(t).ok()).collect::<Vec<_>>();
-    print!("{}", render(&lineage, &results, &constraints));
-    println!("merged {} folders, {} runs; wrote {}", args.dirs.len(), lineage.runs, args.out.display());
-    super::report::after(&args.out, false);
-    Ok(Outcome::Ok)
-}
-
-/// A fresh folder beside `out` to build the merge in.
-fn tempfile_dir(out: &Path) -> Result<std::path::PathBuf> {
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let name = out.file_name().map_or("merged".into(), |n| n.to_string_lossy().into_owned());
-    for n in 0..1000 {
-        let dir = parent.join(format!(".{name}.merging-{}-{n}", std::process::id()));
-        if std::fs::create_dir(&dir).is_ok() {
-            return Ok(dir);
-        }
+    say!("{}", render(&lineage, &results, &constraints))?;
+    sayln!("merged {} folders, {} runs; wrote {}", args.dirs.len(), lineage.runs, dir.display())?;
+    if report {
+        super::report::announce(&dir)?;
     }
-    bail!("cannot create a temporary folder in {}", parent.display())
+    Ok(Outcome::Ok)
 }
 
 /// Splits `--set` into plain overrides (one value, normalized: `10m..10m:1m` is `10m`) and grid
@@ -315,10 +306,10 @@ fn print_warnings(warnings: &HashMap<String, u64>) {
     let mut list: Vec<_> = warnings.iter().collect();
     list.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (text, n) in list.iter().take(10) {
-        eprintln!("warning ({n} runs): {text}");
+        note!("warning ({n} runs): {text}");
     }
     if list.len() > 10 {
-        eprintln!("… and {} other warnings", list.len() - 10);
+        note!("… and {} other warnings", list.len() - 10);
     }
 }
 

@@ -4,6 +4,7 @@ use anyhow::{Context, Result};
 use fleetsim::scenario::ScalerSpec;
 use fleetsim::trace::requests;
 
+use super::out::{say, sayln};
 use super::{Outcome, ValidateArgs};
 
 pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
@@ -13,21 +14,21 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
     let sweep = check_sweep(&loaded, &overrides)?;
     if let Some((path, format, speedup)) = s.request_trace() {
         let (n, last) = requests::scan(path, format, speedup).context("request trace")?;
-        println!("trace {}: {n} requests over {:.1} s", path.display(), last.as_secs_f64());
+        sayln!("trace {}: {n} requests over {:.1} s", path.display(), last.as_secs_f64())?;
         fleetsim::run::open_trace(s).context("request trace")?;
     }
     for (src, rows) in &fleetsim::trace::lengths::load(s).context("workload.tokens")?.rows {
-        println!("token lengths {}: {} rows to resample", src.path.display(), rows.len());
+        sayln!("token lengths {}: {} rows to resample", src.path.display(), rows.len())?;
     }
     let market = fleetsim::trace::market::load(s).context("spot traces")?;
     let label = |zone: &str, instance: &str| {
         if instance.is_empty() { zone.to_string() } else { format!("{zone} ({instance})") }
     };
     for ((zone, instance), series) in &market.availability {
-        println!("availability {}: {} changes", label(zone, instance), series.points().count());
+        sayln!("availability {}: {} changes", label(zone, instance), series.points().count())?;
     }
     for ((zone, instance), series) in &market.prices {
-        println!("spot price {}: {} changes", label(zone, instance), series.points().count());
+        sayln!("spot price {}: {} changes", label(zone, instance), series.points().count())?;
     }
     if let Some(job) = &s.job {
         let interval = match job.interval {
@@ -35,7 +36,7 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
             fleetsim::scenario::CheckpointInterval::None => "none".into(),
             fleetsim::scenario::CheckpointInterval::Continuous => "continuous".into(),
         };
-        println!(
+        sayln!(
             "{}: ok — job scenario {:?}, seed {}, horizon {}, work {} on a gang of {} × {}, policy {}, checkpoints {}, deadline {}",
             loaded.path.display(),
             s.name,
@@ -47,8 +48,8 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
             job.policy.as_str(),
             interval,
             job.deadline
-        );
-        print!("{sweep}");
+        )?;
+        say!("{sweep}")?;
         return Ok(Outcome::Ok);
     }
     let n_replicas: u32 = s.fleet.pools.iter().map(|p| p.count).sum();
@@ -65,7 +66,7 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
             format!(" at time 0, up to {max} driven by {by}")
         }
     };
-    println!(
+    sayln!(
         "{}: ok — scenario {:?}, seed {}, horizon {}, {} pool(s), {} replica(s){scaling}",
         loaded.path.display(),
         s.name,
@@ -73,8 +74,8 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
         s.horizon,
         s.fleet.pools.len(),
         n_replicas
-    );
-    print!("{sweep}");
+    )?;
+    say!("{sweep}")?;
     Ok(Outcome::Ok)
 }
 

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::scenario::Loaded;
 use sha2::{Digest, Sha256};
 
+/// Largest `manifest.json` read back (a sweep's lists its grid; a few MiB at most).
+pub const MAX_BYTES: u64 = 64 << 20;
+
 /// A run's (or a sweep's) lineage.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -63,7 +66,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// SHA-256 of a file, read in chunks.
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
+    let mut f = crate::input::open_regular(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {

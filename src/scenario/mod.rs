@@ -99,18 +99,24 @@ fn from_text(
 const MAX_SCENARIO_BYTES: u64 = 16 * 1024 * 1024;
 
 fn read_file(path: &Path) -> Result<Vec<u8>, ScenarioError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| ScenarioError::file(path, format!("cannot read the scenario file: {e}")))?;
-    if meta.is_dir() {
-        return Err(ScenarioError::file(path, "is a directory, not a scenario file"));
-    }
-    if meta.len() > MAX_SCENARIO_BYTES {
-        return Err(ScenarioError::file(
+    use crate::input::{InputError, bytes, read_bounded};
+    read_bounded(path, MAX_SCENARIO_BYTES).map_err(|e| match e {
+        InputError::NotRegular { kind: "a directory" } => {
+            ScenarioError::file(path, "is a directory, not a scenario file")
+        }
+        InputError::NotRegular { kind } => {
+            ScenarioError::file(path, format!("is {kind}, not a scenario file: give the path of a YAML file"))
+        }
+        InputError::TooLarge { limit } => ScenarioError::file(
             path,
-            format!("is {} bytes; scenario files are limited to 16 MiB", meta.len()),
-        ));
-    }
-    std::fs::read(path).map_err(|e| ScenarioError::file(path, format!("cannot read the scenario file: {e}")))
+            format!(
+                "holds more than {}: scenario files are limited to {} (a scenario is a few KiB)",
+                bytes(limit),
+                bytes(limit)
+            ),
+        ),
+        InputError::Io(e) => ScenarioError::file(path, format!("cannot read the scenario file: {e}")),
+    })
 }
 
 fn utf8_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, ScenarioError> {

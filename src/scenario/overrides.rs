@@ -30,6 +30,7 @@ impl Override {
         if key.is_empty() || key.split('.').any(str::is_empty) {
             return Err(format!("--set {arg:?}: the key must be a dotted path such as batcher.max_wait"));
         }
+        parse_key(key).map_err(|why| format!("--set {arg:?}: {why}"))?;
         if text.trim().is_empty() {
             return Err(format!("--set {arg:?}: the value is empty; write KEY=VALUE, e.g. batcher.max_wait=5ms"));
         }
@@ -45,20 +46,8 @@ impl Override {
     }
 
     fn segments(&self) -> Vec<Segment> {
-        let mut out = Vec::new();
-        for part in self.key.split('.') {
-            let (name, rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
-            out.push(match name.parse::<usize>() {
-                Ok(i) => Segment::Index(i),
-                Err(_) => Segment::Key(name.to_string()),
-            });
-            for idx in rest.split('[') {
-                if let Ok(i) = idx.trim_end_matches(']').parse::<usize>() {
-                    out.push(Segment::Index(i));
-                }
-            }
-        }
-        out
+        // `parse` checked the key.
+        parse_key(&self.key).unwrap_or_default()
     }
 
     fn to_arg(&self) -> String {
@@ -86,6 +75,40 @@ impl Override {
 enum Segment {
     Key(String),
     Index(usize),
+}
+
+/// Splits a key such as `fleet.pools[0].count` (or `fleet.pools.0.count`) into segments; a
+/// bracket left open, an index that is not a whole number or text after `]` is an error.
+fn parse_key(key: &str) -> Result<Vec<Segment>, String> {
+    let example = "write it as a dotted path with list indexes in brackets, e.g. fleet.pools[0].count";
+    let mut out = Vec::new();
+    for part in key.split('.') {
+        let (name, mut rest) = part.split_once('[').map_or((part, None), |(n, r)| (n, Some(r)));
+        if name.is_empty() || name.contains(']') {
+            return Err(format!("the key {key:?} has {part:?} where a name belongs; {example}"));
+        }
+        out.push(match name.parse::<usize>() {
+            Ok(i) => Segment::Index(i),
+            Err(_) => Segment::Key(name.to_string()),
+        });
+        while let Some(r) = rest {
+            let Some((index, after)) = r.split_once(']') else {
+                return Err(format!("the key {key:?} opens a '[' that it does not close; {example}"));
+            };
+            let i = index.parse::<usize>().map_err(|_| {
+                format!("the key {key:?} has the index [{index}], which is not a whole number ≥ 0; {example}")
+            })?;
+            out.push(Segment::Index(i));
+            rest = match after {
+                "" => None,
+                a => match a.strip_prefix('[') {
+                    Some(next) => Some(next),
+                    None => return Err(format!("the key {key:?} has {a:?} after [{index}]; {example}")),
+                },
+            };
+        }
+    }
+    Ok(out)
 }
 
 /// Applies `overrides` in order to `raw`.
@@ -146,7 +169,27 @@ pub fn blame(overrides: &[Override], key: &str) -> Option<String> {
 }
 
 fn set_path(tree: &mut Value, path: &[Segment], value: Value) -> Result<(), String> {
-    let Some((first, rest)) = path.split_first() else {
+    set_at(tree, path, 0, value)
+}
+
+/// The key up to segment `n` of `path`, for messages.
+fn prefix(path: &[Segment], n: usize) -> String {
+    let mut s = String::new();
+    for seg in &path[..n] {
+        match seg {
+            Segment::Key(k) if s.is_empty() => s.push_str(k),
+            Segment::Key(k) => {
+                s.push('.');
+                s.push_str(k);
+            }
+            Segment::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+fn set_at(tree: &mut Value, path: &[Segment], n: usize, value: Value) -> Result<(), String> {
+    let Some(first) = path.get(n) else {
         *tree = value;
         return Ok(());
     };
@@ -155,24 +198,31 @@ fn set_path(tree: &mut Value, path: &[Segment], value: Value) -> Result<(), Stri
             if tree.is_null() {
                 *tree = Value::Object(Default::default());
             }
-            let Value::Object(map) = tree else {
-                return Err(format!("cannot set key {k:?} inside a value that is not a mapping"));
+            let entries = match tree {
+                Value::Object(map) => return set_at(map.entry(k.clone()).or_insert(Value::Null), path, n + 1, value),
+                Value::Array(items) => items.len(),
+                _ => return Err(format!("cannot set key {k:?} inside a value that is not a mapping")),
             };
-            set_path(map.entry(k.clone()).or_insert(Value::Null), rest, value)
+            Err(format!(
+                "{} is a list of {entries} entries, not a mapping: address an entry by its index, e.g. {}[0]",
+                prefix(path, n),
+                prefix(path, n)
+            ))
         }
         // A number addresses a list entry, or a mapping key that is a number (`table.8`).
         Segment::Index(i) if tree.is_object() => {
             let Value::Object(map) = tree else { unreachable!("checked is_object") };
-            set_path(map.entry(i.to_string()).or_insert(Value::Null), rest, value)
+            set_at(map.entry(i.to_string()).or_insert(Value::Null), path, n + 1, value)
         }
         Segment::Index(i) => {
             let Value::Array(items) = tree else {
-                return Err(format!("cannot index [{i}] into a value that is not a list"));
+                return Err(format!("cannot index [{i}] into {}, which is not a list", prefix(path, n)));
             };
-            let n = items.len();
-            let item =
-                items.get_mut(*i).ok_or_else(|| format!("index [{i}] is out of range: the list has {n} entries"))?;
-            set_path(item, rest, value)
+            let len = items.len();
+            let item = items
+                .get_mut(*i)
+                .ok_or_else(|| format!("index [{i}] is out of range: {} has {len} entries", prefix(path, n)))?;
+            set_at(item, path, n + 1, value)
         }
     }
 }
@@ -197,6 +247,29 @@ mod tests {
         assert!(Override::parse("novalue").is_err());
         assert!(Override::parse("a..b=1").is_err());
         assert!(Override::parse("=1").is_err());
+    }
+
+    #[test]
+    fn malformed_keys_are_refused() {
+        // `fleet.pools[0.count` set the count before: the open bracket was dropped.
+        let err = Override::parse("fleet.pools[0.count=3").unwrap_err();
+        assert!(err.contains("opens a '[' that it does not close"), "{err}");
+        assert!(Override::parse("fleet.pools[a].count=3").unwrap_err().contains("[a], which is not a whole number"));
+        assert!(Override::parse("fleet.pools[-1].count=3").unwrap_err().contains("not a whole number"));
+        assert!(Override::parse("fleet.pools[0]x.count=3").unwrap_err().contains("\"x\" after [0]"));
+        assert!(Override::parse("fleet.pools]0[.count=3").is_err());
+        assert!(Override::parse("a.b[1][2]=3").is_ok());
+    }
+
+    #[test]
+    fn keys_into_lists_say_to_use_an_index() {
+        let mut tree = serde_json::json!({"fleet": {"pools": [{"count": 1}]}});
+        let o = Override::parse("fleet.pools.x.count=3").unwrap();
+        let err = set_path(&mut tree, &o.segments(), Value::from(3)).unwrap_err();
+        assert!(err.contains("fleet.pools is a list of 1 entries, not a mapping"), "{err}");
+        let o = Override::parse("fleet.pools[4].count=3").unwrap();
+        let err = set_path(&mut tree, &o.segments(), Value::from(3)).unwrap_err();
+        assert!(err.contains("index [4] is out of range: fleet.pools has 1 entries"), "{err}");
     }
 
     #[test]

@@ -36,18 +36,32 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
     let mut rest = s;
     let mut total = 0.0;
+    // The unit of the previous term: a compound goes from the largest unit to the smallest.
+    let mut previous: Option<usize> = None;
     while !rest.is_empty() {
         let (number, unit, tail) = next_term(rest);
+        if previous.is_some() && number.starts_with(['+', '-']) {
+            return Err(format!(
+                "duration {text:?}: only the whole duration may carry a sign, not a part of it (durations add up: 1h30m, never 1h-30m)"
+            ));
+        }
         let value: f64 = number
             .parse()
             .map_err(|_| format!("expected a duration such as 250ms, 90s, 5m, 2h or 3d, found {text:?}"))?;
         if unit.is_empty() {
             return Err(format!("duration {text:?} has no unit: write e.g. {number}s or {number}ms"));
         }
-        let Some(&(_, nanos)) = UNITS.iter().find(|(u, _)| *u == unit) else {
+        let Some(idx) = UNITS.iter().position(|(u, _)| *u == unit) else {
             return Err(format!("unknown duration unit {unit:?} in {text:?}: use ns, us, ms, s, m, h or d"));
         };
-        total += value * nanos;
+        if let Some(prev) = previous.filter(|&p| idx >= p) {
+            return Err(format!(
+                "duration {text:?}: {unit:?} after {:?}; the parts of a duration go from the largest unit to the smallest, each unit once (e.g. 1h30m)",
+                UNITS[prev].0
+            ));
+        }
+        previous = Some(idx);
+        total += value * UNITS[idx].1;
         rest = tail.trim_start();
     }
     if !total.is_finite() || total < 0.0 {
@@ -236,6 +250,17 @@ mod tests {
         assert!(parse_duration("-5s").unwrap_err().contains("non-negative"));
         assert!(parse_duration("abc").unwrap_err().contains("expected a duration"));
         assert!(parse_duration("99999d").unwrap_err().contains("10-year"));
+    }
+
+    #[test]
+    fn compound_durations_go_from_the_largest_unit_down_and_only_add() {
+        // Read as 30 minutes and as 2 hours before: a sign inside, a unit twice.
+        assert!(parse_duration("1h-30m").unwrap_err().contains("never 1h-30m"));
+        assert!(parse_duration("1h+30m").unwrap_err().contains("only the whole duration may carry a sign"));
+        assert!(parse_duration("1h1h").unwrap_err().contains("\"h\" after \"h\""));
+        assert!(parse_duration("30m1h").unwrap_err().contains("from the largest unit to the smallest"));
+        assert_eq!(parse_duration("1d2h3m4s5ms6us7ns"), Ok(Duration(93_784_005_006_007)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5_400)));
     }
 
     #[test]

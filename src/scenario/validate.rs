@@ -31,6 +31,11 @@ pub const MAX_BATCH_SIZE: u32 = 1 << 20;
 pub const MAX_TIMESERIES_ROWS: u64 = 1_000_000;
 /// Most time-series cells (rows × (pools + fixed columns)) held in memory.
 pub const MAX_TIMESERIES_CELLS: u64 = 20_000_000;
+/// Most time-series rows a run keeps with `n_pools` pools (the row and cell limits): the horizon's
+/// rows are checked against it, and a drain after the horizon stops adding rows there.
+pub fn max_timeseries_rows(n_pools: usize) -> u64 {
+    MAX_TIMESERIES_ROWS.min(MAX_TIMESERIES_CELLS / (n_pools as u64 + 20))
+}
 /// Most pools in a fleet.
 pub const MAX_POOLS: usize = 1_000;
 /// Most instances in a fleet.

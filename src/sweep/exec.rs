@@ -124,18 +124,18 @@ pub fn attach_markets(
             cells.push(None);
             continue;
         };
-        let key = format!("{:?}", (&scenario.spot, &scenario.trace_start, &scenario.fleet, &scenario.job));
+        // Cells that read the same traces share one copy of their series, whatever else differs.
+        let context = || format!("sweep cell {cell} ({}): spot traces", plan.cell_label(cell));
+        let key = crate::trace::market::key(&scenario);
         let market = match markets.get(&key) {
             Some(m) => Arc::clone(m),
             None => {
-                let m = Arc::new(
-                    crate::trace::market::load(&scenario)
-                        .with_context(|| format!("sweep cell {cell} ({}): spot traces", plan.cell_label(cell)))?,
-                );
+                let m = Arc::new(crate::trace::market::read(&scenario).with_context(context)?);
                 markets.insert(key, Arc::clone(&m));
                 m
             }
         };
+        crate::trace::market::check(&scenario, &market).with_context(context)?;
         cells.push(Some(Cell { scenario, market }));
     }
     Ok(cells)

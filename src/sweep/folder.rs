@@ -12,7 +12,7 @@ use super::runs::{self, Appender, RunRow};
 use super::summary::{self, Best, CellSummary};
 use super::{Plan, RunId, Shard};
 use crate::output::manifest::Manifest;
-use crate::output::write_atomic;
+use crate::output::{lock, write_atomic};
 use crate::scenario::Objective;
 use crate::scenario::validate::parse_assertion;
 
@@ -37,7 +37,7 @@ pub struct SweepLineage {
 /// Reads `dir/manifest.json` of a sweep.
 pub fn read_manifest(dir: &Path) -> Result<(Manifest, SweepLineage)> {
     let path = dir.join("manifest.json");
-    let bytes = std::fs::read(&path)
+    let bytes = crate::input::read_bounded(&path, crate::output::manifest::MAX_BYTES)
         .with_context(|| format!("{} is not a sweep folder: cannot read {}", dir.display(), path.display()))?;
     let manifest: Manifest =
         serde_json::from_slice(&bytes).with_context(|| format!("{} is not a fleetsim manifest", path.display()))?;
@@ -89,44 +89,24 @@ pub struct SweepFolder {
     pub lineage: SweepLineage,
     /// Runs in `runs.csv` so far.
     pub rows: Vec<RunRow>,
+    /// What resuming found worth telling (the objective changed, rows written twice).
+    pub notes: Vec<String>,
     appender: Appender,
     /// Held while the folder is open, so a second sweep on it is refused.
-    _lock: std::fs::File,
-}
-
-/// Takes `dir/.lock`: one process fills a sweep folder at a time (a cluster task started twice,
-/// a requeue while the old task still runs).
-fn lock(dir: &Path) -> Result<std::fs::File> {
-    let path = dir.join(".lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => {
-            bail!(
-                "another fleetsim sweep is writing {} now; wait for it to end, or choose another --out",
-                dir.display()
-            )
-        }
-        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
-    }
+    lock: std::fs::File,
 }
 
 impl SweepFolder {
-    /// Starts a sweep in `dir`, which [`crate::output::create_run_dir`] made: writes
+    /// Starts a sweep in `dir`, a new folder (a [`crate::output::Target`]'s): writes
     /// `manifest.json` and the header of `runs.csv`.
     pub fn create(dir: &Path, manifest: &Manifest) -> Result<SweepFolder> {
         let lineage = manifest.sweep.clone().context("a sweep manifest needs its sweep part")?;
-        let lock = lock(dir)?;
+        let lock = lock::take(dir)?;
         write_atomic(dir, "manifest.json", &manifest.to_json())?;
         let path = write_atomic(dir, "runs.csv", &runs::header_line(&lineage.plan))?;
         let len = std::fs::metadata(&path)?.len();
         let appender = Appender::open(&path, len).with_context(|| format!("cannot append to {}", path.display()))?;
-        Ok(SweepFolder { dir: dir.to_path_buf(), lineage, rows: Vec::new(), appender, _lock: lock })
+        Ok(SweepFolder { dir: dir.to_path_buf(), lineage, rows: Vec::new(), notes: Vec::new(), appender, lock })
     }
 
     /// Picks up the interrupted sweep in `dir`: it must have been started with the same scenario,
@@ -134,7 +114,8 @@ impl SweepFolder {
     /// row (the sweep was killed while writing it) is cut off and its run done again. A new
     /// objective or new constraints replace the old ones (they change no run, only `best.json`).
     pub fn resume(dir: &Path, manifest: &Manifest) -> Result<SweepFolder> {
-        let lock = lock(dir)?;
+        let lock = lock::take(dir)?;
+        let mut notes = Vec::new();
         let (old, mut old_lineage) = read_manifest(dir).context("--resume")?;
         let lineage = manifest.sweep.clone().context("a sweep manifest needs its sweep part")?;
         let mut diffs = differences(&old, manifest);
@@ -154,7 +135,7 @@ impl SweepFolder {
             let mut updated = old.clone();
             updated.sweep = Some(old_lineage.clone());
             write_atomic(dir, "manifest.json", &updated.to_json())?;
-            eprintln!("the objective or constraints changed: best.json follows the new ones");
+            notes.push("the objective or constraints changed: best.json follows the new ones".to_string());
         }
         let path = dir.join("runs.csv");
         if !path.exists() {
@@ -164,13 +145,13 @@ impl SweepFolder {
         let appender =
             Appender::open(&path, read.complete_len).with_context(|| format!("cannot append to {}", path.display()))?;
         if read.duplicates > 0 {
-            eprintln!(
+            notes.push(format!(
                 "{}: {} runs were written twice (identically); each is kept once",
                 path.display(),
                 read.duplicates
-            );
+            ));
         }
-        Ok(SweepFolder { dir: dir.to_path_buf(), lineage: old_lineage, rows: read.rows, appender, _lock: lock })
+        Ok(SweepFolder { dir: dir.to_path_buf(), lineage: old_lineage, rows: read.rows, notes, appender, lock })
     }
 
     /// Runs already in the folder.
@@ -192,9 +173,12 @@ impl SweepFolder {
         self.rows.len() as u64 == self.lineage.runs
     }
 
-    /// Writes the final `runs.csv` (in run order), `summary.csv` and `best.json`.
+    /// Writes the final `runs.csv` (in run order), `summary.csv` and `best.json`, and removes
+    /// the lock: a complete folder holds only results.
     pub fn finish(mut self) -> Result<Results> {
-        write_results(&self.dir, &self.lineage, &mut self.rows)
+        let results = write_results(&self.dir, &self.lineage, &mut self.rows)?;
+        lock::release(&self.dir, self.lock);
+        Ok(results)
     }
 }
 

@@ -11,7 +11,7 @@ use super::folder::{self, Results, SweepLineage};
 use super::runs::{self, RunRow};
 use crate::output::manifest::Manifest;
 
-/// Merges `dirs` into the new folder `out` (made by [`crate::output::create_run_dir`]).
+/// Merges `dirs` into the new, empty folder `out` (a [`crate::output::Target`]'s).
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(SweepLineage, Results)> {
     if dirs.is_empty() {
         bail!("merge needs at least one sweep folder");

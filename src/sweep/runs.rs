@@ -96,7 +96,7 @@ pub struct Read {
 /// written when the sweep was killed) is left out.
 pub fn read(path: &Path, plan: &Plan) -> Result<Read, RunsError> {
     let err = |message: String| RunsError { path: path.display().to_string(), message };
-    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let bytes = crate::input::read_bounded(path, u64::MAX).map_err(|e| err(format!("cannot read: {e}")))?;
     let complete_len = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let partial_tail = complete_len < bytes.len();
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(&bytes[..complete_len]);

@@ -40,8 +40,22 @@ pub enum MarketError {
     },
 }
 
-/// Reads every availability and price trace of `s`; an empty result when it has no spot pools.
+/// Reads every availability and price trace of `s` and checks that they cover its spot zones;
+/// an empty result when it has no spot pools.
 pub fn load(s: &Scenario) -> Result<MarketData, MarketError> {
+    let data = read(s)?;
+    check(s, &data)?;
+    Ok(data)
+}
+
+/// What the market data of `s` depends on: scenarios with equal keys read the same series
+/// (a sweep reads them once for all its cells).
+pub fn key(s: &Scenario) -> String {
+    format!("{:?}", (&s.spot, &s.trace_start))
+}
+
+/// Reads every availability and price trace of `s` (see [`load`]).
+pub fn read(s: &Scenario) -> Result<MarketData, MarketError> {
     let Some(spot_spec) = &s.spot else { return Ok(MarketData::default()) };
     let mut data = MarketData::default();
     if let Interruptions::Traces(traces) = &spot_spec.interruptions {
@@ -51,7 +65,6 @@ pub fn load(s: &Scenario) -> Result<MarketData, MarketError> {
                 spot::read_availability(&t.path, format, t.zone.as_deref(), t.instance.as_deref(), s.trace_start)?;
             merge(&mut data.availability, series, t.instance.as_deref());
         }
-        check_coverage(s, &data.availability, |d, z, i| d.availability_of(z, i).is_some(), &data, "availability")?;
     }
     for t in &spot_spec.price_traces {
         let format = match t.format {
@@ -63,8 +76,17 @@ pub fn load(s: &Scenario) -> Result<MarketData, MarketError> {
             spot::read_prices(&t.path, format, t.zone.as_deref(), t.instance.as_deref(), t.tick, s.trace_start)?;
         merge(&mut data.prices, series, t.instance.as_deref());
     }
+    Ok(data)
+}
+
+/// Checks that the series read for `s` cover every zone of its spot pools.
+pub fn check(s: &Scenario, data: &MarketData) -> Result<(), MarketError> {
+    let Some(spot_spec) = &s.spot else { return Ok(()) };
+    if let Interruptions::Traces(_) = &spot_spec.interruptions {
+        check_coverage(s, &data.availability, |d, z, i| d.availability_of(z, i).is_some(), data, "availability")?;
+    }
     if !spot_spec.price_traces.is_empty() {
-        check_coverage(s, &data.prices, |d, z, i| d.price_of(z, i).is_some(), &data, "price")?;
+        check_coverage(s, &data.prices, |d, z, i| d.price_of(z, i).is_some(), data, "price")?;
     }
     if let Some(job) = s.job.as_ref().filter(|j| j.spot_price.is_none())
         && let Some(zone) = job.zones.iter().find(|z| data.price_of(z, &job.instance.name).is_none())
@@ -75,7 +97,7 @@ pub fn load(s: &Scenario) -> Result<MarketData, MarketError> {
             found: covered_zones(&data.prices),
         });
     }
-    Ok(data)
+    Ok(())
 }
 
 /// Every spot pool's zones must have a series (for its instance type or the whole zone).

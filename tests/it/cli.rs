@@ -445,3 +445,26 @@ fn compare_names_the_kinds_in_file_order() {
         assert!(stderr.contains(tail), "{stderr}");
     }
 }
+
+#[test]
+fn compound_durations_and_malformed_keys_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(dir.path(), "s.yaml", GOOD);
+    // Each was read as something else before: 30 minutes, 2 hours, the count set, a message about
+    // mappings for a list.
+    for (set, message) in [
+        ("horizon=1h-30m", "never 1h-30m"),
+        ("horizon=1h1h", "each unit once"),
+        ("horizon=30m1h", "from the largest unit to the smallest"),
+        ("fleet.pools[0.count=3", "opens a '[' that it does not close"),
+        ("fleet.pools[a].count=3", "[a], which is not a whole number"),
+        ("fleet.pools.a.count=3", "fleet.pools is a list of 1 entries, not a mapping"),
+        ("fleet.pools[3].count=3", "index [3] is out of range: fleet.pools has 1 entries"),
+    ] {
+        fleetsim()
+            .args(["validate", s.to_str().unwrap(), "--set", set])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+}

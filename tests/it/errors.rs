@@ -170,6 +170,8 @@ rows! {
         .file("avail.csv", "time,zone,instance,available\n0,z1,p3.2xlarge,1\n");
     e32_spot_trace_duplicate_time("E32") => Input::scenario(spot(AVAIL_CSV, CONSTANT_PRICE))
         .file("avail.csv", format!("{GOOD_AVAIL}600,z1,p3.2xlarge,2\n"));
+    e33_request_trace_is_a_device("E33") => Input::scenario(replay("csv").replace("t.csv", "/dev/zero"));
+    e34_request_trace_without_line_breaks("E34") => Input::scenario(replay("csv")).file("t.csv", vec![b'7'; 3 << 20]);
 }
 
 /// Nine levels of ten aliases each: 10^9 strings if it were expanded.

@@ -216,7 +216,7 @@ fn force_replaces_sweep_compare_and_merge_folders() {
     let mut cmd = fleetsim();
     cmd.arg("merge").arg(dir.path().join("shard0")).arg(dir.path().join("shard1"));
     cmd.args(["--force", "--out"]).arg(dir.path().join("shard0"));
-    cmd.assert().code(2).stderr(predicate::str::contains("is one of the folders being merged"));
+    cmd.assert().code(2).stderr(predicate::str::contains("which this command reads: --force would delete it"));
     assert!(dir.path().join("shard0").join("runs.csv").exists());
 
     let compare = dir.path().join("compare");
@@ -235,4 +235,48 @@ fn force_replaces_sweep_compare_and_merge_folders() {
         .filter(|n| n.starts_with('.'))
         .collect();
     assert!(hidden.is_empty(), "no old or staging folders left: {hidden:?}");
+}
+
+#[test]
+fn a_long_drain_stops_the_time_series_at_its_row_limit() {
+    // 6,000 requests queue behind one replica that takes 200 s each: the drain lasts 1.2 M s,
+    // 1.2 M rows of 1 s — past the 952,380 rows a one-pool run may keep (20 M cells / 21 columns).
+    let yaml = "name: drain\nhorizon: 10m\n\
+        workload:\n  arrivals:\n    poisson: { rate: 10/s }\n\
+        service:\n  batch_time: { base: 200s }\n\
+        fleet:\n  pools:\n    - { name: a, instance: g5.xlarge, count: 1 }\n\
+        output: { timeseries_interval: 1s }\n";
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(dir.path(), "s.yaml", yaml);
+    let out = dir.path().join("out");
+    fleetsim()
+        .args(["run", s.to_str().unwrap(), "--no-report", "--out", out.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("timeseries.csv stops at 952380 rows (its limit)"));
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let rows = csv.lines().count() - 1;
+    assert_eq!(rows, 952_381, "the limit's rows and the last one, which covers the rest of the drain");
+    // Nothing is lost: the last row holds the completions of the intervals it covers.
+    let completions: u64 = csv.lines().skip(1).map(|l| l.split(',').nth(2).unwrap().parse::<u64>().unwrap()).sum();
+    assert_eq!(completions, summary(&out)["requests"]["completed"].as_u64().unwrap());
+}
+
+#[test]
+fn batch_times_cut_to_the_limit_are_reported() {
+    // One item whose batch takes 40 days: cut to 30 days (MAX_BATCH_TIME), and said so.
+    let yaml = "name: long\nhorizon: 1h\n\
+        workload:\n  arrivals:\n    items: { count: 1 }\n\
+        service:\n  batch_time: { base: 40d }\n\
+        fleet:\n  pools:\n    - { name: a, instance: g5.xlarge, count: 1 }\n\
+        output: { timeseries_interval: 1h }\n";
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(dir.path(), "s.yaml", yaml);
+    let out = dir.path().join("out");
+    fleetsim()
+        .args(["run", s.to_str().unwrap(), "--no-report", "--out", out.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("1 batches drew a service time above 30d and were cut to it"));
+    assert_eq!(summary(&out)["latency_s"]["max"].as_f64().unwrap(), 30.0 * 86_400.0);
 }

@@ -558,7 +558,9 @@ fn a_busy_folder_is_refused_and_asserts_are_reported() {
         "{stderr}"
     );
 
-    let held = std::fs::OpenOptions::new().write(true).open(out.join(".lock")).unwrap();
+    // A complete sweep leaves no lock file; another process resuming it makes one and holds it.
+    assert!(!out.join(".lock").exists());
+    let held = std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(out.join(".lock")).unwrap();
     held.lock().unwrap();
     fleetsim()
         .arg("sweep")

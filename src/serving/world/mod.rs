@@ -26,7 +26,8 @@ use crate::trace::requests::{TraceError, TraceRequest};
 
 use fleet::{FleetState, ReplicaState};
 
-/// Longest a single batch may take; longer draws are cut to it (a guard against absurd inputs).
+/// Longest a single batch may take; longer draws are cut to it (a guard against absurd inputs),
+/// and the run's warnings say how many were.
 pub const MAX_BATCH_TIME: Duration = Duration::from_secs(30 * 86_400);
 
 /// Why a run stopped early.
@@ -178,6 +179,11 @@ struct World<'s, 't> {
     last_completion: SimTime,
     interval: Interval,
     rows: Vec<Row>,
+    /// When the drain after the horizon reached the time-series row limit: later intervals fold
+    /// into the last row.
+    rows_capped_at: Option<SimTime>,
+    /// Batches whose drawn time was cut to [`MAX_BATCH_TIME`].
+    n_batches_capped: u64,
 }
 
 /// Runs the serving scenario `s`; `trace` is the open request trace when arrivals replay one.
@@ -260,6 +266,8 @@ impl<'s, 't> World<'s, 't> {
             last_completion: SimTime::ZERO,
             interval: Interval::default(),
             rows: Vec::new(),
+            rows_capped_at: None,
+            n_batches_capped: 0,
         }
     }
 
@@ -471,7 +479,11 @@ impl<'s, 't> World<'s, 't> {
             shape.max_tokens_out = shape.max_tokens_out.max(req.tokens_out);
         }
         let service = &self.services[replica.pool_idx];
-        let took = service.draw(shape, replica.speed, &mut self.service_rng).min(MAX_BATCH_TIME);
+        let drawn = service.draw(shape, replica.speed, &mut self.service_rng);
+        if drawn > MAX_BATCH_TIME {
+            self.n_batches_capped += 1;
+        }
+        let took = drawn.min(MAX_BATCH_TIME);
         replica.busy = true;
         replica.busy_ns = replica.busy_ns.saturating_add(took.as_nanos());
         self.n_busy += 1;

@@ -9,6 +9,7 @@ use crate::fleet::billing;
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::scenario::Market;
+use crate::scenario::validate::max_timeseries_rows;
 use crate::serving::audit::{Audit, InstanceBill};
 
 /// What billing found, per instance and in total.
@@ -37,6 +38,12 @@ impl World<'_, '_> {
     pub(super) fn on_interval_ended(&mut self, now: SimTime) {
         let draining = self.n_arrived > self.n_completed + self.n_dropped && !self.events.is_empty();
         if now > self.horizon && !draining {
+            return;
+        }
+        // The validator bounds the rows up to the horizon; a long drain stops at the same limit,
+        // its last row (written at the end) covering the rest.
+        if now > self.horizon && self.rows.len() as u64 >= max_timeseries_rows(self.s.fleet.pools.len()) {
+            self.rows_capped_at = Some(now);
             return;
         }
         self.push_row(now, self.running_cost(now));
@@ -175,6 +182,21 @@ impl World<'_, '_> {
             warnings.push(format!(
                 "{} requests were dropped because {} requests were already held (waiting or in service; limits.max_requests_in_memory): the fleet cannot keep up with the arrivals (they count as SLA violations)",
                 self.n_dropped_at_memory, self.s.limits.max_requests_in_memory
+            ));
+        }
+        if let Some(at) = self.rows_capped_at {
+            warnings.push(format!(
+                "the queue drained until {:.0} s, after the horizon; timeseries.csv stops at {} rows (its limit) at {:.0} s and its last row covers the rest of the drain (a longer output.timeseries_interval keeps them apart)",
+                end.as_secs_f64(),
+                self.rows.len().saturating_sub(1),
+                at.as_secs_f64()
+            ));
+        }
+        if self.n_batches_capped > 0 {
+            warnings.push(format!(
+                "{} batches drew a service time above {} and were cut to it (the limit on one batch): their latency, the fleet's busy time and the drain are understated; check service.batch_time and the token counts it multiplies",
+                self.n_batches_capped,
+                super::MAX_BATCH_TIME
             ));
         }
         if self.n_timed_out > 0 {

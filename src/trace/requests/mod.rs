@@ -23,13 +23,13 @@
 //! found and what was expected. No input makes the reader panic.
 
 use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 
 use crate::engine::SimTime;
+use crate::input::{self, Budget, InputError};
 
 mod fields;
 #[cfg(test)]
@@ -82,6 +82,28 @@ pub enum TraceError {
     IsDirectory {
         /// The path given.
         path: PathBuf,
+    },
+    /// The path names a FIFO, a device or a socket: reading it could block or never end.
+    #[error("{}: is {kind}, not a regular file; expected a request trace file", .path.display())]
+    NotAFile {
+        /// The path given.
+        path: PathBuf,
+        /// What it is.
+        kind: &'static str,
+    },
+    /// A row (a line, or a quoted field spanning lines) is longer than the reader's limit.
+    #[error(
+        "{}:{line}: the row is longer than {} (the limit of one row of a request trace; a file \
+         without line breaks ends here); expected one request per line",
+        .path.display(), input::bytes(*limit)
+    )]
+    RowTooLong {
+        /// The trace file.
+        path: PathBuf,
+        /// The line where the row starts.
+        line: u64,
+        /// The limit, in bytes.
+        limit: u64,
     },
     /// Reading the file failed part-way (an I/O error).
     #[error("{}:{line}: cannot read the request trace: {cause}", .path.display())]
@@ -163,10 +185,17 @@ struct Columns {
     tokens_out: Option<usize>,
 }
 
+/// Longest row a request trace may have: a request is a few dozen bytes, so this only stops a file
+/// without line breaks (a 1 GB one is refused after reading about this much, not read whole).
+pub const MAX_ROW_BYTES: u64 = 1 << 20;
+
+/// How much the reader asks the file for at a time.
+const READ_CHUNK_BYTES: usize = 64 * 1024;
+
 /// A streaming reader: yields requests in file order.
 pub struct RequestTrace {
     path: PathBuf,
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<Budget<File>>,
     record: csv::ByteRecord,
     format: RequestFormat,
     kind: TimeKind,
@@ -212,27 +241,32 @@ impl RequestTrace {
         if !(speedup.is_finite() && speedup > 0.0) {
             return Err(TraceError::BadSpeedup { path: path_buf, speedup });
         }
-        match std::fs::metadata(path) {
-            Ok(m) if m.is_dir() => return Err(TraceError::IsDirectory { path: path_buf }),
-            Ok(_) => {}
-            Err(cause) => {
-                return Err(TraceError::Open { path: path_buf, cause });
+        let file = input::open_regular(path).map_err(|e| match e {
+            InputError::NotRegular { kind: "a directory" } => TraceError::IsDirectory { path: path_buf.clone() },
+            InputError::NotRegular { kind } => TraceError::NotAFile { path: path_buf.clone(), kind },
+            InputError::Io(cause) => TraceError::Open { path: path_buf.clone(), cause },
+            e @ InputError::TooLarge { .. } => {
+                TraceError::Open { path: path_buf.clone(), cause: std::io::Error::other(e.to_string()) }
             }
-        }
-        let file = File::open(path).map_err(|cause| TraceError::Open { path: path_buf.clone(), cause })?;
+        })?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
-            .buffer_capacity(64 * 1024)
-            .from_reader(BufReader::with_capacity(64 * 1024, file));
+            .buffer_capacity(READ_CHUNK_BYTES)
+            .from_reader(Budget::new(file, MAX_ROW_BYTES + READ_CHUNK_BYTES as u64));
 
-        let header = match reader.byte_headers() {
-            Ok(h) => h.clone(),
+        let header = reader.byte_headers().cloned();
+        let header = match header {
+            Ok(h) => h,
+            Err(_) if reader.get_ref().exceeded() => {
+                return Err(TraceError::RowTooLong { path: path_buf, line: 1, limit: MAX_ROW_BYTES });
+            }
             Err(cause) => {
                 let line = cause.position().map_or(1, |p| p.line());
                 return Err(TraceError::Read { path: path_buf, line, cause });
             }
         };
+        reader.get_mut().renew();
         let header_line = header.position().map_or(1, |p| p.line()).max(1);
         // After an LF header the reader has counted its `\n`; after a CRLF one it stops at `\r`.
         let header_newlines = header.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64).sum::<u64>();
@@ -375,12 +409,18 @@ impl RequestTrace {
     /// Reads the next record into `self.record`; `false` at the end of the file.
     #[inline]
     fn read_record(&mut self) -> Result<bool, TraceError> {
-        match self.reader.read_byte_record(&mut self.record) {
+        let read = self.reader.read_byte_record(&mut self.record);
+        // The budget bounds one row: a file without line breaks fails after it, not at its end.
+        self.reader.get_mut().renew();
+        match read {
             Ok(more) => {
                 if more {
                     self.line = self.record.position().map_or(self.line + 1, |p| p.line() + u64::from(self.crlf));
                 }
                 Ok(more)
+            }
+            Err(_) if self.reader.get_ref().exceeded() => {
+                Err(TraceError::RowTooLong { path: self.path.clone(), line: self.line + 1, limit: MAX_ROW_BYTES })
             }
             Err(cause) => {
                 let line = cause.position().map_or(self.line + 1, |p| p.line());

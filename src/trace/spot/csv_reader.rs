@@ -3,13 +3,38 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 
 use jiff::Timestamp;
 
 use super::*;
+use crate::input::Budget;
 use crate::trace::requests::SecondsError;
+
+/// How much the reader asks the file for at a time.
+const READ_CHUNK_BYTES: usize = 64 * 1024;
+
+type Reader = csv::Reader<Budget<Budget<File>>>;
+
+/// Whether a read failed because a budget (one row, or the whole file) was spent.
+fn budget_spent(reader: &Reader) -> bool {
+    reader.get_ref().exceeded() || reader.get_ref().get_ref().exceeded()
+}
+
+/// The error of a spent budget: the file is too large, or the row at `line` too long.
+fn budget_error(path: &Path, reader: &Reader, line: u64) -> SpotTraceError {
+    if reader.get_ref().get_ref().exceeded() {
+        return too_large(path, MAX_SPOT_TRACE_BYTES);
+    }
+    SpotTraceError::Row {
+        path: path.to_path_buf(),
+        line,
+        message: format!(
+            "the row is longer than {} (the limit of one row of a CSV spot trace; a file without line breaks ends here)",
+            crate::input::bytes(MAX_CSV_ROW_BYTES)
+        ),
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // CSV
@@ -34,8 +59,13 @@ fn fmt_time(kind: TimeKind, abs: i128) -> String {
 /// Per-zone state of the CSV reader.
 #[derive(Default)]
 struct CsvZone {
-    /// Kept points: (absolute ns, value, line).
-    points: Vec<(i128, f64, u64)>,
+    /// The zone's series so far, its times counted from the origin when it is known (seconds
+    /// from the start, or timestamps with a given start), else from the zone's first row.
+    series: StepBuilder,
+    /// The absolute time of the zone's first kept row.
+    first: Option<i128>,
+    /// The previous kept row: (absolute ns, value, line).
+    last: Option<(i128, f64, u64)>,
     /// The first instance type named in the zone's kept rows, and its line.
     instance: Option<(String, u64)>,
 }
@@ -52,16 +82,19 @@ pub(super) fn read_csv(
     instance: Option<&str>,
     start: Option<Timestamp>,
 ) -> Result<BTreeMap<String, StepSeries>, SpotTraceError> {
-    check_file(path)?;
     let pb = || path.to_path_buf();
-    let file = File::open(path).map_err(|cause| SpotTraceError::Open { path: pb(), cause })?;
+    // Two budgets: one row (renewed after each), and the whole file.
+    let file = Budget::new(open_trace(path)?, MAX_SPOT_TRACE_BYTES);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(BufReader::with_capacity(64 * 1024, file));
-    let header = match reader.byte_headers() {
-        Ok(h) => h.clone(),
+        .buffer_capacity(READ_CHUNK_BYTES)
+        .from_reader(Budget::new(file, MAX_CSV_ROW_BYTES + READ_CHUNK_BYTES as u64));
+    let header = reader.byte_headers().cloned();
+    let header = match header {
+        Ok(h) => h,
+        Err(_) if budget_spent(&reader) => return Err(budget_error(path, &reader, 1)),
         Err(cause) => {
             let line = cause.position().map_or(1, |p| p.line());
             return Err(SpotTraceError::Csv { path: pb(), line, cause });
@@ -72,6 +105,9 @@ pub(super) fn read_csv(
         return Err(SpotTraceError::Empty { path: pb(), detail: "the file is empty".into() });
     }
     let row_err = |line: u64, message: String| SpotTraceError::Row { path: pb(), line, message };
+    let centuries = |line: u64| {
+        row_err(line, "the time is centuries after the start; expected a time within the simulation".into())
+    };
     let find = |name: &'static str| -> Result<Option<usize>, SpotTraceError> {
         let mut found = None;
         for (i, h) in header.iter().enumerate() {
@@ -108,9 +144,11 @@ pub(super) fn read_csv(
     let mut record = csv::ByteRecord::new();
     let mut line = header_line;
     loop {
+        reader.get_mut().renew();
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
+            Err(_) if budget_spent(&reader) => return Err(budget_error(path, &reader, line + 1)),
             Err(cause) => {
                 let line = cause.position().map_or(line + 1, |p| p.line());
                 return Err(SpotTraceError::Csv { path: pb(), line, cause });
@@ -233,7 +271,7 @@ pub(super) fn read_csv(
                 Some(_) => {}
             }
         }
-        if let Some(&(prev_abs, _, prev_line)) = acc.points.last()
+        if let Some((prev_abs, _, prev_line)) = acc.last
             && abs < prev_abs
         {
             return Err(SpotTraceError::OutOfOrder {
@@ -245,7 +283,7 @@ pub(super) fn read_csv(
                 previous_line: prev_line,
             });
         }
-        if let Some(&(prev_abs, prev_value, prev_line)) = acc.points.last()
+        if let Some((prev_abs, prev_value, prev_line)) = acc.last
             && abs == prev_abs
             && value != prev_value
         {
@@ -258,7 +296,14 @@ pub(super) fn read_csv(
                 ),
             ));
         }
-        acc.points.push((abs, value, line));
+        acc.last = Some((abs, value, line));
+        // Times before a given start collapse onto 0, where the latest value wins.
+        let origin = match time_kind {
+            Some((TimeKind::Rfc3339, _)) => start.map_or(*acc.first.get_or_insert(abs), |s| s.as_nanosecond()),
+            _ => 0,
+        };
+        let rel = u64::try_from((abs - origin).max(0)).map_err(|_| centuries(line))?;
+        acc.series.push(SimTime(rel), value);
     }
 
     if rows == 0 {
@@ -277,15 +322,22 @@ pub(super) fn read_csv(
             found: list(&instances_found),
         });
     }
-    let origin = match time_kind {
-        Some((TimeKind::Rfc3339, _)) => start.map_or(earliest, |s| s.as_nanosecond()),
-        _ => 0,
+    // Without a start, timestamps count from the earliest in the file: each zone's series,
+    // counted from its own first row, moves that much later.
+    let shift_from = match time_kind {
+        Some((TimeKind::Rfc3339, _)) if start.is_none() => Some(earliest),
+        _ => None,
     };
     let mut out = BTreeMap::new();
     for (z, acc) in zones {
-        let series = to_series(&acc.points, origin).map_err(|line| {
-            row_err(line, "the time is centuries after the start; expected a time within the simulation".into())
-        })?;
+        let series = match (shift_from, acc.first) {
+            (Some(origin), Some(first)) => {
+                let line = acc.last.map_or(header_line, |l| l.2);
+                let offset = u64::try_from(first - origin).map_err(|_| centuries(line))?;
+                acc.series.finish_shifted(offset).ok_or_else(|| centuries(line))?
+            }
+            _ => acc.series.finish(),
+        };
         out.insert(z, series);
     }
     Ok(out)

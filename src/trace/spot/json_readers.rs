@@ -1,94 +1,200 @@
 //! Readers for the JSON formats: skypilot availability, skypilot per-tick prices and `aws ec2
-//! describe-spot-price-history`.
+//! describe-spot-price-history`. Each streams its file ([`json_stream`]) into compact series
+//! ([`StepBuilder`]): memory follows the changes a trace holds, not its size.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use jiff::Timestamp;
-use serde_json::Value;
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess};
 
+use super::json_stream::{Expect, Failure, Scalar, Visit, parse};
+use super::step::StepBuilder;
 use super::*;
 use crate::engine::Duration;
+
+/// `e` as the error that stops the parse.
+fn stop<E: de::Error>(failure: &Failure, e: SpotTraceError) -> E {
+    failure.fail(e)
+}
+
+/// A JSON number as a value: integers exactly, others as `f64` (NaN if neither, which the value
+/// check refuses).
+fn number(n: &serde_json::Number) -> f64 {
+    n.as_u64().map_or_else(|| n.as_f64().unwrap_or(f64::NAN), |u| u as f64)
+}
+
+/// The first index of `n` ticks of `tick` whose time is beyond the clock, if any.
+fn beyond_clock(n: u64, tick: Duration) -> Option<u64> {
+    let first = (u64::MAX / tick.0.max(1)).checked_add(1)?;
+    (n > first).then_some(first)
+}
+
+/// A list of per-tick values into a tick builder, each checked as `kind`; `at(i)` names value `i`
+/// in messages. Out: the builder and the number of values.
+struct TickValues<'a, F: Fn(u64) -> String> {
+    path: &'a Path,
+    failure: &'a Failure,
+    kind: ValueKind,
+    at: F,
+    /// Where the list is, and what it should be, for a value that is not a list.
+    list_at: String,
+    expected: &'static str,
+}
+
+impl<F: Fn(u64) -> String> Expect for TickValues<'_, F> {
+    type Out = (StepBuilder, u64);
+
+    fn seq<'de, A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Out, A::Error> {
+        let mut b = StepBuilder::ticks();
+        let mut i = 0u64;
+        while let Some(v) = seq.next_element::<Scalar>()? {
+            let x = match &v {
+                Scalar::Number(n) => number(n),
+                other => {
+                    let what = match self.kind {
+                        ValueKind::Available => "a non-negative integer",
+                        ValueKind::Price => "a price",
+                    };
+                    let e = json_err(self.path, (self.at)(i), format!("found {}; expected {what}", other.describe()));
+                    return Err(stop(self.failure, e));
+                }
+            };
+            let x = self.kind.check(x).map_err(|why| {
+                let text = match &v {
+                    Scalar::Number(n) => n.to_string(),
+                    other => other.describe(),
+                };
+                stop(self.failure, json_err(self.path, (self.at)(i), format!("{text} {why}")))
+            })?;
+            if !b.push_tick(i, x) {
+                let e = json_err(self.path, (self.at)(i), "is beyond the 2^32 values a series may have");
+                return Err(stop(self.failure, e));
+            }
+            i += 1;
+        }
+        Ok((b, i))
+    }
+
+    fn other<E: de::Error>(self, found: Scalar) -> Result<Self::Out, E> {
+        let e = json_err(self.path, self.list_at, format!("found {}; expected {}", found.describe(), self.expected));
+        Err(stop(self.failure, e))
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // skypilot-availability
 
-pub(super) fn read_skypilot_availability(path: &Path) -> Result<StepSeries, SpotTraceError> {
-    let doc = read_json(path)?;
-    let Value::Object(root) = &doc else {
-        return Err(json_err(
+pub(super) fn read_skypilot_availability(path: &Path, limit: u64) -> Result<StepSeries, SpotTraceError> {
+    let failure = Failure::default();
+    let (gap, data) = parse(path, limit, &failure, AvailabilityRoot { path, failure: &failure })?;
+    let Some(gap) = gap else {
+        return Err(json_err(path, "metadata", "missing; expected {\"gap_seconds\": N}"));
+    };
+    let Some((builder, n)) = data else {
+        return Err(json_err(path, "data", "missing; expected an array of instance counts"));
+    };
+    if n == 0 {
+        return Err(SpotTraceError::Empty { path: path.to_path_buf(), detail: "\"data\" is an empty array".into() });
+    }
+    let beyond = |i: u64| {
+        json_err(
             path,
+            format!("data[{i}]"),
+            format!("tick {i} × gap_seconds {} is beyond the simulated time range", gap.as_secs_f64()),
+        )
+    };
+    if let Some(i) = beyond_clock(n, gap) {
+        return Err(beyond(i));
+    }
+    builder.finish_ticks(gap).map_err(beyond)
+}
+
+/// `{"metadata": {"gap_seconds": N}, "data": [...]}`, other keys ignored. Out: the gap and the
+/// data, each if there.
+struct AvailabilityRoot<'a> {
+    path: &'a Path,
+    failure: &'a Failure,
+}
+
+type GapAndData = (Option<Duration>, Option<(StepBuilder, u64)>);
+
+impl Expect for AvailabilityRoot<'_> {
+    type Out = GapAndData;
+
+    fn map<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Out, A::Error> {
+        let (mut gap, mut data) = (None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "metadata" => {
+                    gap = Some(map.next_value_seed(Visit(Metadata { path: self.path, failure: self.failure }))?)
+                }
+                "data" => {
+                    data = Some(map.next_value_seed(Visit(TickValues {
+                        path: self.path,
+                        failure: self.failure,
+                        kind: ValueKind::Available,
+                        at: |i| format!("data[{i}]"),
+                        list_at: "data".into(),
+                        expected: "an array of instance counts",
+                    }))?);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok((gap, data))
+    }
+
+    fn other<E: de::Error>(self, found: Scalar) -> Result<Self::Out, E> {
+        let e = json_err(
+            self.path,
             "$",
             format!(
                 "found {}; expected an object {{\"metadata\": {{\"gap_seconds\": N}}, \"data\": [...]}}",
-                describe(&doc)
+                found.describe()
             ),
-        ));
-    };
-    let gap = match root.get("metadata") {
-        None => return Err(json_err(path, "metadata", "missing; expected {\"gap_seconds\": N}")),
-        Some(Value::Object(meta)) => match meta.get("gap_seconds") {
-            None => {
-                return Err(json_err(path, "metadata.gap_seconds", "missing; expected the tick length in seconds"));
-            }
-            Some(g) => parse_gap(path, g)?,
-        },
-        Some(other) => {
-            return Err(json_err(
-                path,
-                "metadata",
-                format!("found {}; expected {{\"gap_seconds\": N}}", describe(other)),
-            ));
-        }
-    };
-    let data = match root.get("data") {
-        None => return Err(json_err(path, "data", "missing; expected an array of instance counts")),
-        Some(Value::Array(a)) => a,
-        Some(other) => {
-            return Err(json_err(
-                path,
-                "data",
-                format!("found {}; expected an array of instance counts", describe(other)),
-            ));
-        }
-    };
-    if data.is_empty() {
-        return Err(SpotTraceError::Empty { path: path.to_path_buf(), detail: "\"data\" is an empty array".into() });
+        );
+        Err(stop(self.failure, e))
     }
-    let mut points = Vec::with_capacity(data.len());
-    for (i, v) in data.iter().enumerate() {
-        let at = || format!("data[{i}]");
-        let x = match v {
-            Value::Number(n) => match n.as_u64() {
-                Some(u) => u as f64,
-                None => n.as_f64().unwrap_or(f64::NAN),
-            },
-            other => {
-                return Err(json_err(
-                    path,
-                    at(),
-                    format!("found {}; expected a non-negative integer", describe(other)),
-                ));
+}
+
+/// `{"gap_seconds": N}`: the gap.
+struct Metadata<'a> {
+    path: &'a Path,
+    failure: &'a Failure,
+}
+
+impl Expect for Metadata<'_> {
+    type Out = Duration;
+
+    fn map<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Out, A::Error> {
+        let mut gap = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "gap_seconds" {
+                gap = Some(map.next_value::<Scalar>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
             }
-        };
-        let x = ValueKind::Available.check(x).map_err(|why| json_err(path, at(), format!("{v} {why}")))?;
-        let t = tick_time(i, gap).ok_or_else(|| {
-            json_err(
-                path,
-                at(),
-                format!("tick {i} × gap_seconds {} is beyond the simulated time range", gap.as_secs_f64()),
-            )
-        })?;
-        points.push((t, x));
+        }
+        match gap {
+            None => Err(json_err(self.path, "metadata.gap_seconds", "missing; expected the tick length in seconds")),
+            Some(g) => parse_gap(self.path, &g),
+        }
+        .map_err(|e| stop(self.failure, e))
     }
-    Ok(StepSeries::new(points))
+
+    fn other<E: de::Error>(self, found: Scalar) -> Result<Self::Out, E> {
+        let e = json_err(self.path, "metadata", format!("found {}; expected {{\"gap_seconds\": N}}", found.describe()));
+        Err(stop(self.failure, e))
+    }
 }
 
 /// `gap_seconds`: a positive number of seconds (integers exact, fractions rounded to the ns).
-fn parse_gap(path: &Path, g: &Value) -> Result<Duration, SpotTraceError> {
+fn parse_gap(path: &Path, g: &Scalar) -> Result<Duration, SpotTraceError> {
     const AT: &str = "metadata.gap_seconds";
-    let Value::Number(n) = g else {
-        return Err(json_err(path, AT, format!("found {}; expected a positive number of seconds", describe(g))));
+    let Scalar::Number(n) = g else {
+        return Err(json_err(path, AT, format!("found {}; expected a positive number of seconds", g.describe())));
     };
     let gap = match n.as_u64() {
         Some(secs) => secs.checked_mul(1_000_000_000).map(Duration),
@@ -112,60 +218,13 @@ pub(super) fn read_skypilot_prices(
     path: &Path,
     zone: Option<&str>,
     tick: Duration,
+    limit: u64,
 ) -> Result<BTreeMap<String, StepSeries>, SpotTraceError> {
-    let doc = read_json(path)?;
-    let Value::Object(root) = &doc else {
-        return Err(json_err(
-            path,
-            "$",
-            format!("found {}; expected an object {{\"<zone>_<gpu>_<count>\": [price per tick, ...]}}", describe(&doc)),
-        ));
-    };
-    if root.is_empty() {
+    let failure = Failure::default();
+    let root = PricesRoot { path, failure: &failure, zone, tick };
+    let (found, out) = parse(path, limit, &failure, root)?;
+    if found.is_empty() {
         return Err(SpotTraceError::Empty { path: path.to_path_buf(), detail: "the object has no series".into() });
-    }
-    let mut found: BTreeMap<String, String> = BTreeMap::new(); // zone -> key
-    let mut out = BTreeMap::new();
-    for (key, v) in root {
-        let z = key.split('_').next().unwrap_or("");
-        let at = || format!("{key:?}");
-        if z.is_empty() {
-            return Err(json_err(path, at(), "the key does not start with a zone; expected \"<zone>_<gpu>_<count>\""));
-        }
-        if let Some(prev) = found.insert(z.to_string(), key.clone()) {
-            return Err(json_err(
-                path,
-                at(),
-                format!("keys {prev:?} and {key:?} both give zone {z:?}; expected one series per zone"),
-            ));
-        }
-        if zone.is_some_and(|want| want != z) {
-            continue;
-        }
-        let Value::Array(arr) = v else {
-            return Err(json_err(path, at(), format!("found {}; expected an array of prices", describe(v))));
-        };
-        if arr.is_empty() {
-            return Err(SpotTraceError::Empty {
-                path: path.to_path_buf(),
-                detail: format!("{key:?} is an empty array"),
-            });
-        }
-        let mut points = Vec::with_capacity(arr.len());
-        for (i, p) in arr.iter().enumerate() {
-            let at = || format!("{key:?}[{i}]");
-            let x = match p {
-                Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
-                other => {
-                    return Err(json_err(path, at(), format!("found {}; expected a price", describe(other))));
-                }
-            };
-            let x = ValueKind::Price.check(x).map_err(|why| json_err(path, at(), format!("{p} {why}")))?;
-            let t = tick_time(i, tick)
-                .ok_or_else(|| json_err(path, at(), format!("tick {i} × {tick} is beyond the simulated time range")))?;
-            points.push((t, x));
-        }
-        out.insert(z.to_string(), StepSeries::new(points));
     }
     if let Some(want) = zone
         && out.is_empty()
@@ -179,195 +238,82 @@ pub(super) fn read_skypilot_prices(
     Ok(out)
 }
 
+/// `{"<zone>_<gpu>_<count>": [price per tick, ...], ...}`. Out: every zone's key, and the kept
+/// series.
+struct PricesRoot<'a> {
+    path: &'a Path,
+    failure: &'a Failure,
+    zone: Option<&'a str>,
+    tick: Duration,
+}
+
+impl Expect for PricesRoot<'_> {
+    type Out = (BTreeMap<String, String>, BTreeMap<String, StepSeries>);
+
+    fn map<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Out, A::Error> {
+        let mut found: BTreeMap<String, String> = BTreeMap::new(); // zone -> key
+        let mut out = BTreeMap::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let z = key.split('_').next().unwrap_or("").to_string();
+            let fail = |message: String| stop(self.failure, json_err(self.path, format!("{key:?}"), message));
+            if z.is_empty() {
+                return Err(fail("the key does not start with a zone; expected \"<zone>_<gpu>_<count>\"".into()));
+            }
+            if let Some(prev) = found.insert(z.clone(), key.clone()) {
+                return Err(fail(format!(
+                    "keys {prev:?} and {key:?} both give zone {z:?}; expected one series per zone"
+                )));
+            }
+            if self.zone.is_some_and(|want| want != z) {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let k = key.clone();
+            let (builder, n) = map.next_value_seed(Visit(TickValues {
+                path: self.path,
+                failure: self.failure,
+                kind: ValueKind::Price,
+                at: |i| format!("{k:?}[{i}]"),
+                list_at: format!("{key:?}"),
+                expected: "an array of prices",
+            }))?;
+            if n == 0 {
+                let e = SpotTraceError::Empty {
+                    path: self.path.to_path_buf(),
+                    detail: format!("{key:?} is an empty array"),
+                };
+                return Err(stop(self.failure, e));
+            }
+            let beyond = |i: u64| {
+                let e = json_err(
+                    self.path,
+                    format!("{key:?}[{i}]"),
+                    format!("tick {i} × {} is beyond the simulated time range", self.tick),
+                );
+                stop(self.failure, e)
+            };
+            if let Some(i) = beyond_clock(n, self.tick) {
+                return Err(beyond(i));
+            }
+            out.insert(z, builder.finish_ticks(self.tick).map_err(beyond)?);
+        }
+        Ok((found, out))
+    }
+
+    fn other<E: de::Error>(self, found: Scalar) -> Result<Self::Out, E> {
+        let e = json_err(
+            self.path,
+            "$",
+            format!(
+                "found {}; expected an object {{\"<zone>_<gpu>_<count>\": [price per tick, ...]}}",
+                found.describe()
+            ),
+        );
+        Err(stop(self.failure, e))
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // aws-json
 
-/// The kept `aws-json` entries of one zone, and the first instance type they name (with its index).
-#[derive(Default)]
-struct AwsZone {
-    instance: Option<(String, usize)>,
-    entries: Vec<AwsEntry>,
-}
-
-/// One kept `aws-json` entry.
-struct AwsEntry {
-    ts: i128,
-    price: f64,
-    index: usize,
-    product: Option<String>,
-}
-
-pub(super) fn read_aws_json(
-    path: &Path,
-    zone: Option<&str>,
-    instance: Option<&str>,
-    start: Option<Timestamp>,
-) -> Result<BTreeMap<String, StepSeries>, SpotTraceError> {
-    let doc = read_json(path)?;
-    let (list_at, entries) = match &doc {
-        Value::Array(a) => ("", a),
-        Value::Object(root) => match root.get("SpotPriceHistory") {
-            Some(Value::Array(a)) => ("SpotPriceHistory", a),
-            Some(other) => {
-                return Err(json_err(
-                    path,
-                    "SpotPriceHistory",
-                    format!("found {}; expected an array of spot price entries", describe(other)),
-                ));
-            }
-            None => {
-                return Err(json_err(
-                    path,
-                    "SpotPriceHistory",
-                    "missing; expected the output of `aws ec2 describe-spot-price-history`",
-                ));
-            }
-        },
-        other => {
-            return Err(json_err(
-                path,
-                "$",
-                format!("found {}; expected an object {{\"SpotPriceHistory\": [...]}}", describe(other)),
-            ));
-        }
-    };
-    if entries.is_empty() {
-        return Err(SpotTraceError::Empty { path: path.to_path_buf(), detail: "no spot price entries".into() });
-    }
-
-    let mut zones_found: BTreeSet<String> = BTreeSet::new();
-    let mut instances_found: BTreeSet<String> = BTreeSet::new();
-    // zone -> (first instance type named and its entry index, kept entries)
-    let mut kept: BTreeMap<String, AwsZone> = BTreeMap::new();
-    let mut earliest = i128::MAX;
-    for (i, e) in entries.iter().enumerate() {
-        let at = |field: &str| format!("{list_at}[{i}]{}{field}", if field.is_empty() { "" } else { "." });
-        let Value::Object(obj) = e else {
-            return Err(json_err(path, at(""), format!("found {}; expected a spot price entry object", describe(e))));
-        };
-        let get_str = |field: &str, required: bool| -> Result<Option<&str>, SpotTraceError> {
-            match obj.get(field) {
-                Some(Value::String(s)) => Ok(Some(s.trim())),
-                None | Some(Value::Null) if !required => Ok(None),
-                None => Err(json_err(path, at(field), "missing")),
-                Some(other) => Err(json_err(path, at(field), format!("found {}; expected a string", describe(other)))),
-            }
-        };
-        let z = get_str("AvailabilityZone", true)?.unwrap_or("");
-        if z.is_empty() {
-            return Err(json_err(path, at("AvailabilityZone"), "is empty; expected a zone such as \"us-east-1a\""));
-        }
-        let ts_text = get_str("Timestamp", true)?.unwrap_or("");
-        let ts = ts_text.parse::<Timestamp>().map_err(|err| {
-            json_err(path, at("Timestamp"), format!("{ts_text:?} is not an RFC 3339 timestamp ({err})"))
-        })?;
-        let ts = ts.as_nanosecond();
-        earliest = earliest.min(ts);
-        let inst = get_str("InstanceType", false)?.unwrap_or("");
-        let product = get_str("ProductDescription", false)?;
-
-        if !zones_found.contains(z) {
-            zones_found.insert(z.to_string());
-        }
-        if zone.is_some_and(|want| want != z) {
-            continue;
-        }
-        if !inst.is_empty() && !instances_found.contains(inst) {
-            instances_found.insert(inst.to_string());
-        }
-        if let Some(want) = instance
-            && !inst.is_empty()
-            && inst != want
-        {
-            continue;
-        }
-        let price = match obj.get("SpotPrice") {
-            Some(Value::String(s)) => s.trim().parse::<f64>().map_err(|_| {
-                json_err(path, at("SpotPrice"), format!("{s:?} is not a number; expected a price in $/h"))
-            })?,
-            Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
-            None => return Err(json_err(path, at("SpotPrice"), "missing")),
-            Some(other) => {
-                return Err(json_err(
-                    path,
-                    at("SpotPrice"),
-                    format!("found {}; expected a price string", describe(other)),
-                ));
-            }
-        };
-        let price =
-            ValueKind::Price.check(price).map_err(|why| json_err(path, at("SpotPrice"), format!("{price} {why}")))?;
-
-        let acc = kept.entry(z.to_string()).or_default();
-        let first_inst = &mut acc.instance;
-        if instance.is_none() && !inst.is_empty() {
-            match first_inst {
-                None => *first_inst = Some((inst.to_string(), i)),
-                Some((prev, prev_i)) if prev != inst => {
-                    return Err(json_err(
-                        path,
-                        at("InstanceType"),
-                        format!(
-                            "zone {z:?} has entries for instance types {prev:?} ({list_at}[{prev_i}]) and {inst:?}; \
-                             pass an instance type to choose one"
-                        ),
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-        acc.entries.push(AwsEntry { ts, price, index: i, product: product.map(str::to_string) });
-    }
-
-    if kept.is_empty() {
-        if let Some(want) = zone
-            && !zones_found.contains(want)
-        {
-            return Err(SpotTraceError::ZoneNotFound {
-                path: path.to_path_buf(),
-                zone: want.into(),
-                found: list(&zones_found),
-            });
-        }
-        return Err(SpotTraceError::InstanceNotFound {
-            path: path.to_path_buf(),
-            instance: instance.unwrap_or_default().into(),
-            in_zone: zone.map(|z| format!(" in zone {z:?}")).unwrap_or_default(),
-            found: list(&instances_found),
-        });
-    }
-
-    let origin = start.map_or(earliest, |s| s.as_nanosecond());
-    let mut out = BTreeMap::new();
-    for (z, AwsZone { entries: mut list, .. }) in kept {
-        // Several product descriptions (Linux/UNIX, Windows, ...) are different prices: keep Linux/UNIX.
-        let products: BTreeSet<&str> = list.iter().filter_map(|e| e.product.as_deref()).collect();
-        if products.len() > 1 {
-            if !products.contains("Linux/UNIX") {
-                let names: Vec<String> = products.iter().map(|p| format!("{p:?}")).collect();
-                return Err(json_err(
-                    path,
-                    list_at,
-                    format!(
-                        "zone {z:?} has prices for several product descriptions ({}) and none is \"Linux/UNIX\"; \
-                         expected one product description (filter with --product-descriptions)",
-                        names.join(", ")
-                    ),
-                ));
-            }
-            list.retain(|e| e.product.as_deref().is_none_or(|p| p == "Linux/UNIX"));
-        }
-        // Stable: entries at equal times keep file order, and the later one in the file wins.
-        list.sort_by_key(|e| e.ts);
-        let points: Vec<(i128, f64, u64)> = list.iter().map(|e| (e.ts, e.price, e.index as u64)).collect();
-        let series = to_series(&points, origin).map_err(|index| {
-            json_err(
-                path,
-                format!("{list_at}[{index}].Timestamp"),
-                "is centuries after the start; expected a time within the simulation",
-            )
-        })?;
-        out.insert(z, series);
-    }
-    Ok(out)
-}
+pub(super) use super::aws_json::read_aws_json;

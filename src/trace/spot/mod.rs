@@ -52,26 +52,32 @@
 //! **Errors** name the file and say what was found and what was expected: the 1-based line for
 //! CSV rows (the header is line 1), the JSON path (`data[12]`, `SpotPriceHistory[3].SpotPrice`) for
 //! JSON values, and serde_json's line and column for malformed JSON. No input makes a reader
-//! panic. CSV files are read as a stream of records; JSON files (a few MB at most) are read whole. A
-//! UTF-8 byte-order mark at the start of a file is skipped.
+//! panic. A UTF-8 byte-order mark at the start of a file is skipped.
+//!
+//! **Bounds.** Only regular files are read (a FIFO or a device is refused before it is opened),
+//! at most [`MAX_SPOT_TRACE_BYTES`] of each, counted as read; a CSV row is at most
+//! [`MAX_CSV_ROW_BYTES`]. Every format is read as a stream — CSV record by record, JSON value by
+//! value — into compact series ([`StepBuilder`]): memory follows a trace's changes, not its size
+//! (at most about 3 bytes per byte of file, README's table has the measured figures).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
-use serde_json::Value;
 
 use crate::engine::{Duration, SimTime};
 
 const NANOS_PER_SEC_F64: f64 = 1e9;
 
+mod aws_json;
 mod csv_reader;
 mod json_readers;
+mod json_stream;
 mod step;
 
 use csv_reader::read_csv;
 use json_readers::{read_aws_json, read_skypilot_availability, read_skypilot_prices};
-pub use step::StepSeries;
+pub use step::{StepBuilder, StepSeries};
 
 /// An error reading a spot availability or price trace. Each names the file and what is wrong (the
 /// line for CSV rows, the JSON path or index for JSON values).
@@ -246,7 +252,7 @@ pub fn read_availability(
                         .into(),
                 });
             };
-            let series = read_skypilot_availability(path)?;
+            let series = read_skypilot_availability(path, MAX_SPOT_TRACE_BYTES)?;
             Ok(BTreeMap::from([(zone.to_string(), series)]))
         }
         AvailabilityFormat::Csv => read_csv(path, ValueKind::Available, zone, instance, start),
@@ -270,7 +276,7 @@ pub fn read_prices(
 ) -> Result<BTreeMap<String, StepSeries>, SpotTraceError> {
     match format {
         PriceFormat::Csv => read_csv(path, ValueKind::Price, zone, instance, start),
-        PriceFormat::AwsJson => read_aws_json(path, zone, instance, start),
+        PriceFormat::AwsJson => read_aws_json(path, zone, instance, start, MAX_SPOT_TRACE_BYTES),
         PriceFormat::SkypilotPrices => {
             let tick = match tick {
                 Some(t) if t > Duration::ZERO => t,
@@ -289,7 +295,7 @@ pub fn read_prices(
                     });
                 }
             };
-            read_skypilot_prices(path, zone, tick)
+            read_skypilot_prices(path, zone, tick, MAX_SPOT_TRACE_BYTES)
         }
     }
 }
@@ -297,78 +303,49 @@ pub fn read_prices(
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 
-/// Checks that `path` exists and is not a directory.
-fn check_file(path: &Path) -> Result<(), SpotTraceError> {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => Err(SpotTraceError::IsDirectory { path: path.to_path_buf() }),
-        Ok(_) => Ok(()),
-        Err(cause) => Err(SpotTraceError::Open { path: path.to_path_buf(), cause }),
-    }
+/// Largest spot trace read, in any format (counted as read, not as the file claims): the real
+/// traces are about a megabyte, and what is read is kept in memory in compact form.
+pub const MAX_SPOT_TRACE_BYTES: u64 = 256 << 20;
+
+/// Longest row of a CSV spot trace (a file without line breaks fails after this much).
+pub const MAX_CSV_ROW_BYTES: u64 = 1 << 20;
+
+/// Opens the regular file `path` (a FIFO or a device is refused before it could block).
+fn open_trace(path: &Path) -> Result<std::fs::File, SpotTraceError> {
+    use crate::input::InputError;
+    crate::input::open_regular(path).map_err(|e| match e {
+        InputError::NotRegular { kind: "a directory" } => SpotTraceError::IsDirectory { path: path.to_path_buf() },
+        InputError::NotRegular { kind } => SpotTraceError::Argument {
+            path: path.to_path_buf(),
+            message: format!("is {kind}, not a regular file; expected a spot trace file"),
+        },
+        InputError::Io(cause) => SpotTraceError::Open { path: path.to_path_buf(), cause },
+        e @ InputError::TooLarge { .. } => {
+            SpotTraceError::Open { path: path.to_path_buf(), cause: std::io::Error::other(e.to_string()) }
+        }
+    })
 }
 
-/// Largest JSON spot trace read: it is parsed whole, into several times its size in memory (the
-/// real traces are about a megabyte).
-pub const MAX_JSON_TRACE_BYTES: u64 = 256 << 20;
-
-/// Reads a whole JSON file.
-fn read_json(path: &Path) -> Result<Value, SpotTraceError> {
-    check_file(path)?;
-    if let Ok(m) = std::fs::metadata(path)
-        && m.len() > MAX_JSON_TRACE_BYTES
-    {
-        return Err(SpotTraceError::Argument {
-            path: path.to_path_buf(),
-            message: format!(
-                "the file is {} MiB; JSON spot traces are read whole and may be at most {} MiB: convert it to the csv format, which is read row by row",
-                m.len() >> 20,
-                MAX_JSON_TRACE_BYTES >> 20
-            ),
-        });
+/// The error when a trace holds more than `limit` bytes ([`MAX_SPOT_TRACE_BYTES`]).
+fn too_large(path: &Path, limit: u64) -> SpotTraceError {
+    SpotTraceError::Argument {
+        path: path.to_path_buf(),
+        message: format!(
+            "holds more than {} (read so far); spot traces may be at most {}: cut it to the time the scenario needs",
+            crate::input::bytes(limit),
+            crate::input::bytes(limit)
+        ),
     }
-    let bytes = std::fs::read(path).map_err(|cause| SpotTraceError::Open { path: path.to_path_buf(), cause })?;
-    // A UTF-8 byte-order mark (as some Windows tools write) is skipped, as the CSV readers do.
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    if text.iter().all(u8::is_ascii_whitespace) {
-        return Err(SpotTraceError::Empty { path: path.to_path_buf(), detail: "the file is empty".into() });
-    }
-    serde_json::from_slice(text).map_err(|cause| SpotTraceError::JsonSyntax { path: path.to_path_buf(), cause })
 }
 
 fn json_err(path: &Path, at: impl Into<String>, message: impl Into<String>) -> SpotTraceError {
     SpotTraceError::Json { path: path.to_path_buf(), at: at.into(), message: message.into() }
 }
 
-/// A short description of a JSON value for messages: its kind and (abridged) text.
-fn describe(v: &Value) -> String {
-    let kind = match v {
-        Value::Null => return "null".into(),
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "the number",
-        Value::String(_) => "the string",
-        Value::Array(_) => return "an array".into(),
-        Value::Object(_) => return "an object".into(),
-    };
-    let mut text = v.to_string();
-    if text.len() > 60 {
-        let mut cut = 57;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push_str("...");
-    }
-    format!("{kind} {text}")
-}
-
 /// Quoted, comma-separated names for messages.
 fn list<'a>(names: impl IntoIterator<Item = &'a String>) -> String {
     let v: Vec<String> = names.into_iter().map(|n| format!("{n:?}")).collect();
     if v.is_empty() { "(none)".into() } else { v.join(", ") }
-}
-
-/// `i · step` as a time, or `None` on overflow.
-fn tick_time(i: usize, step: Duration) -> Option<SimTime> {
-    (i as u64).checked_mul(step.0).map(SimTime)
 }
 
 /// Prices at or above this ($ per instance-hour) are refused, as in the scenario: a bill must stay
@@ -414,19 +391,6 @@ impl ValueKind {
         }
         Ok(if v == 0.0 { 0.0 } else { v })
     }
-}
-
-/// Turns absolute-or-relative nanosecond points, sorted by time, into a series relative to
-/// `origin`: points before the origin collapse onto time 0, where the latest of them wins.
-/// Returns the line / index of a point too far after the origin on overflow.
-fn to_series(points: &[(i128, f64, u64)], origin: i128) -> Result<StepSeries, u64> {
-    let mut out = Vec::with_capacity(points.len());
-    for &(abs, v, line) in points {
-        let rel = (abs - origin).max(0);
-        let rel = u64::try_from(rel).map_err(|_| line)?;
-        out.push((SimTime(rel), v));
-    }
-    Ok(StepSeries::new(out))
 }
 
 #[cfg(test)]

@@ -680,14 +680,34 @@ fn real_prices_us_east_1a() {
 }
 
 #[test]
-fn json_traces_larger_than_the_limit_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("big.json");
-    let f = std::fs::File::create(&p).unwrap();
-    f.set_len(MAX_JSON_TRACE_BYTES + 1).unwrap(); // sparse: no disk used
-    let err = read_availability(&p, AvailabilityFormat::SkypilotAvailability, Some("z"), None, None).unwrap_err();
+fn traces_larger_than_the_limit_are_refused_by_bytes_read() {
+    // A valid file of about 300 KiB read with a 100 KiB limit: refused once the limit (and at
+    // most one 64 KiB read more) is passed, whatever the file's metadata says.
+    let data: Vec<String> = (0..100_000).map(|i| (i % 2).to_string()).collect();
+    let doc = format!(r#"{{"metadata": {{"gap_seconds": 1}}, "data": [{}]}}"#, data.join(", "));
+    let (_d, p) = write("big.json", &doc);
+    let err = super::json_readers::read_skypilot_availability(&p, 100 << 10).unwrap_err();
     assert!(
-        err.to_string().contains("the file is 256 MiB; JSON spot traces are read whole and may be at most 256 MiB"),
+        err.to_string().contains("holds more than 100 KiB (read so far); spot traces may be at most 100 KiB"),
         "{err}"
     );
+    assert!(super::json_readers::read_skypilot_availability(&p, 1 << 20).is_ok());
+    let err = super::aws_json::read_aws_json(&p, None, None, None, 100 << 10).unwrap_err();
+    assert!(err.to_string().contains("holds more than"), "{err}");
+}
+
+#[test]
+fn series_from_json_are_compact_and_exact() {
+    // Alternating values: every tick a change, kept as a one-byte index and a 4-byte tick.
+    let data: Vec<String> = (0..10_000).map(|i| (i % 2).to_string()).collect();
+    let s = sky_avail(&format!(r#"{{"metadata": {{"gap_seconds": 32}}, "data": [{}]}}"#, data.join(","))).unwrap();
+    assert_eq!(s.len(), 10_000);
+    assert_eq!(s.value_at(secs(32 * 9_999)), 1.0);
+    assert_eq!(s.next_change_after(secs(32 * 5_000)), Some(secs(32 * 5_001)));
+    assert_eq!(s.integrate(SimTime::ZERO, secs(32 * 10_000)), 32.0 * 5_000.0);
+    // 300 distinct prices: the values table gives way to plain values, with the same points.
+    let prices: Vec<String> = (0..300).map(|i| format!("{}.5", i)).collect();
+    let m = sky_prices(&format!(r#"{{"z_a": [{}]}}"#, prices.join(",")), None, Some(Duration::from_secs(10))).unwrap();
+    let expected: Vec<(u64, f64)> = (0..300).map(|i| (i * 10 * S, i as f64 + 0.5)).collect();
+    assert_eq!(pts(&m["z"]), expected);
 }
