@@ -8,6 +8,7 @@ use super::{Outcome, ReportArgs};
 
 pub fn report(args: &ReportArgs) -> Result<Outcome> {
     let written = fleetsim::report::write(&args.dir)?;
+    warn(&written);
     println!(
         "wrote {} charts (SVG and PNG) in {}, {} and {}",
         written.charts,
@@ -22,12 +23,22 @@ pub fn report(args: &ReportArgs) -> Result<Outcome> {
 /// results stay, and `fleetsim report DIR` can try again.
 pub fn after(dir: &Path, quiet: bool) {
     match fleetsim::report::write(dir) {
-        Ok(w) if !quiet => println!("report: {}", w.html.display()),
-        Ok(_) => {}
+        Ok(w) if !quiet => {
+            warn(&w);
+            println!("report: {}", w.html.display());
+        }
+        Ok(w) => warn(&w),
         Err(e) => eprintln!(
             "warning: the report could not be made ({e:#}); the results are in {}: run `fleetsim report {}` to try again",
             dir.display(),
             dir.display()
         ),
+    }
+}
+
+/// What looked damaged in the folder, on stderr.
+fn warn(written: &fleetsim::report::Written) {
+    for w in &written.warnings {
+        eprintln!("warning: {w}");
     }
 }

@@ -89,6 +89,8 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
             SweepFolder::create(&dir, &manifest)?
         }
     };
+    // What the report says of the base scenario (its key parameters and checks).
+    output::write_atomic(&folder.dir, "parameters.json", &fleetsim::report::parameters::of(base).to_json())?;
     let todo = plan.todo(shard, &folder.done());
     let cells = exec::attach_markets(&plan, validated.scenarios, &todo)?;
     let threads = threads.min(todo.len().max(1));
@@ -191,6 +193,9 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome> {
             return Err(e);
         }
     };
+    if let Some(Ok(p)) = args.dirs.first().map(|d| std::fs::read(d.join("parameters.json"))) {
+        output::write_atomic(&staging, "parameters.json", &p)?;
+    }
     output::move_into_place(&staging, &args.out, args.force)?;
     let constraints = lineage.subject_to.iter().filter_map(|t| parse_assertion(t).ok()).collect::<Vec<_>>();
     print!("{}", render(&lineage, &results, &constraints));
