@@ -86,7 +86,9 @@ pub fn html(report: &Report, svgs: &[(String, String)]) -> String {
                 for row in rows {
                     o.push_str("<tr>");
                     for c in row {
-                        let _ = write!(o, "<td>{}</td>", escape(c));
+                        // Figures and short words stay on one line (the table scrolls instead).
+                        let class = if c.chars().count() <= 40 { " class=\"n\"" } else { "" };
+                        let _ = write!(o, "<td{class}>{}</td>", escape(c));
                     }
                     o.push_str("</tr>\n");
                 }
@@ -109,11 +111,11 @@ pub fn html(report: &Report, svgs: &[(String, String)]) -> String {
 }
 
 const CSS: &str = "body { font-family: 'DejaVu Sans', Verdana, sans-serif; color: #111; background: #fff; margin: 0; }
-main { max-width: 1000px; margin: 0 auto; padding: 1.5rem; }
+main { max-width: 1240px; margin: 0 auto; padding: 1.5rem; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }
 th, td { border: 1px solid #bbb; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
-th { background: #eee; } tr:nth-child(even) td { background: #f7f7f7; }
+th { background: #eee; } tr:nth-child(even) td { background: #f7f7f7; } td.n { white-space: nowrap; }
 .scroll { overflow-x: auto; }
 figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: 0.85rem; color: #444; }

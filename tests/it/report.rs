@@ -96,7 +96,7 @@ fn a_run_report_and_its_charts() {
     }
     remake(&out);
     let report = md(&out);
-    assert!(report.contains("- assert cost_usd.total < 0.1: total cost $0.248: failed."), "{report}");
+    assert!(report.contains("- assert cost_usd.total < 0.1 (total cost: $0.248): failed."), "{report}");
     insta::assert_snapshot!("run_report_md", report);
     for chart in ["timeline", "latency_cdf", "latency_tail", "cost"] {
         insta::assert_snapshot!(format!("run_{chart}_svg"), outline(&out, chart));

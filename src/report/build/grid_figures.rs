@@ -175,7 +175,7 @@ pub(super) fn sweep_curve(axes: &[(String, Vec<String>)], grid: &Grid, metric: &
     let mut chart = LineChart::new(format!("{} by {}", label_of(metric), label_of(key)), x, y, series);
     chart.vlines = vlines;
     for a in rules.constraints.iter().filter(|a| a.metric == metric && a.op != CmpOp::Eq) {
-        chart.hlines.push(HLine { y: a.value, label: constraint_text(a) });
+        chart.hlines.push(HLine { y: a.value, label: String::new() });
         let fails =
             if matches!(a.op, CmpOp::Lt | CmpOp::Le) { (a.value, f64::INFINITY) } else { (f64::NEG_INFINITY, a.value) };
         chart.regions.push(Region {

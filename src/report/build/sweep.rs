@@ -118,7 +118,7 @@ pub fn sweep(dir: &Path, warnings: &mut Vec<String>) -> Result<Report> {
     let seed = sweep["plan"]["base_seed"].as_u64().unwrap_or(0);
     report.text(format!(
         "{} cells × {replications} replications (seeds {seed} to {}, the same in every cell). Grid: {}.",
-        grid.cells.len(),
+        crate::report::format::count(grid.cells.len() as f64),
         seed.wrapping_add(replications.saturating_sub(1)),
         if grid_text.is_empty() { "none".into() } else { grid_text.join("; ") }
     ));

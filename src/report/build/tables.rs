@@ -50,15 +50,19 @@ fn from_summary(summary: &Value) -> Vec<(String, String)> {
 /// The "Parameters" table of a run or a sweep's base scenario; a parameter a grid axis varies
 /// (`axes`) says so.
 pub(super) fn parameters(report: &mut Report, params: Option<&Parameters>, summary: Option<&Value>, axes: &[String]) {
-    let varied = |key: &str| axes.iter().find(|a| a.starts_with(key) || key.starts_with(a.as_str()));
+    let varied = |key: &str| -> Vec<&str> {
+        axes.iter().filter(|a| a.starts_with(key) || key.starts_with(a.as_str())).map(String::as_str).collect()
+    };
     let rows: Vec<Vec<String>> = match params {
         Some(p) => p
             .parameters
             .iter()
             .map(|x| {
-                let value = match varied(&x.key) {
-                    Some(a) => format!("{} (base; the grid varies {a})", x.value),
-                    None => x.value.clone(),
+                let axes = varied(&x.key);
+                let value = if axes.is_empty() {
+                    x.value.clone()
+                } else {
+                    format!("{} (base; the grid varies {})", x.value, axes.join(", "))
                 };
                 vec![x.what.clone(), value, x.key.clone()]
             })

@@ -47,10 +47,10 @@ pub(super) struct Assert {
     pub passed: bool,
 }
 
-/// `assert latency_s.p99 <= 0.25: p99 latency 175ms: held.`
+/// `assert latency_s.p99 <= 0.25 (p99 latency: 175ms): held.`
 pub(super) fn assertion(a: &Assert) -> String {
-    let value = a.value.as_ref().map_or("no value".to_string(), |v| format!("{} {v}", a.label));
-    format!("assert {}: {value}: {}.", a.text, if a.passed { "held" } else { "failed" })
+    let value = a.value.as_ref().map_or("no value".to_string(), |v| format!("{}: {v}", a.label));
+    format!("assert {} ({value}): {}.", a.text, if a.passed { "held" } else { "failed" })
 }
 
 /// `Total cost $31.91 for 7,919,588 requests: $4.03 per million requests.`
@@ -126,6 +126,9 @@ pub(super) struct Paired {
 }
 
 fn paired_text(d: &Paired, unit: Unit) -> String {
+    if d.mean == 0.0 && d.ci == Some((0.0, 0.0)) {
+        return format!("{}: identical on every seed (a tie)", unit.format(0.0));
+    }
     let ci =
         d.ci.map_or(String::new(), |(lo, hi)| format!(" (paired 95% CI {} to {})", unit.signed(lo), unit.signed(hi)));
     let verdict = match d.significant {
@@ -170,13 +173,13 @@ pub(super) fn infeasible(constraints: &[String], failing: &[(String, String)], c
     }
     let mut listed: Vec<String> = failing.iter().take(LISTED).map(|(l, why)| format!("{l} ({why})")).collect();
     if failing.len() > LISTED {
-        listed.push(format!("{} more", failing.len() - LISTED));
+        listed.push(format!("{} more", format::count((failing.len() - LISTED) as f64)));
     }
     let list = match listed.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join("; ")),
         _ => listed.join(""),
     };
-    format!("{} of {cells} cells fail {rule}: {list}.", failing.len())
+    format!("{} of {} cells fail {rule}: {list}.", format::count(failing.len() as f64), format::count(cells as f64))
 }
 
 /// Designs ranked by a metric, each after the first with its paired difference from the first.
@@ -229,10 +232,10 @@ mod tests {
             value: Some("165ms".into()),
             passed: true,
         };
-        assert_eq!(assertion(&a), "assert latency_s.p99 <= 0.25: p99 latency 165ms: held.");
+        assert_eq!(assertion(&a), "assert latency_s.p99 <= 0.25 (p99 latency: 165ms): held.");
         a.value = None;
         a.passed = false;
-        assert_eq!(assertion(&a), "assert latency_s.p99 <= 0.25: no value: failed.");
+        assert_eq!(assertion(&a), "assert latency_s.p99 <= 0.25 (no value): failed.");
     }
 
     #[test]
@@ -264,6 +267,12 @@ mod tests {
             best("requests per dollar", Unit::Number, true, &b, Some((&r, &d))),
             "Best cell: max_wait=25ms, with the highest mean requests per dollar, 456,316 (95% CI 455,998 to 456,635). \
              Runner-up: max_wait=10ms, 388,179; best − runner-up on the same seeds: +68,137 (paired 95% CI +68,086 to +68,189): significant."
+        );
+        let tie = Paired { mean: 0.0, ci: Some((0.0, 0.0)), n: 3, significant: Some(false) };
+        assert!(
+            best("requests per dollar", Unit::Number, true, &b, Some((&r, &tie)))
+                .ends_with(": 0: identical on every seed (a tie)."),
+            "a tie is said to be one"
         );
         d.ci = Some((-10.0, 136_000.0));
         d.significant = Some(false);

@@ -81,10 +81,10 @@ pub(super) fn draw<DB: DrawingBackend>(c: &HeatMap, area: &DrawingArea<DB, Shift
     if let Some(b) = c.best.filter(|&b| b < c.values.len()) {
         let (x, y) = cell(b);
         chart
-            .draw_series(std::iter::once(Rectangle::new([(x, y), (x + 1.0, y + 1.0)], WHITE.stroke_width(5))))
+            .draw_series(std::iter::once(Rectangle::new([(x, y), (x + 1.0, y + 1.0)], WHITE.stroke_width(7))))
             .map_err(e)?;
         chart
-            .draw_series(std::iter::once(Rectangle::new([(x, y), (x + 1.0, y + 1.0)], BLACK.stroke_width(2))))
+            .draw_series(std::iter::once(Rectangle::new([(x, y), (x + 1.0, y + 1.0)], BLACK.stroke_width(3))))
             .map_err(e)?;
     }
     colour_bar(c, &side, (lo, hi)).map_err(e)

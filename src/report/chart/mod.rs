@@ -86,12 +86,12 @@ pub struct VLine {
     pub label_y: f64,
 }
 
-/// A horizontal reference line with a label at its left end.
+/// A horizontal reference line with a label at its right end.
 #[derive(Clone, Debug)]
 pub struct HLine {
     /// Where, in data units.
     pub y: f64,
-    /// Text.
+    /// Text (empty: none; a constraint is named in the legend by its shaded region).
     pub label: String,
 }
 

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::legend::{self, Entry, Swatch};
-use super::{FAIL, FAMILY, GREY, Scatter, Ticked, bounds, colour, feasible_front, plane};
+use super::{FAIL, FAMILY, GREY, Point, Scatter, Ticked, bounds, colour, feasible_front, plane};
 
 /// Error bars are drawn for every point up to this many, else for the front and the best only.
 const MAX_ERROR_BARS: usize = 300;
@@ -35,14 +35,70 @@ fn entries(c: &Scatter, front: &[usize]) -> Vec<Entry> {
     for limit in [&c.x_limit, &c.y_limit].into_iter().flatten() {
         out.push(Entry::new(format!("fails {}", limit.label), Swatch::Shade(FAIL)));
     }
-    if !c.note.is_empty() {
-        out.push(Entry::new(c.note.clone(), Swatch::Blank));
+    for note in c.note.split("; ").filter(|n| !n.is_empty()) {
+        out.push(Entry::new(note, Swatch::Blank));
+    }
+    out
+}
+
+/// The value an axis stops at when points that fail a constraint lie far beyond every feasible
+/// point and limit (more than 3 times): 1.5 times those, so the front stays readable.
+fn cap(c: &Scatter, on_x: bool) -> Option<f64> {
+    let get = |p: &Point| if on_x { p.x } else { p.y };
+    let limit = if on_x { &c.x_limit } else { &c.y_limit };
+    let keep = c
+        .points
+        .iter()
+        .filter(|p| p.feasible)
+        .map(get)
+        .chain(limit.iter().map(|l| l.value))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let top = c.points.iter().map(get).fold(f64::NEG_INFINITY, f64::max);
+    (keep.is_finite() && keep > 0.0 && top > 3.0 * keep).then_some(keep * 1.5)
+}
+
+/// `c` with points beyond [`cap`] moved to the axis' end, and a note saying how many.
+fn clamped(c: &Scatter) -> Scatter {
+    let (xcap, ycap) = (cap(c, true), cap(c, false));
+    let mut out = c.clone();
+    let mut beyond = 0;
+    for p in &mut out.points {
+        let mut moved = false;
+        let mut clip = |v: &mut f64, cap: Option<f64>| {
+            if let Some(m) = cap.filter(|m| *v > *m) {
+                *v = m;
+                moved = true;
+            }
+        };
+        clip(&mut p.x, xcap);
+        clip(&mut p.y, ycap);
+        let bound = |ci: &mut Option<(f64, f64)>, cap: Option<f64>| {
+            if let (Some((lo, hi)), Some(m)) = (ci.as_mut(), cap) {
+                *lo = lo.min(m);
+                *hi = hi.min(m);
+            }
+        };
+        bound(&mut p.x_ci, xcap);
+        bound(&mut p.y_ci, ycap);
+        beyond += usize::from(moved);
+    }
+    if beyond > 0 {
+        // What made a log scale worth it may have been the points now at the edge.
+        let spread = |v: Vec<f64>| {
+            let (lo, hi) = v.iter().fold((f64::INFINITY, 0.0f64), |(l, h), &x| (l.min(x), h.max(x)));
+            lo > 0.0 && hi / lo > 30.0
+        };
+        out.x.log &= spread(out.points.iter().map(|p| p.x).collect());
+        out.y.log &= spread(out.points.iter().map(|p| p.y).collect());
+        let note = format!("{beyond} beyond the axes, at their edge");
+        out.note = if out.note.is_empty() { note } else { format!("{}; {note}", out.note) };
     }
     out
 }
 
 pub(super) fn draw<DB: DrawingBackend>(c: &Scatter, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let c = &clamped(c);
     let front = front(c);
     let entries = entries(c, &front);
     let (plot_area, side) = legend::split(area, legend::width(area, &entries));
