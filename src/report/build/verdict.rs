@@ -125,9 +125,10 @@ pub(super) struct Paired {
     pub significant: Option<bool>,
 }
 
-fn paired_text(d: &Paired, unit: Unit) -> String {
+/// `+$4.52{against} (paired 95% CI …): significant`.
+fn paired_text(d: &Paired, unit: Unit, against: &str) -> String {
     if d.mean == 0.0 && d.ci == Some((0.0, 0.0)) {
-        return format!("{}: identical on every seed (a tie)", unit.format(0.0));
+        return format!("{}{against}: identical on every seed (a tie)", unit.format(0.0));
     }
     let ci =
         d.ci.map_or(String::new(), |(lo, hi)| format!(" (paired 95% CI {} to {})", unit.signed(lo), unit.signed(hi)));
@@ -136,7 +137,7 @@ fn paired_text(d: &Paired, unit: Unit) -> String {
         Some(false) => format!("not significant at 95%: the two cannot be told apart with {} replications", d.n),
         None => "one replication only, so no interval".to_string(),
     };
-    format!("{}{ci}: {verdict}", unit.signed(d.mean))
+    format!("{}{against}{ci}: {verdict}", unit.signed(d.mean))
 }
 
 /// `Best cell: X, with the lowest mean total cost, $29.97 (95% CI …). Runner-up: Y, $30.01 (…);
@@ -155,7 +156,7 @@ pub(super) fn best(
             " Runner-up: {}, {}; best − runner-up on the same seeds: {}.",
             r.label,
             r.text(unit),
-            paired_text(d, unit)
+            paired_text(d, unit, "")
         )),
         None => s.push_str(" No other cell qualifies."),
     }
@@ -187,7 +188,9 @@ pub(super) fn ranking(metric: &str, unit: Unit, maximize: bool, ranked: &[(Ranke
     let Some((first, _)) = ranked.first() else { return String::new() };
     let mut parts = vec![format!("1. {} {}", first.label, unit.format(first.mean))];
     for (k, (r, d)) in ranked.iter().enumerate().skip(1) {
-        let diff = d.as_ref().map_or(String::new(), |d| format!(", {} against {}", paired_text(d, unit), first.label));
+        let diff = d
+            .as_ref()
+            .map_or(String::new(), |d| format!(", {}", paired_text(d, unit, &format!(" against {}", first.label))));
         parts.push(format!("{}. {} {}{diff}", k + 1, r.label, unit.format(r.mean)));
     }
     let order = if maximize { "highest" } else { "lowest" };
@@ -305,7 +308,7 @@ mod tests {
         ];
         assert_eq!(
             ranking("total cost", Unit::Usd, false, &ranked),
-            "Ranked by mean total cost, lowest first: 1. spot $44.24; 2. on-demand $147, +$103 (paired 95% CI +$103 to +$103): significant against spot."
+            "Ranked by mean total cost, lowest first: 1. spot $44.24; 2. on-demand $147, +$103 against spot (paired 95% CI +$103 to +$103): significant."
         );
         let shares = [("od".to_string(), 1.0, 4), ("spot".to_string(), 0.5, 4)];
         assert_eq!(
