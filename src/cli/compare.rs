@@ -24,10 +24,11 @@ use super::{CompareArgs, Outcome};
 /// Metrics the terminal table shows (compare.csv has them all).
 const SERVING_METRICS: &[&str] = &[
     "cost_usd.total",
+    "cost_usd.per_million_requests",
     "latency_s.p50",
     "latency_s.p99",
     "sla.violation_rate",
-    "cost_usd.per_million_requests",
+    "sla.met",
     "throughput.rps_per_usd_per_hour",
     "fleet.mean_replicas",
     "fleet.interruptions",
@@ -37,10 +38,10 @@ const SERVING_METRICS: &[&str] = &[
 const JOB_METRICS: &[&str] = &[
     "cost_usd.total",
     "job.makespan_s",
+    "job.deadline_met",
     "job.lost_work_s",
     "job.interruptions",
     "job.checkpoints",
-    "job.deadline_met",
 ];
 
 pub fn compare(args: &CompareArgs) -> Result<Outcome> {
@@ -178,6 +179,7 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
     for (d, name) in names.iter().enumerate() {
         let sub = designs.join(output::safe_name(name));
         std::fs::create_dir(&sub).with_context(|| format!("cannot create {}", sub.display()))?;
+        write_atomic(&sub, "parameters.json", &fleetsim::report::parameters::of(&loaded[d].scenario).to_json())?;
         if let Some(l) = latency.get(&d).filter(|l| l.count() > 0) {
             write_atomic(&sub, "latency.csv", &l.cdf_csv())?;
         }
@@ -213,9 +215,12 @@ fn table(lines: &[compare::Line], names: &[String], metrics: &[&str]) -> String 
         for d in 0..names.len() {
             let l = lines.iter().find(|l| l.design == d && l.metric == *m);
             any |= l.is_some();
-            row.push(l.map_or("–".into(), |l| ci(unit, l.stats.mean, l.stats.ci_low, l.stats.ci_high, false)));
+            row.push(l.map_or("–".into(), |l| unit.interval(l.stats.mean, l.stats.ci_low, l.stats.ci_high)));
             if d > 0 {
-                row.push(l.and_then(|l| l.diff).map_or("–".into(), |s| ci(unit, s.mean, s.ci_low, s.ci_high, true)));
+                row.push(l.and_then(|l| l.diff).map_or("–".into(), |s| {
+                    let mark = if s.ci_low > 0.0 || s.ci_high < 0.0 { " *" } else { "" };
+                    format!("{}{mark}", unit.signed_interval(s.mean, s.ci_low, s.ci_high))
+                }));
             }
         }
         if any {
@@ -230,13 +235,6 @@ fn table(lines: &[compare::Line], names: &[String], metrics: &[&str]) -> String 
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
+    out.push_str("* the paired 95% interval excludes 0: a difference at 95% confidence on the same seeds\n");
     out
-}
-
-fn ci(unit: Unit, mean: f64, lo: f64, hi: f64, signed: bool) -> String {
-    let f = |v: f64| {
-        let s = unit.format(v);
-        if signed && v > 0.0 { format!("+{s}") } else { s }
-    };
-    if lo.is_finite() && hi.is_finite() { format!("{} [{}, {}]", f(mean), f(lo), f(hi)) } else { f(mean) }
 }

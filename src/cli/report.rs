@@ -9,6 +9,7 @@ use super::{Outcome, ReportArgs};
 
 pub fn report(args: &ReportArgs) -> Result<Outcome> {
     let written = fleetsim::report::write(&args.dir)?;
+    warn(&written);
     sayln!(
         "wrote {} charts (SVG and PNG) in {}, {} and {}",
         written.charts,
@@ -25,7 +26,10 @@ pub fn report(args: &ReportArgs) -> Result<Outcome> {
 /// report was made.
 pub fn draw(work: &Path, dest: &Path) -> bool {
     match fleetsim::report::write(work) {
-        Ok(_) => true,
+        Ok(w) => {
+            warn(&w);
+            true
+        }
         Err(e) => {
             note!(
                 "warning: the report could not be made ({e:#}); the results are in {}: run `fleetsim report {}` to try again",
@@ -40,4 +44,11 @@ pub fn draw(work: &Path, dest: &Path) -> bool {
 /// Says where the report of `dir` is.
 pub fn announce(dir: &Path) -> Result<()> {
     sayln!("report: {}", dir.join("report.html").display())
+}
+
+/// What looked damaged in the folder, on stderr.
+fn warn(written: &fleetsim::report::Written) {
+    for w in &written.warnings {
+        note!("warning: {w}");
+    }
 }

@@ -74,6 +74,7 @@ fn write_run(
     output::write_atomic(dir, "summary.json", &outcome.summary.to_json())?;
     output::write_atomic(dir, "timeseries.csv", &outcome.timeseries.to_csv())?;
     output::write_atomic(dir, "manifest.json", &manifest::Manifest::of(loaded, set)?.to_json())?;
+    output::write_atomic(dir, "parameters.json", &fleetsim::report::parameters::of(&loaded.scenario).to_json())?;
     if outcome.latency.count() > 0 {
         output::write_atomic(dir, "latency.csv", &outcome.latency.cdf_csv())?;
     }

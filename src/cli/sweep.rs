@@ -94,6 +94,8 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
         note!("{line}");
     }
     let dest = target.as_ref().map_or_else(|| folder.dir.clone(), |t| t.dest().to_path_buf());
+    // What the report says of the base scenario (its key parameters and checks).
+    output::write_atomic(&folder.dir, "parameters.json", &fleetsim::report::parameters::of(base).to_json())?;
     let todo = plan.todo(shard, &folder.done());
     let cells = exec::attach_markets(&plan, validated.scenarios, &todo)?;
     let threads = threads.min(todo.len().max(1));
@@ -193,6 +195,9 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome> {
     // nothing behind, and a folder --force replaces stays as it was until the merge is complete.
     let target = Target::open(Some(&args.out), args.force, &args.dirs, ("merge", "merge"), Staging::Always)?;
     let (lineage, results) = merge::merge(&args.dirs, target.work())?;
+    if let Some(Ok(p)) = args.dirs.first().map(|d| std::fs::read(d.join("parameters.json"))) {
+        output::write_atomic(target.work(), "parameters.json", &p)?;
+    }
     let report = super::report::draw(target.work(), target.dest());
     let dir = target.commit()?;
     let constraints = lineage.subject_to.iter().filter_map(|t| parse_assertion(t).ok()).collect::<Vec<_>>();

@@ -3,9 +3,10 @@
 
 use std::fmt::Write as _;
 
+use fleetsim::report::build::unit_of;
 use fleetsim::scenario::{Assertion, Goal};
 use fleetsim::sweep::folder::{Results, SweepLineage};
-use fleetsim::sweep::summary::{Best, Pick};
+use fleetsim::sweep::summary::{Best, CellSummary, Pick};
 
 /// Cells printed on the terminal; `summary.csv` has them all.
 const MAX_PRINTED_CELLS: usize = 40;
@@ -47,6 +48,16 @@ fn shown_metrics(lineage: &SweepLineage, constraints: &[Assertion], results: &Re
     out
 }
 
+/// A grid value as shown: Young's and Daly's intervals with what they resolved to (`young (2.14h)`).
+fn value_text(key: &str, value: &str, cell: &CellSummary) -> String {
+    match (key, value, cell.of("job.checkpoint_interval_s")) {
+        ("job.checkpoint.interval", "young" | "daly", Some(s)) => {
+            format!("{value} ({})", fleetsim::report::format::duration(s.mean))
+        }
+        _ => value.to_string(),
+    }
+}
+
 /// The cell table (mean and 95% interval of the shown metrics) and the best cell.
 pub fn render(lineage: &SweepLineage, results: &Results, constraints: &[Assertion]) -> String {
     let plan = &lineage.plan;
@@ -56,12 +67,12 @@ pub fn render(lineage: &SweepLineage, results: &Results, constraints: &[Assertio
     header.extend(metrics.iter().map(|m| format!("{m} (95% CI)")));
     let mut rows: Vec<Vec<String>> = Vec::new();
     for c in results.cells.iter().take(MAX_PRINTED_CELLS) {
-        let mut row: Vec<String> = plan.cell_values(c.cell).into_iter().map(str::to_string).collect();
+        let mut row: Vec<String> =
+            plan.cell_values(c.cell).into_iter().zip(&plan.axes).map(|(v, a)| value_text(&a.key, v, c)).collect();
         row.push(c.runs.to_string());
         for m in &metrics {
             row.push(match c.of(m) {
-                Some(s) if s.ci_low.is_finite() => format!("{} [{}, {}]", num(s.mean), num(s.ci_low), num(s.ci_high)),
-                Some(s) => num(s.mean),
+                Some(s) => unit_of(m).interval(s.mean, s.ci_low, s.ci_high),
                 None => "–".into(),
             });
         }
@@ -79,12 +90,25 @@ pub fn render(lineage: &SweepLineage, results: &Results, constraints: &[Assertio
         let _ = writeln!(o, "… {} more cells in summary.csv", results.cells.len() - MAX_PRINTED_CELLS);
     }
     if let Some(best) = &results.best {
-        o.push_str(&render_best(best));
+        o.push_str(&render_best(best, results));
     }
     o
 }
 
-fn render_best(b: &Best) -> String {
+/// `key=value …` of a picked cell, with Young's or Daly's interval resolved.
+fn pick_label(p: &Pick, results: &Results) -> String {
+    let Some(cell) = results.cells.iter().find(|c| c.cell == p.cell) else { return p.label.clone() };
+    p.label
+        .split(' ')
+        .map(|part| match part.split_once('=') {
+            Some((k, v)) => format!("{k}={}", value_text(k, v, cell)),
+            None => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn render_best(b: &Best, results: &Results) -> String {
     let mut o = String::new();
     let goal = match b.goal {
         Goal::Minimize => "lowest",
@@ -97,19 +121,24 @@ fn render_best(b: &Best) -> String {
         let _ = writeln!(o, "  no cell meets the constraints");
         return o;
     };
+    let unit = unit_of(&b.metric);
     let ci = |p: &Pick| {
-        p.ci95.map_or(format!("n = {}", p.n), |(lo, hi)| format!("95% CI {} to {}, n = {}", num(lo), num(hi), p.n))
+        p.ci95.map_or(format!("n = {}", p.n), |(lo, hi)| {
+            format!("95% CI {} to {}, n = {}", unit.format(lo), unit.format(hi), p.n)
+        })
     };
-    let _ = writeln!(o, "  {}: {} ({})", best.label, num(best.mean), ci(best));
+    let _ = writeln!(o, "  {}: {} ({})", pick_label(best, results), unit.format(best.mean), ci(best));
     if let (Some(r), Some(d)) = (&b.runner_up, &b.paired_difference) {
-        let _ = writeln!(o, "  runner-up {}: {} ({})", r.label, num(r.mean), ci(r));
+        let _ = writeln!(o, "  runner-up {}: {} ({})", pick_label(r, results), unit.format(r.mean), ci(r));
         let verdict = match d.significant {
             Some(true) => "the best cell is better at 95% confidence",
             Some(false) => "not a significant difference at 95%: more replications may separate them",
             None => "one pair only: no interval",
         };
-        let interval = d.ci95.map_or(String::new(), |(lo, hi)| format!(" (95% CI {} to {})", num(lo), num(hi)));
-        let _ = writeln!(o, "  paired difference over {} shared seeds: {}{interval}; {verdict}", d.n, num(d.mean));
+        let interval =
+            d.ci95.map_or(String::new(), |(lo, hi)| format!(" (95% CI {} to {})", unit.signed(lo), unit.signed(hi)));
+        let _ =
+            writeln!(o, "  paired difference over {} shared seeds: {}{interval}; {verdict}", d.n, unit.signed(d.mean));
     }
     o
 }

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use fleetsim::metrics::Summary;
+use fleetsim::report::format;
 use fleetsim::scenario::Scenario;
 
 /// One evaluated assertion.
@@ -23,24 +24,17 @@ pub fn check_asserts(s: &Scenario, summary: &Summary) -> Vec<Check> {
         .collect()
 }
 
+// Numbers are written as in report.md and report.html (`report::format`).
 fn ms(s: f64) -> String {
-    if s >= 10.0 { format!("{s:.1} s") } else { format!("{:.2} ms", s * 1e3) }
+    format::duration(s)
 }
 
 fn money(usd: f64) -> String {
-    if usd >= 1000.0 { format!("${usd:.0}") } else { format!("${usd:.2}") }
+    format::money(usd)
 }
 
 fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    format::count(n as f64)
 }
 
 /// The summary table.
@@ -53,11 +47,11 @@ pub fn render(s: &Scenario, m: &Summary) -> String {
     let l = &m.latency_s;
     let _ = writeln!(
         o,
-        "fleetsim run: {} (seed {}), horizon {}, simulated {:.1} s in {:.2} s wall, {} events",
+        "fleetsim run: {} (seed {}), horizon {}, simulated {} in {:.2} s wall, {} events",
         s.name,
         s.seed,
         s.horizon,
-        m.engine.end_s,
+        ms(m.engine.end_s),
         m.engine.wall_s,
         count(m.engine.events)
     );
@@ -88,12 +82,12 @@ pub fn render(s: &Scenario, m: &Summary) -> String {
     {
         let _ = writeln!(
             o,
-            "  SLA         {:.4}-quantile ≤ {}: {}  ({} requests over, {:.3}%)",
-            q,
+            "  SLA         {} ≤ {}: {}  ({} requests over, {})",
+            format::quantile(q),
             ms(target),
             if met { "met" } else { "MISSED" },
             count(r.sla_violations),
-            rate * 100.0
+            format::percent(rate)
         );
     }
     let c = &m.cost_usd;
@@ -109,34 +103,38 @@ pub fn render(s: &Scenario, m: &Summary) -> String {
     let t = &m.throughput;
     let _ = writeln!(
         o,
-        "  throughput  {:.1} req/s  {:.1} req/s per $/h  {:.0} requests per $",
-        t.rps, t.rps_per_usd_per_hour, t.requests_per_usd
+        "  throughput  {} req/s  {} req/s per $/h  {} requests per $",
+        format::count(t.rps),
+        format::count(t.rps_per_usd_per_hour),
+        format::count(t.requests_per_usd)
     );
     let f = &m.fleet;
     let _ = writeln!(
         o,
-        "  fleet       {} replicas at most, {:.1} on average  utilization {:.1}%  {:.2} instance-hours  {} launched",
+        "  fleet       {} replicas at most, {} on average  utilization {}  {} instance-hours  {} launched",
         f.max_replicas,
-        f.mean_replicas,
-        f.utilization * 100.0,
-        f.instance_hours,
-        f.instances_launched
+        format::count(f.mean_replicas),
+        format::percent(f.utilization),
+        format::count(f.instance_hours),
+        count(f.instances_launched)
     );
     if f.scale_ups + f.scale_downs > 0 {
         let _ = writeln!(
             o,
-            "  autoscaler  {} scale-ups  {} scale-downs  {:.0} s below the replicas asked for (booting)",
-            f.scale_ups, f.scale_downs, f.time_below_capacity_s
+            "  autoscaler  {} scale-ups  {} scale-downs  {} below the replicas asked for (booting)",
+            f.scale_ups,
+            f.scale_downs,
+            ms(f.time_below_capacity_s)
         );
     }
     if f.interruptions > 0 || c.spot > 0.0 {
         let _ = writeln!(
             o,
-            "  spot        {} interruptions  {} requests retried  {:.2} spot capacity-hours lost  {:.0} s below requested capacity",
+            "  spot        {} interruptions  {} requests retried  {} spot capacity-hours lost  {} below requested capacity",
             f.interruptions,
             count(r.retried),
-            f.spot_capacity_hours_lost,
-            f.time_below_capacity_s
+            format::count(f.spot_capacity_hours_lost),
+            ms(f.time_below_capacity_s)
         );
         let zones: Vec<String> = c.by_zone.iter().map(|(z, usd)| format!("{z} {}", money(*usd))).collect();
         if !zones.is_empty() {
@@ -169,7 +167,7 @@ pub fn render(s: &Scenario, m: &Summary) -> String {
 }
 
 fn hours(s: f64) -> String {
-    format!("{:.2} h", s / 3_600.0)
+    format::duration(s)
 }
 
 /// The summary of a job run.
@@ -187,12 +185,12 @@ fn render_job(s: &Scenario, m: &Summary, j: &fleetsim::metrics::summary::JobSumm
     let deadline = s.job.as_ref().map_or(0.0, |job| job.deadline.as_secs_f64());
     let _ = writeln!(
         o,
-        "  job         {}  makespan {}  deadline {} {}  progress {:.1}%",
+        "  job         {}  makespan {}  deadline {} {}  progress {}",
         if j.completed { "completed" } else { "NOT completed" },
         hours(j.makespan_s),
         hours(deadline),
         if j.deadline_met { "met" } else { "MISSED" },
-        j.progress * 100.0
+        format::percent(j.progress)
     );
     let _ = writeln!(
         o,

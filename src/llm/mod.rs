@@ -44,4 +44,3 @@ pub trait StepTime: Send + Sync {
     /// Seconds for an iteration of this shape (never negative).
     fn seconds(&self, shape: &IterationShape) -> f64;
 }
-

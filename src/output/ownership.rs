@@ -21,13 +21,14 @@ pub const TOP_FILES: &[&str] = &[
     "summary.csv",
     "best.json",
     "compare.csv",
+    "parameters.json",
     "report.md",
     "report.html",
     ".lock",
 ];
 
 /// Files of `designs/<name>/` in a comparison folder.
-const DESIGN_FILES: &[&str] = &["summary.json", "timeseries.csv", "latency.csv"];
+const DESIGN_FILES: &[&str] = &["summary.json", "timeseries.csv", "latency.csv", "parameters.json"];
 
 /// Entries named in a refusal; more are summarized.
 const MAX_LISTED: usize = 5;

@@ -1,5 +1,9 @@
-//! Numbers as a reviewer reads them: durations as `5m` or `250ms`, money as `$1,234`, counts as
-//! `3.4M`, and tick positions at 1, 2 or 5 times a power of ten (or a round duration).
+//! Numbers as a reviewer reads them, one way everywhere (terminal tables, `report.md`,
+//! `report.html`): durations with their unit (`5m`, `250ms`, `1h30m`), money with `$` and
+//! thousands separators (`$1,234`, `$0.35`), counts with thousands separators (`7,919,588`),
+//! fractions as percentages (`0.054%`), intervals as `mean [low, high]` and differences with
+//! their sign (`+$12.50`). Axis ticks are compact (`3.4k`, `$3.4M`) and sit at 1, 2 or 5 times a
+//! power of ten (or a round duration).
 
 /// What a value measures, which decides its ticks and how it is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,15 +19,109 @@ pub enum Unit {
 }
 
 impl Unit {
-    /// `v` written for a tick or a table.
+    /// `v` written for a table or a sentence.
     pub fn format(self, v: f64) -> String {
         match self {
             Unit::Seconds => duration(v),
             Unit::Usd => money(v),
-            Unit::Number => si(v),
+            Unit::Number => count(v),
             Unit::Percent => percent(v),
         }
     }
+
+    /// `v` written for an axis tick: as [`Unit::format`], but large numbers and sums of money
+    /// with a k/M/G suffix.
+    pub fn tick(self, v: f64) -> String {
+        match self {
+            Unit::Usd if v.abs() >= 1e6 => format!("{}${}", if v < 0.0 { "-" } else { "" }, si(v.abs())),
+            Unit::Usd if v.fract() == 0.0 => money(v).trim_end_matches(".00").to_string(),
+            Unit::Number => si(v),
+            other => other.format(v),
+        }
+    }
+
+    /// A difference, with its sign: `+$12.50`, `-3.1ms`, `0s`.
+    pub fn signed(self, v: f64) -> String {
+        if v > 0.0 { format!("+{}", self.format(v)) } else { self.format(v) }
+    }
+
+    /// `mean [low, high]`, or the mean alone when the interval is unknown.
+    pub fn interval(self, mean: f64, low: f64, high: f64) -> String {
+        if low.is_finite() && high.is_finite() {
+            format!("{} [{}, {}]", self.format(mean), self.format(low), self.format(high))
+        } else {
+            self.format(mean)
+        }
+    }
+
+    /// A difference and its interval, each with its sign.
+    pub fn signed_interval(self, mean: f64, low: f64, high: f64) -> String {
+        if low.is_finite() && high.is_finite() {
+            format!("{} [{}, {}]", self.signed(mean), self.signed(low), self.signed(high))
+        } else {
+            self.signed(mean)
+        }
+    }
+}
+
+/// Thousands separators on a whole number: `7919588` → `7,919,588`.
+fn grouped(whole: u64) -> String {
+    let digits = whole.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A count or plain number: whole from 1,000 up, with separators (`7,919,588`); three
+/// significant digits below (`412`, `0.667`, `12.5`).
+pub fn count(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    if v.abs() >= 999.5 && v.abs() < 1e18 {
+        let sign = if v < 0.0 { "-" } else { "" };
+        format!("{sign}{}", grouped(v.abs().round() as u64))
+    } else {
+        sig3(v)
+    }
+}
+
+/// `v` written so that it does not read as `limit` when it differs from it (`100.2ms`, not
+/// `100ms`, against a 100ms limit): more significant digits until the two differ.
+pub fn apart(unit: Unit, v: f64, limit: f64) -> String {
+    let plain = unit.format(v);
+    if v == limit || plain != unit.format(limit) {
+        return plain;
+    }
+    let scale = match unit {
+        Unit::Seconds if v.abs() < 1.0 => (1e3, "ms"),
+        Unit::Seconds => (1.0, "s"),
+        Unit::Percent => (100.0, "%"),
+        Unit::Usd | Unit::Number => (1.0, ""),
+    };
+    for digits in 4..=8 {
+        let x = v * scale.0;
+        let decimals = (digits - 1 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
+        let text = format!("{x:.decimals$}");
+        let y = limit * scale.0;
+        if text != format!("{y:.decimals$}") {
+            let money = if unit == Unit::Usd { "$" } else { "" };
+            return format!("{money}{text}{}", scale.1);
+        }
+    }
+    plain
+}
+
+/// The name of a latency quantile: `p99`, `p99.9`, `p50`.
+pub fn quantile(q: f64) -> String {
+    let pct = q * 100.0;
+    let text = format!("{pct:.4}");
+    format!("p{}", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
 /// Three significant digits with k/M/G suffixes.
@@ -55,18 +153,17 @@ pub fn sig3(v: f64) -> String {
     if s == "-0" { "0".into() } else { s }
 }
 
-/// `$0.35`, `$12.50`, `$950`, `$1,234`, `$3.4M`.
+/// `$0.35`, `$12.50`, `$950`, `$1,234`, `$3,400,000`.
 pub fn money(v: f64) -> String {
     if !v.is_finite() {
         return "–".into();
     }
     let sign = if v < 0.0 { "-" } else { "" };
     let a = v.abs();
-    if a >= 1e6 {
+    if a >= 1e18 {
         format!("{sign}${}", si(a))
-    } else if a >= 1000.0 {
-        let whole = a.round() as u64;
-        format!("{sign}${},{:03}", whole / 1000, whole % 1000)
+    } else if a >= 999.5 {
+        format!("{sign}${}", grouped(a.round() as u64))
     } else if a >= 10.0 && (a.fract() == 0.0 || a >= 100.0) {
         format!("{sign}${a:.0}")
     } else if a == 0.0 {
@@ -196,7 +293,25 @@ mod tests {
         assert_eq!(duration(1.5), "1.5s");
         assert_eq!(money(1234.4), "$1,234");
         assert_eq!(money(1200.0), "$1,200");
-        assert_eq!(money(3_400_000.0), "$3.4M");
+        assert_eq!(money(3_400_000.0), "$3,400,000");
+        assert_eq!(Unit::Usd.tick(3_400_000.0), "$3.4M");
+        assert_eq!(Unit::Usd.tick(5.0), "$5");
+        assert_eq!(Unit::Usd.tick(2.5), "$2.50");
+        assert_eq!(money(-1234.0), "-$1,234");
+        assert_eq!(count(7_919_588.0), "7,919,588");
+        assert_eq!(count(1099.93), "1,100");
+        assert_eq!(count(0.6667), "0.667");
+        assert_eq!(Unit::Number.tick(48_100.0), "48.1k");
+        assert_eq!(Unit::Usd.signed(12.5), "+$12.50");
+        assert_eq!(Unit::Seconds.signed(-0.0031), "-3.1ms");
+        assert_eq!(Unit::Percent.interval(0.5, 0.25, 0.75), "50% [25%, 75%]");
+        assert_eq!(Unit::Usd.interval(2.0, f64::NAN, f64::NAN), "$2.00");
+        assert_eq!(quantile(0.99), "p99");
+        assert_eq!(quantile(0.999), "p99.9");
+        assert_eq!(quantile(0.5), "p50");
+        assert_eq!(apart(Unit::Seconds, 0.1002, 0.1), "100.2ms");
+        assert_eq!(apart(Unit::Seconds, 0.108, 0.1), "108ms");
+        assert_eq!(apart(Unit::Percent, 0.94999, 0.95), "94.999%");
         assert_eq!(money(950.0), "$950");
         assert_eq!(money(12.5), "$12.50");
         assert_eq!(money(50.0), "$50");

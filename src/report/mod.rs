@@ -10,6 +10,7 @@ pub mod build;
 pub mod chart;
 pub mod format;
 pub mod page;
+pub mod parameters;
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +31,8 @@ pub struct Report {
     pub title: String,
     /// Body.
     pub blocks: Vec<Block>,
+    /// What looked damaged in the folder's files (shown at the top of the page).
+    pub warnings: Vec<String>,
 }
 
 /// A piece of a report.
@@ -39,6 +42,8 @@ pub enum Block {
     Heading(String),
     /// A paragraph of plain text.
     Text(String),
+    /// The verdict the report opens with: one sentence per item.
+    Verdict(Vec<String>),
     /// A table: header, then rows of cells.
     Table(Vec<String>, Vec<Vec<String>>),
     /// A chart: file stem, figure, pixel size.
@@ -51,6 +56,11 @@ impl Report {
     }
     fn text(&mut self, text: impl Into<String>) {
         self.blocks.push(Block::Text(text.into()));
+    }
+    fn verdict(&mut self, sentences: Vec<String>) {
+        if !sentences.is_empty() {
+            self.blocks.push(Block::Verdict(sentences));
+        }
     }
     fn table(&mut self, header: Vec<String>, rows: Vec<Vec<String>>) {
         if !rows.is_empty() {
@@ -100,16 +110,20 @@ pub struct Written {
     pub html: PathBuf,
     /// Charts written (SVG and PNG each).
     pub charts: usize,
+    /// What looked damaged in the folder's files: each was left out of the report.
+    pub warnings: Vec<String>,
 }
 
 /// Builds the report of `dir` and writes `charts/`, `report.md` and `report.html` into it
 /// (each file atomically; a report made again replaces the previous one).
 pub fn write(dir: &Path) -> Result<Written> {
-    let report = match kind(dir)? {
-        Kind::Run => build::run(dir)?,
-        Kind::Sweep => build::sweep(dir)?,
-        Kind::Compare => build::compare(dir)?,
+    let mut warnings = Vec::new();
+    let mut report = match kind(dir)? {
+        Kind::Run => build::run(dir, &mut warnings)?,
+        Kind::Sweep => build::sweep(dir, &mut warnings)?,
+        Kind::Compare => build::compare(dir, &mut warnings)?,
     };
+    report.warnings = warnings;
     let charts_dir = dir.join("charts");
     std::fs::create_dir_all(&charts_dir).with_context(|| format!("cannot create {}", charts_dir.display()))?;
     let mut rendered = Vec::new();
@@ -123,5 +137,5 @@ pub fn write(dir: &Path) -> Result<Written> {
     }
     let markdown = write_atomic(dir, "report.md", page::markdown(&report).as_bytes())?;
     let html = write_atomic(dir, "report.html", page::html(&report, &rendered).as_bytes())?;
-    Ok(Written { markdown, html, charts: rendered.len() })
+    Ok(Written { markdown, html, charts: rendered.len(), warnings: report.warnings })
 }

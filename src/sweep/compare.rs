@@ -55,7 +55,7 @@ pub fn lines(rows: &[RunRow], designs: usize) -> Vec<Line> {
         };
         for (m, metric) in METRIC_KEYS.iter().enumerate() {
             let values: Vec<f64> = mine.iter().filter_map(|r| r.metrics[m]).collect();
-            let Some(own) = stats::describe(&values) else { continue };
+            let Some(own) = stats::describe_metric(metric, &values) else { continue };
             let diff = (design > 0)
                 .then(|| {
                     let pairs: Vec<(f64, f64)> = mine
@@ -84,6 +84,7 @@ pub fn csv(lines: &[Line], names: &[String]) -> Vec<u8> {
         "diff_mean",
         "diff_ci95_low",
         "diff_ci95_high",
+        "ci95_method",
     ]);
     let num = |v: f64| if v.is_finite() { v.to_string() } else { String::new() };
     for l in lines {
@@ -98,6 +99,7 @@ pub fn csv(lines: &[Line], names: &[String]) -> Vec<u8> {
             num(dm),
             num(dl),
             num(dh),
+            l.stats.method.as_str().to_string(),
         ]);
     }
     w.into_inner().unwrap_or_default()

@@ -41,7 +41,12 @@ pub fn summarize(plan: &Plan, rows: &[RunRow]) -> Vec<CellSummary> {
         .filter(|(_, rows)| !rows.is_empty())
         .map(|(cell, rows)| {
             let stats = (0..METRIC_KEYS.len())
-                .map(|m| stats::describe(&rows.iter().filter_map(|r| r.metrics[m]).collect::<Vec<_>>()))
+                .map(|m| {
+                    stats::describe_metric(
+                        METRIC_KEYS[m],
+                        &rows.iter().filter_map(|r| r.metrics[m]).collect::<Vec<_>>(),
+                    )
+                })
                 .collect();
             CellSummary { cell, runs: rows.len(), stats }
         })
@@ -53,7 +58,9 @@ pub fn summary_csv(plan: &Plan, cells: &[CellSummary]) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
     let mut header = vec!["cell".to_string()];
     header.extend(plan.axes.iter().map(|a| a.key.clone()));
-    header.extend(["metric", "n", "mean", "ci95_low", "ci95_high", "std", "p5", "p50", "p95"].map(String::from));
+    header.extend(
+        ["metric", "n", "mean", "ci95_low", "ci95_high", "std", "p5", "p50", "p95", "ci95_method"].map(String::from),
+    );
     let _ = w.write_record(&header);
     for c in cells {
         for (key, s) in METRIC_KEYS.iter().zip(&c.stats) {
@@ -63,6 +70,7 @@ pub fn summary_csv(plan: &Plan, cells: &[CellSummary]) -> Vec<u8> {
             record.push(key.to_string());
             record.push(s.n.to_string());
             record.extend([s.mean, s.ci_low, s.ci_high, s.std, s.p5, s.p50, s.p95].map(number));
+            record.push(s.method.as_str().to_string());
             let _ = w.write_record(&record);
         }
     }
@@ -287,12 +295,13 @@ mod tests {
         let rows = rows([[1.0, 2.0, 3.0], [4.0, 4.0, 4.0], [0.0, 0.0, 0.0]], [0.0; 3]);
         let text = String::from_utf8(summary_csv(&plan, &summarize(&plan, &rows))).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "cell,k,metric,n,mean,ci95_low,ci95_high,std,p5,p50,p95");
+        assert_eq!(lines[0], "cell,k,metric,n,mean,ci95_low,ci95_high,std,p5,p50,p95,ci95_method");
         assert_eq!(lines.len(), 1 + 3 * 2, "two metrics have values in each of three cells");
-        // 1, 2, 3: mean 2, sd 1, half-width t(0.975, 2)·1/√3 = 2.4841377.
+        // 1, 2, 3: mean 2, sd 1, a cost: t(0.975, 2)·(1/√3)/2 = 1.2420689 on the log scale,
+        // 2/e^1.2420689 = 0.5775723.
         let first: Vec<&str> = lines.iter().find(|l| l.starts_with("0,a,cost_usd.total")).unwrap().split(',').collect();
         assert_eq!(&first[3..5], ["3", "2"]);
-        assert!((first[5].parse::<f64>().unwrap() - (2.0 - 2.484_137_7)).abs() < 1e-6);
-        assert_eq!(&first[7..], ["1", "1.1", "2", "2.9"]);
+        assert!((first[5].parse::<f64>().unwrap() - 0.577_572_3).abs() < 1e-6, "{first:?}");
+        assert_eq!(&first[7..], ["1", "1.1", "2", "2.9", "log-t"]);
     }
 }

@@ -1,107 +1,118 @@
-//! The report of a compare folder: the designs side by side.
+//! The report of a compare folder: the verdict (designs ranked by cost with paired differences,
+//! which meet the SLA or deadline), the metrics that matter side by side with significant
+//! differences marked, the parameters that differ, the assumptions, and the charts.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use super::figures::{cost_bars, latency_cdf, pareto, timeline};
-use super::{Csv, lineage, mean_ci, num, read_cells, read_json, unit_of};
+use super::figures::{cost_bars, timeline};
+use super::grid::Grid;
+use super::grid_figures::{Rules, pareto};
+use super::latency::{Dist, cdf, tail};
+use super::sweep::{interval_note, sla_of, wanted};
+use super::{Csv, Table, check, label_of, lineage, num, read_json, tables, unit_of, verdict};
 use crate::report::chart::Figure;
 use crate::report::{CHART_SIZE, Report};
+use crate::sweep::stats;
 
-/// The report of a compare folder: the designs side by side.
-pub fn compare(dir: &Path) -> Result<Report> {
+/// The metrics a design review decides on, in this order; the others follow, engine figures and
+/// constants are left out (`compare.csv` has them all).
+const LEADING: &[&str] = &[
+    "cost_usd.total",
+    "cost_usd.per_million_requests",
+    "latency_s.p50",
+    "latency_s.p99",
+    "sla.violation_rate",
+    "sla.met",
+    "requests.dropped",
+    "job.makespan_s",
+    "job.deadline_met",
+    "job.lost_work_s",
+    "job.interruptions",
+    "fleet.interruptions",
+    "requests.retried",
+    "cost_usd.spot",
+    "cost_usd.on_demand",
+    "cost_usd.reserved",
+];
+const LEFT_OUT: &[&str] = &["sla.target_s", "sla.quantile", "requests.measured", "engine.events", "engine.end_s"];
+
+/// The report of a compare folder; what looks damaged goes to `warnings`.
+pub fn compare(dir: &Path, warnings: &mut Vec<String>) -> Result<Report> {
     let manifest = read_json(&dir.join("manifest.json"))?;
     let table = Csv::read(&dir.join("compare.csv"))?;
-    let designs: Vec<String> = {
-        let i = table.col("design").context("compare.csv has no design column")?;
-        let mut d: Vec<String> = Vec::new();
-        for r in &table.rows {
-            if !d.contains(&r[i]) {
-                d.push(r[i].clone());
-            }
+    let di = table.col("design").context("compare.csv has no design column")?;
+    let mut designs: Vec<String> = Vec::new();
+    for r in &table.rows {
+        if let Some(d) = r.get(di).filter(|d| !designs.contains(d)) {
+            designs.push(d.clone());
         }
-        d
-    };
+    }
     let replications = manifest["sweep"]["plan"]["replications"].as_u64().unwrap_or(0);
     let seed = manifest["sweep"]["plan"]["base_seed"].as_u64().unwrap_or(0);
-    let mut report = Report { title: format!("Comparison: {}", designs.join(" vs ")), blocks: Vec::new() };
+    let design_dir = |d: &str| dir.join("designs").join(crate::output::safe_name(d));
+    let summaries: Vec<(String, Value)> = designs
+        .iter()
+        .filter_map(|d| {
+            let path = design_dir(d).join("summary.json");
+            let mut v = read_json(&path).ok()?;
+            check::summary(&path, &mut v, warnings);
+            Some((d.clone(), v))
+        })
+        .collect();
+    let is_job = summaries.iter().any(|(_, s)| s.get("job").is_some_and(|j| !j.is_null()));
+    let lines = Lines::of(&table)?;
+    let mut report = Report { title: format!("Comparison: {}", designs.join(" vs ")), ..Report::default() };
+    let sla = summaries.first().and_then(|(_, s)| num(s, "sla.target_s").zip(num(s, "sla.quantile")));
+    let what = match (is_job, sla) {
+        (true, _) => "Deadline".to_string(),
+        (false, Some((t, q))) => {
+            format!("SLA ({} ≤ {})", crate::report::format::quantile(q), crate::report::format::duration(t))
+        }
+        (false, None) => "SLA".to_string(),
+    };
+    report.verdict(sentences(dir, &designs, &lines, is_job, &what));
     report.text(format!(
-        "{} designs, each run with the same {replications} seeds ({seed} to {}), so they see the same arrivals and interruptions. Differences are paired by seed against the first design, {}: an interval that excludes 0 is a difference at 95% confidence.",
+        "{} designs, each run with the same {replications} seeds ({seed} to {}), so they see the same arrivals and interruptions. Differences (Δ) are paired by seed against the first design, {}.",
         designs.len(),
         seed.wrapping_add(replications.saturating_sub(1)),
         designs.first().cloned().unwrap_or_default()
     ));
-    report.heading("Metrics (mean and 95% confidence interval; Δ = design − first, paired by seed)");
-    let col = |name: &str| table.col(name);
-    let (Some(di), Some(mi), Some(mean), Some(lo), Some(hi), Some(dm), Some(dlo), Some(dhi)) = (
-        col("design"),
-        col("metric"),
-        col("mean"),
-        col("ci95_low"),
-        col("ci95_high"),
-        col("diff_mean"),
-        col("diff_ci95_low"),
-        col("diff_ci95_high"),
-    ) else {
-        anyhow::bail!("compare.csv lacks its columns");
-    };
-    let mut metrics: Vec<String> = Vec::new();
-    for r in &table.rows {
-        if !metrics.contains(&r[mi]) {
-            metrics.push(r[mi].clone());
-        }
-    }
-    let mut header = vec!["metric".to_string()];
-    for (k, d) in designs.iter().enumerate() {
-        header.push(d.clone());
-        if k > 0 {
-            header.push(format!("Δ {d}"));
-        }
-    }
-    let f = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
-    let rows: Vec<Vec<String>> = metrics
+    metric_table(&mut report, &designs, &lines);
+    let grid = Grid::read(
+        &dir.join("summary.csv"),
+        1,
+        &wanted(&lines.metrics, &Rules { constraints: Vec::new(), sla: None }),
+        warnings,
+    )?;
+    interval_note(&mut report, &grid, &lines.metrics);
+    let params: Vec<(String, Option<_>)> =
+        designs.iter().map(|d| (d.clone(), tables::read_parameters(&design_dir(d), warnings))).collect();
+    tables::design_parameters(&mut report, &params);
+    let sources: Vec<(String, &Value)> = summaries.iter().map(|(d, s)| (d.clone(), s)).collect();
+    tables::assumptions(&mut report, &sources);
+    report.heading("Charts");
+    let dists: Vec<Dist> = designs
         .iter()
-        .map(|m| {
-            let unit = unit_of(m);
-            let mut row = vec![m.clone()];
-            for (k, d) in designs.iter().enumerate() {
-                let r = table.rows.iter().find(|r| &r[di] == d && &r[mi] == m);
-                row.push(r.map_or("–".into(), |r| mean_ci(Some(&(f(&r[mean]), f(&r[lo]), f(&r[hi]), 0)), unit)));
-                if k > 0 {
-                    row.push(r.map_or("–".into(), |r| {
-                        let (m, l, h) = (f(&r[dm]), f(&r[dlo]), f(&r[dhi]));
-                        let sign = |v: f64| if v > 0.0 { format!("+{}", unit.format(v)) } else { unit.format(v) };
-                        if l.is_finite() { format!("{} [{}, {}]", sign(m), sign(l), sign(h)) } else { sign(m) }
-                    }));
-                }
-            }
-            row
+        .filter_map(|d| {
+            let path = design_dir(d).join("latency.csv");
+            let t = Table::read(&path, warnings)?;
+            check::latency(&path, &t, warnings).then(|| Dist::of(d, &t)).flatten()
         })
         .collect();
-    report.table(header, rows);
-    report.heading("Charts");
-    let design_dir = |d: &str| dir.join("designs").join(crate::output::safe_name(d));
-    let latencies: Vec<(String, Csv)> = designs
-        .iter()
-        .filter_map(|d| Csv::read(&design_dir(d).join("latency.csv")).ok().map(|c| (d.clone(), c)))
-        .collect();
-    let summaries: Vec<(String, Value)> = designs
-        .iter()
-        .filter_map(|d| read_json(&design_dir(d).join("summary.json")).ok().map(|s| (d.clone(), s)))
-        .collect();
-    if !latencies.is_empty() {
-        let sla = summaries.first().and_then(|(_, s)| num(s, "sla.target_s"));
-        report.chart("latency_cdf", latency_cdf(&latencies, sla), CHART_SIZE);
+    if !dists.is_empty() {
+        report.chart("latency_cdf", cdf(&dists, sla), CHART_SIZE);
+        report.chart("latency_tail", tail(&dists, sla), CHART_SIZE);
     }
     let means: Vec<(String, Value)> = designs
         .iter()
         .map(|d| {
             let mut v = serde_json::json!({"cost_usd": {}});
             for key in ["cost_usd.total", "cost_usd.on_demand", "cost_usd.spot", "cost_usd.reserved"] {
-                if let Some(r) = table.rows.iter().find(|r| &r[di] == d && r[mi] == key) {
-                    v["cost_usd"][key.trim_start_matches("cost_usd.")] = serde_json::json!(f(&r[mean]));
+                if let Some(l) = lines.get(d, key) {
+                    v["cost_usd"][key.trim_start_matches("cost_usd.")] = serde_json::json!(l.mean);
                 }
             }
             (d.clone(), v)
@@ -110,17 +121,20 @@ pub fn compare(dir: &Path) -> Result<Report> {
     if let Some(fig) = cost_bars(&means, false) {
         report.chart("cost", fig, CHART_SIZE);
     }
-    let series: Vec<(String, Csv)> = designs
+    let series: Vec<(String, Table)> = designs
         .iter()
-        .filter_map(|d| Csv::read(&design_dir(d).join("timeseries.csv")).ok().map(|c| (d.clone(), c)))
+        .filter_map(|d| {
+            let path = design_dir(d).join("timeseries.csv");
+            let t = Table::read(&path, warnings)?;
+            check::timeseries(&path, &t, warnings).then_some((d.clone(), t))
+        })
         .collect();
-    let is_job = summaries.iter().any(|(_, s)| s.get("job").is_some_and(|j| !j.is_null()));
     if let Some(fig) = timeline(&series, is_job) {
         let panels = if let Figure::Stack(p) = &fig { p.len() } else { 1 };
         report.chart("timeline", fig, (CHART_SIZE.0, 60 + 280 * panels as u32));
     }
-    let cells = read_cells(&dir.join("summary.csv"), 1)?;
-    if let Some(fig) = pareto(&[("design".into(), designs.clone())], &cells, None) {
+    let rules = Rules { constraints: Vec::new(), sla: sla_of(&grid) };
+    if let Some(fig) = pareto(&[("design".into(), designs.clone())], &grid, &rules, None) {
         report.chart("pareto", fig, CHART_SIZE);
     }
     report.text(format!(
@@ -128,4 +142,153 @@ pub fn compare(dir: &Path) -> Result<Report> {
     ));
     lineage(&mut report, &manifest);
     Ok(report)
+}
+
+/// One line of `compare.csv`.
+#[derive(Clone, Copy)]
+struct Line {
+    mean: f64,
+    low: f64,
+    high: f64,
+    diff: (f64, f64, f64),
+}
+
+/// `compare.csv` by design and metric.
+struct Lines {
+    metrics: Vec<String>,
+    rows: Vec<(String, String, Line)>,
+}
+
+impl Lines {
+    fn of(table: &Csv) -> Result<Lines> {
+        let col = |name: &str| table.col(name).with_context(|| format!("compare.csv has no {name} column"));
+        let (di, mi, mean, lo, hi) =
+            (col("design")?, col("metric")?, col("mean")?, col("ci95_low")?, col("ci95_high")?);
+        let (dm, dlo, dhi) = (col("diff_mean")?, col("diff_ci95_low")?, col("diff_ci95_high")?);
+        let f = |r: &[String], i: usize| r.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(f64::NAN);
+        let mut metrics: Vec<String> = Vec::new();
+        let rows = table
+            .rows
+            .iter()
+            .filter_map(|r| {
+                let (d, m) = (r.get(di)?.clone(), r.get(mi)?.clone());
+                if !metrics.contains(&m) {
+                    metrics.push(m.clone());
+                }
+                let line =
+                    Line { mean: f(r, mean), low: f(r, lo), high: f(r, hi), diff: (f(r, dm), f(r, dlo), f(r, dhi)) };
+                Some((d, m, line))
+            })
+            .collect();
+        let rank = |m: &String| LEADING.iter().position(|l| l == m).unwrap_or(LEADING.len());
+        metrics.retain(|m| !LEFT_OUT.contains(&m.as_str()) && !m.starts_with("engine."));
+        metrics.sort_by_key(rank);
+        Ok(Lines { metrics, rows })
+    }
+
+    fn get(&self, design: &str, metric: &str) -> Option<Line> {
+        self.rows.iter().find(|(d, m, _)| d == design && m == metric).map(|x| x.2)
+    }
+}
+
+fn metric_table(report: &mut Report, designs: &[String], lines: &Lines) {
+    let mut header = vec!["metric".to_string()];
+    for (k, d) in designs.iter().enumerate() {
+        header.push(d.clone());
+        if k > 0 {
+            header.push(format!("Δ {d}"));
+        }
+    }
+    let row = |m: &String| {
+        let unit = unit_of(m);
+        let mut row = vec![format!("{} ({m})", label_of(m))];
+        for (k, d) in designs.iter().enumerate() {
+            let l = lines.get(d, m);
+            row.push(l.map_or("–".into(), |l| unit.interval(l.mean, l.low, l.high)));
+            if k > 0 {
+                row.push(l.map_or("–".into(), |l| {
+                    let (dm, lo, hi) = l.diff;
+                    let mark = if lo > 0.0 || hi < 0.0 { " *" } else { "" };
+                    format!("{}{mark}", unit.signed_interval(dm, lo, hi))
+                }));
+            }
+        }
+        row
+    };
+    // Figures that are 0 in every run of every design say nothing.
+    let said = |m: &&String| designs.iter().any(|d| lines.get(d, m).is_some_and(|l| l.mean != 0.0 || l.high > 0.0));
+    let (leading, others): (Vec<&String>, Vec<&String>) =
+        lines.metrics.iter().filter(said).partition(|m| LEADING.contains(&m.as_str()));
+    report.heading("What decides (mean [95% interval]; Δ = design − first, paired by seed; * = significant)");
+    report.table(header.clone(), leading.into_iter().map(row).collect());
+    report.text(
+        "* the paired 95% interval of the difference excludes 0: the designs differ at 95% confidence on the same seeds.",
+    );
+    report.heading("Other figures");
+    report.table(header, others.into_iter().map(row).collect());
+}
+
+/// The verdict: the designs ranked by mean cost, each with its paired difference from the
+/// cheapest; which meet the SLA (or deadline) in every run.
+fn sentences(dir: &Path, designs: &[String], lines: &Lines, is_job: bool, what: &str) -> Vec<String> {
+    let metric = "cost_usd.total";
+    let mut ranked: Vec<(String, f64)> =
+        designs.iter().filter_map(|d| Some((d.clone(), lines.get(d, metric)?.mean))).collect();
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let per_run = runs_of(dir, metric);
+    let ranking: Vec<(verdict::Ranked, Option<verdict::Paired>)> = ranked
+        .iter()
+        .enumerate()
+        .map(|(k, (d, mean))| {
+            let l = lines.get(d, metric);
+            let r = verdict::Ranked {
+                label: d.clone(),
+                mean: *mean,
+                ci: l.map(|l| (l.low, l.high)).filter(|c| c.0.is_finite()),
+            };
+            let paired = (k > 0).then(|| paired(&per_run, d, &ranked[0].0)).flatten();
+            (r, paired)
+        })
+        .collect();
+    let mut out = vec![verdict::ranking(&label_of(metric), unit_of(metric), false, &ranking)];
+    let key = if is_job { "job.deadline_met" } else { "sla.met" };
+    let shares: Vec<(String, f64, usize)> =
+        designs.iter().filter_map(|d| Some((d.clone(), lines.get(d, key)?.mean, 0))).collect();
+    let n = runs_count(&per_run);
+    if !shares.is_empty() {
+        let shares: Vec<(String, f64, usize)> = shares.into_iter().map(|(d, s, _)| (d, s, n)).collect();
+        out.push(verdict::designs_meeting(what, &shares));
+    }
+    out
+}
+
+/// (design, replication, value) of `metric` from `runs.csv`.
+fn runs_of(dir: &Path, metric: &str) -> Vec<(String, u64, f64)> {
+    let Ok(mut r) = csv::Reader::from_path(dir.join("runs.csv")) else { return Vec::new() };
+    let Ok(header) = r.headers().cloned() else { return Vec::new() };
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (Some(di), Some(ri), Some(mi)) = (col("design"), col("replication"), col(metric)) else { return Vec::new() };
+    r.records()
+        .filter_map(|rec| {
+            let rec = rec.ok()?;
+            Some((rec.get(di)?.to_string(), rec.get(ri)?.parse().ok()?, rec.get(mi)?.parse().ok()?))
+        })
+        .collect()
+}
+
+fn runs_count(runs: &[(String, u64, f64)]) -> usize {
+    let first = runs.first().map(|r| r.0.clone()).unwrap_or_default();
+    runs.iter().filter(|r| r.0 == first).count()
+}
+
+/// `design` − `base`, paired by replication.
+fn paired(runs: &[(String, u64, f64)], design: &str, base: &str) -> Option<verdict::Paired> {
+    let pairs: Vec<(f64, f64)> = runs
+        .iter()
+        .filter(|r| r.0 == design)
+        .filter_map(|r| Some((r.2, runs.iter().find(|b| b.0 == base && b.1 == r.1)?.2)))
+        .collect();
+    let d = stats::paired_difference(&pairs)?;
+    let ci = (d.ci_low.is_finite() && d.ci_high.is_finite()).then_some((d.ci_low, d.ci_high));
+    Some(verdict::Paired { mean: d.mean, ci, n: d.n, significant: ci.map(|(lo, hi)| lo > 0.0 || hi < 0.0) })
 }

@@ -1,17 +1,43 @@
-//! The charts reports share: timelines, latency CDFs, cost bars, sweep curves, Pareto plots.
+//! The charts of a run's or a comparison's time series and costs: the timeline panels and the
+//! cost bars.
 
 use serde_json::Value;
 
-use super::{Cell, Csv, label_of, num, numeric, unit_of};
-use crate::report::chart::{Axis, BarChart, Figure, LineChart, Scatter, Series, VLine};
-use crate::report::format::{self, Unit};
+use super::{Table, num};
+use crate::report::chart::{Axis, BarChart, Figure, LineChart, Series};
+use crate::report::format::Unit;
+
+/// Points per line at most: longer series keep each bucket's lowest and highest point, so
+/// peaks stay visible and a million-row time series draws in bounded time and size.
+const MAX_POINTS: usize = 2000;
+
+/// `points` thinned to at most about [`MAX_POINTS`]: per bucket, its lowest and highest point
+/// in x order.
+fn thin(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    if points.len() <= MAX_POINTS {
+        return points;
+    }
+    let per = points.len().div_ceil(MAX_POINTS / 2);
+    let mut out = Vec::with_capacity(MAX_POINTS + 2);
+    for chunk in points.chunks(per) {
+        let lo = chunk.iter().min_by(|a, b| a.1.total_cmp(&b.1)).copied();
+        let hi = chunk.iter().max_by(|a, b| a.1.total_cmp(&b.1)).copied();
+        if let (Some(lo), Some(hi)) = (lo, hi) {
+            if lo.0 <= hi.0 {
+                out.extend([lo, hi]);
+            } else {
+                out.extend([hi, lo]);
+            }
+        }
+    }
+    out.dedup();
+    out
+}
 
 /// Time panels: load, queue, replicas by pool and market (interruptions marked), cost accrued.
 /// With several designs, one line per design in each panel.
-pub(super) fn timeline(designs: &[(String, Csv)], is_job: bool) -> Option<Figure> {
-    let time = Axis::new("simulated time", Unit::Seconds);
+pub(super) fn timeline(designs: &[(String, Table)], is_job: bool) -> Option<Figure> {
     let several = designs.len() > 1;
-    let mut panels = Vec::new();
     let named = |design: &str, what: &str| -> String {
         match (several, what.is_empty()) {
             (true, true) => design.to_string(),
@@ -19,99 +45,64 @@ pub(super) fn timeline(designs: &[(String, Csv)], is_job: bool) -> Option<Figure
             (false, _) => what.to_string(),
         }
     };
-    let mut load = Vec::new();
-    let mut queue = Vec::new();
-    let mut replicas = Vec::new();
-    let mut cost = Vec::new();
-    let mut events = Vec::new();
+    let (mut load, mut queue, mut replicas, mut cost, mut events) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (design, ts) in designs {
         // A job's time series is its final row only: nothing to draw over time.
-        let Some(t) = ts.numbers("time_s").filter(|t| t.len() >= 2) else { continue };
+        let Some(t) = ts.col("time_s").filter(|t| t.len() >= 2) else { continue };
         // The last row may close a short interval (the drain): a rate over it would spike.
         let interval: Vec<f64> = t.iter().enumerate().map(|(i, &x)| if i == 0 { x } else { x - t[i - 1] }).collect();
         let full = interval.first().copied().unwrap_or(0.0);
         let interval: Vec<f64> = interval.into_iter().map(|dt| if dt < 0.5 * full { 0.0 } else { dt }).collect();
         let rate = |col: &str| -> Option<Vec<(f64, f64)>> {
-            let v = ts.numbers(col)?;
+            let v = ts.col(col)?;
             v.iter().any(|x| *x > 0.0).then(|| {
-                t.iter()
-                    .zip(&v)
-                    .zip(&interval)
-                    .filter(|(_, dt)| **dt > 0.0)
-                    .map(|((&x, &n), &dt)| (x, n / dt))
-                    .collect()
+                let pts =
+                    t.iter().zip(v).zip(&interval).filter(|(_, dt)| **dt > 0.0).map(|((&x, &n), &dt)| (x, n / dt));
+                thin(pts.collect())
             })
         };
         let plain = |col: &str| -> Option<Vec<(f64, f64)>> {
-            let v = ts.numbers(col)?;
-            v.iter().any(|x| *x > 0.0).then(|| t.iter().copied().zip(v.iter().copied()).collect())
-        };
-        let line = |name: String, points: Vec<(f64, f64)>| Series {
-            name,
-            points,
-            band: Vec::new(),
-            markers: false,
-            line: true,
+            let v = ts.col(col)?;
+            v.iter().any(|x| *x > 0.0).then(|| thin(t.iter().copied().zip(v.iter().copied()).collect()))
         };
         if !is_job && (!several || load.is_empty()) {
             // The same seeds give every design the same arrivals: one load line is enough.
             if let Some(p) = rate("arrivals") {
-                load.push(line(if several { "arrivals (all designs)".into() } else { "arrivals".into() }, p));
+                load.push(Series::line(if several { "arrivals (all designs)" } else { "arrivals" }, p));
             }
             if !several && let Some(p) = rate("completions") {
-                load.push(line("completions".into(), p));
+                load.push(Series::line("completions", p));
             }
         }
         if let Some(p) = plain("queue_len") {
-            queue.push(line(named(design, ""), p));
+            queue.push(Series::line(named(design, ""), p));
         }
-        let pools: Vec<&String> = ts.header.iter().filter(|h| h.starts_with("replicas_")).collect();
         if several {
             if let Some(p) = plain("ready_replicas") {
-                replicas.push(line(named(design, "ready replicas"), p));
+                replicas.push(Series::line(named(design, ""), p));
             }
         } else {
-            for col in &pools {
-                if let Some(p) = plain(col) {
-                    replicas.push(line(format!("pool {}", col.trim_start_matches("replicas_")), p));
-                }
-            }
-            let markets: Vec<(&str, Vec<(f64, f64)>)> =
-                [("on_demand_replicas", "on-demand"), ("spot_replicas", "spot"), ("reserved_replicas", "reserved")]
-                    .iter()
-                    .filter_map(|(col, name)| plain(col).map(|p| (*name, p)))
-                    .collect();
-            if markets.len() > 1 || pools.len() > 1 {
-                for (name, p) in markets {
-                    replicas.push(line(format!("{name} (market)"), p));
-                }
-            }
+            replicas.extend(replica_lines(ts, &plain));
         }
         if let Some(p) = plain("cost_usd") {
-            cost.push(line(named(design, ""), p));
+            cost.push(Series::line(named(design, ""), p));
         }
-        if let Some(n) = ts.numbers("interruptions") {
+        if let Some(n) = ts.col("interruptions").filter(|_| !several) {
             // Jobs count interruptions cumulatively; serving rows count those of the interval.
             let mut prev = 0.0;
-            for (x, v) in t.iter().zip(&n) {
+            for (x, v) in t.iter().zip(n) {
                 let new = if is_job { v - prev } else { *v };
                 prev = *v;
-                if new > 0.0 && !several {
+                if new > 0.0 {
                     events.push(*x);
                 }
             }
         }
     }
-    let panel = |title: &str, y: Axis, series: Vec<Series>| LineChart {
-        title: title.into(),
-        x: time.clone(),
-        y,
-        series,
-        vlines: Vec::new(),
-        events: Vec::new(),
-        events_label: String::new(),
-        legend_lower: false,
-    };
+    let time = Axis::new("simulated time", Unit::Seconds);
+    let panel = |title: &str, y: Axis, series: Vec<Series>| LineChart::new(title, time.clone(), y, series);
+    let mut panels = Vec::new();
     if !load.is_empty() {
         panels.push(panel("Load", zero("requests per second", Unit::Number), load));
     }
@@ -119,8 +110,9 @@ pub(super) fn timeline(designs: &[(String, Csv)], is_job: bool) -> Option<Figure
         panels.push(panel("Queue length", zero("requests waiting", Unit::Number), queue));
     }
     if !replicas.is_empty() {
-        let mut p = panel("Replicas by pool and market", zero("live instances", Unit::Number), replicas);
-        p.events = std::mem::take(&mut events);
+        let title = if several { "Ready replicas" } else { "Replicas by pool and market" };
+        let mut p = panel(title, zero("live instances", Unit::Number), replicas);
+        p.events = events.clone();
         p.events_label = "spot interruption".into();
         panels.push(p);
     }
@@ -133,47 +125,33 @@ pub(super) fn timeline(designs: &[(String, Csv)], is_job: bool) -> Option<Figure
     (!panels.is_empty()).then_some(Figure::Stack(panels))
 }
 
-fn zero(label: &str, unit: Unit) -> Axis {
-    Axis { from_zero: true, ..Axis::new(label, unit) }
+/// A line per pool, then a line per market that is not already one pool's line (a pool that is
+/// the only one of its market draws once).
+/// A column as points over time, if any of it is above 0.
+type Column<'a> = dyn Fn(&str) -> Option<Vec<(f64, f64)>> + 'a;
+
+fn replica_lines(ts: &Table, plain: &Column) -> Vec<Series> {
+    let pools: Vec<(String, Vec<(f64, f64)>)> = ts
+        .header
+        .iter()
+        .filter(|h| h.starts_with("replicas_"))
+        .filter_map(|col| plain(col).map(|p| (col.trim_start_matches("replicas_").to_string(), p)))
+        .collect();
+    let mut out: Vec<Series> = pools.iter().map(|(name, p)| Series::line(format!("pool {name}"), p.clone())).collect();
+    for (col, name) in
+        [("on_demand_replicas", "on-demand"), ("spot_replicas", "spot"), ("reserved_replicas", "reserved")]
+    {
+        if let Some(p) = plain(col)
+            && !pools.iter().any(|(_, q)| *q == p)
+        {
+            out.push(Series::line(format!("{name} (market)"), p));
+        }
+    }
+    out
 }
 
-/// The latency CDF of each design, with the SLA line.
-pub(super) fn latency_cdf(designs: &[(String, Csv)], sla: Option<f64>) -> Figure {
-    let series: Vec<Series> = designs
-        .iter()
-        .filter_map(|(name, csv)| {
-            let x = csv.numbers("latency_s")?;
-            let y = csv.numbers("fraction")?;
-            Some(Series {
-                name: if designs.len() > 1 { name.clone() } else { "requests".into() },
-                points: x.into_iter().zip(y).filter(|(x, _)| *x > 0.0).collect(),
-                band: Vec::new(),
-                markers: false,
-                line: true,
-            })
-        })
-        .collect();
-    let (lo, hi) = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.0))
-        .fold((f64::INFINITY, 0.0f64), |(l, h), x| (l.min(x), h.max(x)));
-    let mut x = Axis::new("latency", Unit::Seconds);
-    x.log = lo > 0.0 && hi / lo > 20.0;
-    let vlines = sla
-        .filter(|s| *s > 0.0)
-        .map(|s| VLine { x: s, label: format!("SLA {}", format::duration(s)), label_y: 0.5 })
-        .into_iter()
-        .collect();
-    Figure::Lines(LineChart {
-        legend_lower: true,
-        title: "Latency distribution (CDF)".into(),
-        x,
-        y: Axis { from_zero: true, ..Axis::new("requests at most this slow", Unit::Percent) },
-        series,
-        vlines,
-        events: Vec::new(),
-        events_label: String::new(),
-    })
+fn zero(label: &str, unit: Unit) -> Axis {
+    Axis { from_zero: true, ..Axis::new(label, unit) }
 }
 
 /// Cost stacked by market and spot zone, one bar per design (or per market for one run).
@@ -206,36 +184,34 @@ pub(super) fn cost_bars(designs: &[(String, Value)], by_market: bool) -> Option<
             Some(z) => s.get("cost_usd").and_then(|c| c.get("by_zone")).and_then(|b| b.get(z)).and_then(Value::as_f64),
             None => num(s, key),
         }
+        .filter(|v| v.is_finite() && *v >= 0.0)
         .unwrap_or(0.0)
     };
     let total: f64 = designs.iter().map(|(_, s)| num(s, "cost_usd.total").unwrap_or(0.0)).sum();
-    if total <= 0.0 {
+    if total.is_nan() || total <= 0.0 {
         return None;
     }
+    let market_of = |name: &str| {
+        if name.starts_with("spot") {
+            1
+        } else if name == "reserved" {
+            2
+        } else {
+            0
+        }
+    };
     let (categories, segments) = if by_market && designs.len() == 1 {
         // One run: a bar per market, spot split by zone.
         let s = &designs[0].1;
-        let markets = ["on-demand", "spot", "reserved"];
-        let present: Vec<usize> = markets
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| {
-                num(s, ["cost_usd.on_demand", "cost_usd.spot", "cost_usd.reserved"][*i]).unwrap_or(0.0) > 0.0
-            })
-            .map(|(i, _)| i)
-            .collect();
-        let categories: Vec<String> = present.iter().map(|&i| markets[i].to_string()).collect();
+        let keys = ["cost_usd.on_demand", "cost_usd.spot", "cost_usd.reserved"];
+        let present: Vec<usize> = (0..3).filter(|&i| num(s, keys[i]).unwrap_or(0.0) > 0.0).collect();
+        let categories: Vec<String> =
+            present.iter().map(|&i| ["on-demand", "spot", "reserved"][i].to_string()).collect();
         let segments: Vec<(String, Vec<f64>)> = parts
             .iter()
             .map(|(name, key)| {
-                let market = if name.starts_with("spot") {
-                    1
-                } else if name == "reserved" {
-                    2
-                } else {
-                    0
-                };
-                (name.clone(), present.iter().map(|&m| if m == market { part_value(key, s) } else { 0.0 }).collect())
+                let m = market_of(name);
+                (name.clone(), present.iter().map(|&p| if p == m { part_value(key, s) } else { 0.0 }).collect())
             })
             .filter(|(_, v): &(String, Vec<f64>)| v.iter().any(|x| *x > 0.0))
             .collect();
@@ -257,137 +233,30 @@ pub(super) fn cost_bars(designs: &[(String, Value)], by_market: bool) -> Option<
     }))
 }
 
-/// `metric` against the first axis that lies on a number line, one line (with its 95% band) per
-/// combination of the other axes. Cells of a checkpoint-interval axis set to `young` or `daly`
-/// are placed at the interval they resolved to and marked.
-pub(super) fn sweep_curve(axes: &[(String, Vec<String>)], cells: &[Cell], metric: &str) -> Option<Figure> {
-    let is_interval = |k: &str| k == "job.checkpoint.interval";
-    let primary = axes.iter().position(|(k, values)| {
-        values.iter().filter(|v| numeric(v).is_some()).count() >= 2
-            && (is_interval(k) || values.iter().all(|v| numeric(v).is_some()))
-    })?;
-    let (key, values) = &axes[primary];
-    let unit = values.iter().find_map(|v| numeric(v)).map_or(Unit::Number, |(_, u)| u);
-    // One line per combination of the other axes, in grid order.
-    let mut groups: Vec<(String, Vec<&Cell>)> = Vec::new();
-    for c in cells {
-        let label: Vec<String> = axes
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != primary)
-            .map(|(j, (k, _))| format!("{}={}", k.rsplit('.').next().unwrap_or(k), c.values[j]))
-            .collect();
-        let label = label.join(" ");
-        match groups.iter_mut().find(|(l, _)| *l == label) {
-            Some((_, members)) => members.push(c),
-            None => groups.push((label, vec![c])),
-        }
-    }
-    let mut series: Vec<Series> = Vec::new();
-    let mut vlines = Vec::new();
-    let mut named_points = Vec::new();
-    for (label, members) in groups.iter().take(8) {
-        let mut pts: Vec<(f64, f64, f64, f64)> = Vec::new();
-        for c in members {
-            let Some(&(m, lo, hi, _)) = c.metrics.get(metric) else { continue };
-            match numeric(&c.values[primary]) {
-                Some((x, _)) => pts.push((x, m, lo, hi)),
-                None if is_interval(key) => {
-                    if let Some(x) = c.mean("job.checkpoint_interval_s") {
-                        let who = c.values[primary].clone();
-                        let name = match who.as_str() {
-                            "young" => "Young",
-                            "daly" => "Daly",
-                            other => other,
-                        };
-                        if !vlines.iter().any(|v: &VLine| v.label.starts_with(name)) {
-                            vlines.push(VLine { x, label: format!("{name} {}", format::duration(x)), label_y: 0.93 });
-                        }
-                        named_points.push((x, m));
-                    }
-                }
-                None => {}
-            }
-        }
-        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let band = pts.iter().filter(|p| p.2.is_finite() && p.3.is_finite()).map(|p| (p.0, p.2, p.3)).collect();
-        series.push(Series {
-            name: if groups.len() > 1 { label.clone() } else { "mean, 95% CI band".to_string() },
-            points: pts.iter().map(|p| (p.0, p.1)).collect(),
-            band,
-            markers: true,
-            line: true,
-        });
-    }
-    if !named_points.is_empty() {
-        series.push(Series {
-            name: "Young's / Daly's interval".into(),
-            points: named_points,
-            band: Vec::new(),
-            markers: true,
-            line: false,
-        });
-    }
-    // A metric every cell has the same value of (a deadline always met) says nothing as a curve.
-    let all: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).collect();
-    if all.iter().all(|v| (v - all[0]).abs() <= 1e-12 * v.abs().max(1.0)) {
-        return None;
-    }
-    let xs: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).collect();
-    let (lo, hi) = xs.iter().fold((f64::INFINITY, 0.0f64), |(l, h), &x| (l.min(x), h.max(x)));
-    let mut x = Axis::new(&label_of(key), unit);
-    x.log = lo > 0.0 && hi / lo >= 16.0;
-    let grid: Vec<f64> = values.iter().filter_map(|v| numeric(v).map(|n| n.0)).collect();
-    if grid.len() <= 12 {
-        x.ticks = Some(grid);
-    }
-    // A metric spanning orders of magnitude (an overloaded cell's latency) on a log scale.
-    let ys: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).collect();
-    let (ylo, yhi) = ys.iter().fold((f64::INFINITY, 0.0f64), |(l, h), &y| (l.min(y), h.max(y)));
-    let mut y = Axis::new(&label_of(metric), unit_of(metric));
-    y.log = ylo > 0.0 && yhi / ylo > 30.0;
-    if y.log {
-        for s in &mut series {
-            s.band.retain(|b| b.1 > 0.0);
-        }
-    }
-    Some(Figure::Lines(LineChart {
-        title: format!("{} by {}", label_of(metric), label_of(key)),
-        x,
-        y,
-        series,
-        vlines,
-        events: Vec::new(),
-        events_label: String::new(),
-        legend_lower: false,
-    }))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Cost against p99 latency (serving) or makespan (jobs), one point per cell.
-pub(super) fn pareto(axes: &[(String, Vec<String>)], cells: &[Cell], highlight: Option<usize>) -> Option<Figure> {
-    let other =
-        if cells.iter().any(|c| c.metrics.contains_key("job.makespan_s")) { "job.makespan_s" } else { "latency_s.p99" };
-    let points: Vec<(f64, f64, String)> =
-        cells.iter().filter_map(|c| Some((c.mean(other)?, c.mean("cost_usd.total")?, c.values.join(", ")))).collect();
-    if points.len() < 2 {
-        return None;
+    #[test]
+    fn long_series_keep_their_peaks() {
+        let pts: Vec<(f64, f64)> = (0..100_000).map(|i| (i as f64, if i == 54_321 { 99.0 } else { 1.0 })).collect();
+        let t = thin(pts);
+        assert!(t.len() <= MAX_POINTS + 2, "{}", t.len());
+        assert!(t.contains(&(54_321.0, 99.0)), "the spike survives");
+        assert!(t.windows(2).all(|w| w[0].0 < w[1].0), "x in order");
     }
-    let highlight = highlight.and_then(|h| cells.iter().position(|c| c.index == h));
-    let spread = |v: Vec<f64>| {
-        let (lo, hi) = v.iter().fold((f64::INFINITY, 0.0f64), |(l, h), &x| (l.min(x), h.max(x)));
-        lo > 0.0 && hi / lo > 30.0
-    };
-    let mut x = Axis::new(&label_of(other), Unit::Seconds);
-    x.log = spread(points.iter().map(|p| p.0).collect());
-    Some(Figure::Pareto(Scatter {
-        title: format!(
-            "Cost against {} ({})",
-            label_of(other),
-            axes.iter().map(|(k, _)| k.rsplit('.').next().unwrap_or(k).to_string()).collect::<Vec<_>>().join(", ")
-        ),
-        x,
-        y: Axis::new("total cost", Unit::Usd),
-        points,
-        highlight,
-    }))
+
+    /// One on-demand pool and one spot pool: the market lines would repeat the pool lines.
+    #[test]
+    fn a_pool_alone_in_its_market_draws_once() {
+        let header = ["time_s", "replicas_od", "replicas_spot", "on_demand_replicas", "spot_replicas"];
+        let t = Table {
+            header: header.iter().map(|s| s.to_string()).collect(),
+            columns: vec![vec![60.0, 120.0], vec![4.0, 4.0], vec![4.0, 3.0], vec![4.0, 4.0], vec![4.0, 3.0]],
+        };
+        let fig = timeline(&[(String::new(), t)], false).unwrap();
+        let Figure::Stack(panels) = fig else { panic!() };
+        let names: Vec<&str> = panels[0].series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["pool od", "pool spot"]);
+    }
 }

@@ -1,13 +1,20 @@
-//! What goes into each kind of report, read from the folder's files: `run.rs`, `sweep.rs` and
-//! `compare.rs` assemble the pages, `figures.rs` the charts they share; the reading helpers are
-//! here.
+//! What goes into each kind of report, read from the folder's files: `run.rs` (a run or a job),
+//! `sweep.rs` and `compare.rs` assemble the pages; `verdict.rs` writes the opening sentences,
+//! `tables.rs` the parameters and assumptions, `figures.rs`, `latency.rs` and `grid_figures.rs`
+//! the charts; `grid.rs` reads `summary.csv` and `check.rs` checks the files it reads, warning
+//! about what looks damaged. The reading helpers are here.
 
+mod check;
 mod compare;
 mod figures;
+mod grid;
+mod grid_figures;
+mod latency;
 mod run;
 mod sweep;
+mod tables;
+mod verdict;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -20,7 +27,64 @@ pub use compare::compare;
 pub use run::run;
 pub use sweep::sweep;
 
-/// A CSV file as a header and rows of text.
+/// A numeric CSV file (`timeseries.csv`, `latency.csv`): its header and its columns as numbers.
+struct Table {
+    header: Vec<String>,
+    columns: Vec<Vec<f64>>,
+}
+
+impl Table {
+    /// Reads `path`; a cell that is not a number is a warning naming its line and column, and the
+    /// file is then left out (`None`), as is a missing file (without a warning).
+    fn read(path: &Path, warnings: &mut Vec<String>) -> Option<Table> {
+        let mut r = csv::Reader::from_path(path).ok()?;
+        let header: Vec<String> = match r.headers() {
+            Ok(h) => h.iter().map(String::from).collect(),
+            Err(e) => {
+                warnings.push(format!("{}: {e}; left out of the report", path.display()));
+                return None;
+            }
+        };
+        let mut columns = vec![Vec::new(); header.len()];
+        let mut record = csv::StringRecord::new();
+        let mut line = 1;
+        loop {
+            match r.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    warnings.push(format!("{}: {e}; left out of the report", path.display()));
+                    return None;
+                }
+            }
+            line += 1;
+            for (j, name) in header.iter().enumerate() {
+                let text = record.get(j).unwrap_or("");
+                match text.parse::<f64>() {
+                    Ok(v) if v.is_finite() => columns[j].push(v),
+                    _ => {
+                        warnings.push(format!(
+                            "{}:{line}: {name} is {text:?}, not a number; the file is left out of the report",
+                            path.display()
+                        ));
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(Table { header, columns })
+    }
+
+    fn col(&self, name: &str) -> Option<&[f64]> {
+        self.header.iter().position(|h| h == name).map(|i| self.columns[i].as_slice())
+    }
+
+    fn rows(&self) -> usize {
+        self.columns.first().map_or(0, Vec::len)
+    }
+}
+
+/// A text CSV file read whole (small files: `compare.csv`).
 struct Csv {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
@@ -42,12 +106,6 @@ impl Csv {
     fn col(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
-
-    /// A numeric column (missing or unparsable cells as NaN).
-    fn numbers(&self, name: &str) -> Option<Vec<f64>> {
-        let i = self.col(name)?;
-        Some(self.rows.iter().map(|r| r.get(i).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)).collect())
-    }
 }
 
 fn read_json(path: &Path) -> Result<Value> {
@@ -66,35 +124,72 @@ fn num(v: &Value, key: &str) -> Option<f64> {
 
 /// How a metric is written, from its key.
 pub fn unit_of(metric: &str) -> Unit {
+    use crate::sweep::stats::Range;
     if metric.starts_with("cost_usd.") {
         Unit::Usd
     } else if metric.starts_with("latency_s.") || metric.ends_with("_s") || metric == "sla.target_s" {
         Unit::Seconds
-    } else if metric == "sla.violation_rate" || metric == "fleet.utilization" || metric == "job.progress" {
+    } else if Range::of(metric) != Range::NonNegative {
         Unit::Percent
     } else {
         Unit::Number
     }
 }
 
-/// A metric's name for a chart axis.
-fn label_of(metric: &str) -> String {
-    match metric {
-        "cost_usd.total" => "total cost".into(),
-        "latency_s.p99" => "p99 latency".into(),
-        "latency_s.p50" => "median latency".into(),
-        "job.makespan_s" => "makespan".into(),
-        "sla.violation_rate" => "requests over the SLA".into(),
-        "throughput.requests_per_usd" => "requests per dollar".into(),
-        "throughput.rps_per_usd_per_hour" => "req/s per $/h".into(),
-        "job.lost_work_s" => "work lost".into(),
-        "job.checkpoint.interval" => "checkpoint interval".into(),
-        other if other.contains('.') && !other.starts_with("cost_usd") => {
-            // A scenario key: its last part, in words (batcher.max_batch_size → max batch size).
-            other.rsplit('.').next().unwrap_or(other).replace('_', " ")
-        }
-        other => other.to_string(),
+/// A metric's name in words, for axes, tables and sentences.
+pub fn label_of(metric: &str) -> String {
+    let known = [
+        ("cost_usd.total", "total cost"),
+        ("cost_usd.on_demand", "on-demand cost"),
+        ("cost_usd.spot", "spot cost"),
+        ("cost_usd.reserved", "reserved cost"),
+        ("cost_usd.per_million_requests", "cost per million requests"),
+        ("latency_s.p99", "p99 latency"),
+        ("latency_s.p95", "p95 latency"),
+        ("latency_s.p90", "p90 latency"),
+        ("latency_s.p50", "median latency"),
+        ("latency_s.mean", "mean latency"),
+        ("latency_s.max", "longest latency"),
+        ("job.makespan_s", "makespan"),
+        ("sla.violation_rate", "requests over the SLA"),
+        ("sla.met", "runs meeting the SLA"),
+        ("throughput.requests_per_usd", "requests per dollar"),
+        ("throughput.rps_per_usd_per_hour", "req/s per $/h"),
+        ("throughput.rps", "throughput (req/s)"),
+        ("job.lost_work_s", "work lost"),
+        ("job.deadline_met", "runs meeting the deadline"),
+        ("job.checkpoint.interval", "checkpoint interval"),
+        ("fleet.interruptions", "spot interruptions"),
+        ("fleet.mean_replicas", "mean replicas"),
+        ("fleet.utilization", "utilization"),
+        ("requests.sla_violations", "requests over the SLA"),
+        ("requests.in_flight", "requests left in flight"),
+        ("requests.cache_hits", "cache hits"),
+        ("job.completed", "completed"),
+    ];
+    if let Some((_, words)) = known.iter().find(|(k, _)| *k == metric) {
+        return words.to_string();
     }
+    // Another key: its last part, in words (batcher.max_batch_size → max batch size).
+    let words = metric.rsplit('.').next().unwrap_or(metric).trim_end_matches("_s").replace('_', " ");
+    if metric.starts_with("requests.") { format!("requests {words}") } else { words }
+}
+
+/// One run's value of `metric`: a 0/1 outcome as yes or no, anything else in its unit.
+fn single_value(metric: &str, v: f64) -> String {
+    use crate::sweep::stats::Range;
+    match Range::of(metric) {
+        Range::Outcome if v == 1.0 => "yes".into(),
+        Range::Outcome if v == 0.0 => "no".into(),
+        _ => unit_of(metric).format(v),
+    }
+}
+
+/// A cell's name from its axis values: `max_batch_size=16, max_wait=25ms`.
+fn cell_name(axes: &[(String, Vec<String>)], values: &[String]) -> String {
+    let parts: Vec<String> =
+        axes.iter().zip(values).map(|((k, _), v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k))).collect();
+    parts.join(", ")
 }
 
 /// The lineage table of `manifest.json`.
@@ -132,52 +227,6 @@ fn lineage(report: &mut Report, manifest: &Value) {
         }
     }
     report.table(vec!["item".into(), "value".into()], rows);
-}
-
-/// One cell of `summary.csv`: its axis values and (mean, low, high, n) per metric.
-struct Cell {
-    index: usize,
-    values: Vec<String>,
-    metrics: BTreeMap<String, (f64, f64, f64, usize)>,
-}
-
-impl Cell {
-    fn mean(&self, metric: &str) -> Option<f64> {
-        self.metrics.get(metric).map(|m| m.0)
-    }
-}
-
-fn read_cells(path: &Path, n_axes: usize) -> Result<Vec<Cell>> {
-    let csv = Csv::read(path)?;
-    let mut cells: Vec<Cell> = Vec::new();
-    for row in &csv.rows {
-        let index: usize = row.first().and_then(|v| v.parse().ok()).context("summary.csv: a row without its cell")?;
-        let f = |j: usize| row.get(j).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
-        let metric = row.get(1 + n_axes).cloned().unwrap_or_default();
-        let n = row.get(2 + n_axes).and_then(|v| v.parse().ok()).unwrap_or(0);
-        let stats = (f(3 + n_axes), f(4 + n_axes), f(5 + n_axes), n);
-        match cells.last_mut().filter(|c| c.index == index) {
-            Some(c) => {
-                c.metrics.insert(metric, stats);
-            }
-            None => cells.push(Cell {
-                index,
-                values: (1..=n_axes).map(|j| row.get(j).cloned().unwrap_or_default()).collect(),
-                metrics: BTreeMap::from([(metric, stats)]),
-            }),
-        }
-    }
-    Ok(cells)
-}
-
-fn mean_ci(stats: Option<&(f64, f64, f64, usize)>, unit: Unit) -> String {
-    match stats {
-        Some(&(m, lo, hi, _)) if lo.is_finite() && hi.is_finite() => {
-            format!("{} [{}, {}]", unit.format(m), unit.format(lo), unit.format(hi))
-        }
-        Some(&(m, ..)) => unit.format(m),
-        None => "–".into(),
-    }
 }
 
 /// A value of a grid axis on a number line: seconds for durations, the number otherwise.

@@ -1,0 +1,131 @@
+//! Checks on the files a report draws from. A value that cannot be right (a figure that is not a
+//! number, a cost below 0, a fraction above 1, a latency distribution that goes backwards) is
+//! left out with a warning that names the file, the line or key, and what was expected: a
+//! report never draws silently from a damaged file.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::Table;
+use crate::metrics::summary::METRIC_KEYS;
+use crate::sweep::stats::Range;
+
+/// Checks the figures of a `summary.json` (read from `path`) against their ranges; each bad one
+/// is replaced by null, so that nothing is drawn from it, and named in a warning.
+pub(super) fn summary(path: &Path, v: &mut Value, warnings: &mut Vec<String>) {
+    if !v.is_object() {
+        warnings.push(format!("{}: not an object of figures; nothing is drawn from it", path.display()));
+        *v = Value::Object(Default::default());
+        return;
+    }
+    for key in METRIC_KEYS {
+        let Some(leaf) = key.split('.').try_fold(&mut *v, |node, k| node.get_mut(k)) else { continue };
+        let range = Range::of(key);
+        let ok = match &*leaf {
+            Value::Null => true,
+            Value::Bool(_) => range == Range::Outcome,
+            Value::Number(n) => n.as_f64().is_some_and(|x| match range {
+                Range::Outcome => x == 0.0 || x == 1.0,
+                Range::Fraction => (0.0..=1.0).contains(&x),
+                Range::NonNegative => x >= 0.0,
+            }),
+            _ => false,
+        };
+        if !ok {
+            let expected = match range {
+                Range::Outcome => "true or false",
+                Range::Fraction => "a fraction from 0 to 1",
+                Range::NonNegative => "a number ≥ 0",
+            };
+            warnings.push(format!(
+                "{}: {key} is {}, not {expected}; it is left out of the report",
+                path.display(),
+                short(leaf)
+            ));
+            *leaf = Value::Null;
+        }
+    }
+}
+
+fn short(v: &Value) -> String {
+    let text = v.to_string();
+    if text.chars().count() > 40 { format!("{}…", text.chars().take(40).collect::<String>()) } else { text }
+}
+
+/// Whether `latency.csv` is a distribution: latencies ≥ 0 that never decrease, at fractions in
+/// (0, 1] that increase. If not, a warning names the line and the latency charts are left out.
+pub(super) fn latency(path: &Path, t: &Table, warnings: &mut Vec<String>) -> bool {
+    let (Some(lat), Some(frac)) = (t.col("latency_s"), t.col("fraction")) else {
+        warnings
+            .push(format!("{}: no latency_s and fraction columns; the latency charts are left out", path.display()));
+        return false;
+    };
+    if t.rows() == 0 {
+        warnings.push(format!("{}: no rows; the latency charts are left out", path.display()));
+        return false;
+    }
+    for i in 0..t.rows() {
+        let line = i + 2;
+        let problem = if lat[i] < 0.0 {
+            Some(format!("latency {} s is negative", lat[i]))
+        } else if !(frac[i] > 0.0 && frac[i] <= 1.0) {
+            Some(format!("fraction {} is not in (0, 1]", frac[i]))
+        } else if i > 0 && lat[i] < lat[i - 1] {
+            Some(format!("latency {} s is below the previous line's {} s", lat[i], lat[i - 1]))
+        } else if i > 0 && frac[i] <= frac[i - 1] {
+            Some(format!("fraction {} does not exceed the previous line's {}", frac[i], frac[i - 1]))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            warnings.push(format!(
+                "{}:{line}: {p}: not a latency distribution; the latency charts are left out",
+                path.display()
+            ));
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether `timeseries.csv` has times that go forward from a `time_s` column; if not, a warning
+/// and the timeline is left out.
+pub(super) fn timeseries(path: &Path, t: &Table, warnings: &mut Vec<String>) -> bool {
+    let Some(time) = t.col("time_s") else {
+        warnings.push(format!("{}: no time_s column; the timeline is left out", path.display()));
+        return false;
+    };
+    if let Some(i) = (1..time.len()).find(|&i| time[i] < time[i - 1]) {
+        warnings.push(format!(
+            "{}:{}: time {} s is before the previous line's {} s; the timeline is left out",
+            path.display(),
+            i + 2,
+            time[i],
+            time[i - 1]
+        ));
+        return false;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_figures_are_named_and_left_out() {
+        let mut v = serde_json::json!({
+            "latency_s": { "p99": "fast", "p50": 0.01 },
+            "cost_usd": { "total": -3.0 },
+            "sla": { "violation_rate": 1.5, "met": true },
+        });
+        let mut w = Vec::new();
+        summary(Path::new("summary.json"), &mut v, &mut w);
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w[0].contains("latency_s.p99 is \"fast\", not a number ≥ 0"), "{w:?}");
+        assert!(w[1].contains("sla.violation_rate is 1.5, not a fraction from 0 to 1"), "{w:?}");
+        assert!(w[2].contains("cost_usd.total is -3.0, not a number ≥ 0"), "{w:?}");
+        assert!(v["latency_s"]["p99"].is_null() && v["latency_s"]["p50"] == 0.01);
+    }
+}
