@@ -11,7 +11,6 @@ use anyhow::{Context, Result, bail};
 use fleetsim::metrics::LatencyStats;
 use fleetsim::output::manifest::{self, Manifest};
 use fleetsim::output::{self, Staging, Target, write_atomic};
-use fleetsim::report::format::Unit;
 use fleetsim::scenario::{self, Axis};
 use fleetsim::sweep::Plan;
 use fleetsim::sweep::compare::{self, CompareLineage, Design};
