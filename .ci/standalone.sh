@@ -31,6 +31,11 @@ echo "== standalone clone of $commit in $clone (builds in $CARGO_TARGET_DIR)"
 echo "== tests (the README's test command)"
 cargo test
 
+# Here, not in the checkout: the test binary built above runs its commands from the clone (its
+# CARGO_MANIFEST_DIR), and cargo reuses it from the shared target/ wherever it is invoked.
+echo "== the fault suite of output folders with 16 interrupt moments per command (4 in cargo test)"
+FLEETSIM_FAULT_SEEDS=16 cargo test --test it faults::
+
 echo "== benchmark smoke runs (each benchmark's quick mode)"
 for bench in benches/*.rs; do
   cargo bench --bench "$(basename "$bench" .rs)" -- --quick
