@@ -179,6 +179,7 @@ impl TokenSink for Counts {
     }
 }
 
+#[derive(Clone, Copy)]
 enum Event {
     Arrival(usize),
     IterationEnd(usize),

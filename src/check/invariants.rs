@@ -6,9 +6,10 @@
 //! and the numbers that broke it.
 
 use crate::engine::{Duration, SimTime};
+use crate::fleet::audit::InstanceBill;
 use crate::fleet::market::MarketData;
+use crate::run::Outcome;
 use crate::scenario::{Billing, Market, Scenario};
-use crate::serving::{InstanceBill, Outcome};
 
 /// Relative tolerance for sums of money: far below a cent, far above rounding in f64 sums.
 const REL: f64 = 1e-9;

@@ -14,8 +14,8 @@ pub mod random;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
+use crate::run::Outcome;
 use crate::scenario;
-use crate::serving::Outcome;
 
 pub use random::Kind;
 

@@ -141,7 +141,7 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
     let bar =
         indicatif::ProgressBar::with_draw_target(Some(todo.len() as u64), indicatif::ProgressDrawTarget::stderr());
     let mut latency: HashMap<usize, LatencyStats> = HashMap::new();
-    let mut first: HashMap<usize, fleetsim::serving::Outcome> = HashMap::new();
+    let mut first: HashMap<usize, fleetsim::run::Outcome> = HashMap::new();
     exec::execute(&plan, &cells, &todo, threads.min(todo.len()), |f| {
         let design = f.row.id.cell;
         match latency.get_mut(&design) {

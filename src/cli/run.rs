@@ -69,7 +69,7 @@ fn write_run(
     dir: &std::path::Path,
     loaded: &fleetsim::scenario::Loaded,
     set: &[String],
-    outcome: &fleetsim::serving::Outcome,
+    outcome: &fleetsim::run::Outcome,
 ) -> Result<()> {
     output::write_atomic(dir, "summary.json", &outcome.summary.to_json())?;
     output::write_atomic(dir, "timeseries.csv", &outcome.timeseries.to_csv())?;

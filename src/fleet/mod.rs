@@ -1,5 +1,6 @@
 //! Instances, markets, billing and the built-in catalog of instance types.
 
+pub mod audit;
 pub mod billing;
 pub mod catalog;
 pub mod hazard;

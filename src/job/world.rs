@@ -2,15 +2,17 @@
 
 use super::policy::{self, JobView, Placement, Policy};
 use crate::engine::rng::{self, Stream};
-use crate::engine::{Duration, EventQueue, SimTime};
+use crate::engine::sim::LimitWords;
+use crate::engine::{ActionKey, AfterHorizon, Duration, LimitReached, Model, Sim, SimTime, Simulation};
+use crate::fleet::audit::{Audit, InstanceBill};
 use crate::fleet::billing;
 use crate::fleet::hazard::HazardShape;
 use crate::fleet::market::MarketData;
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::metrics::{LatencyStats, Summary};
+use crate::run::{Outcome, SimError};
 use crate::scenario::{CheckpointInterval, JobSpec, JobZonePolicy, Market, Scenario};
-use crate::serving::{Audit, InstanceBill, Outcome, SimError};
 use crate::trace::spot::StepSeries;
 
 /// How often a waiting or running job re-asks its policy (besides market changes and the exact
@@ -19,15 +21,15 @@ const DECISION_EVERY: Duration = Duration::from_secs(60);
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
-    /// The current phase of run `gen` ended.
-    PhaseEnded(u64),
-    /// Run `gen` was told it will be reclaimed.
-    Noticed(u64),
-    /// Run `gen` stops (end of notice).
-    Stopped(u64),
+    /// The current phase of the running gang ended.
+    PhaseEnded,
+    /// The running gang was told it will be reclaimed.
+    Noticed,
+    /// The noticed gang stops (end of notice).
+    Stopped,
     /// A zone's availability or price changed.
     ZoneChanged(usize),
-    /// Ask the policy again; the periodic one re-arms itself.
+    /// Ask the policy again: the periodic poll, or the deadline rule's trip time.
     Decide { periodic: bool },
 }
 
@@ -50,6 +52,10 @@ struct Run {
     phase: Phase,
     phase_start: SimTime,
     noticed: bool,
+    /// The pending end of the phase, notice and stop: cancelled when the gang stops.
+    phase_end: Option<ActionKey>,
+    notice_at: Option<ActionKey>,
+    stop_at: Option<ActionKey>,
 }
 
 struct Zone {
@@ -63,7 +69,9 @@ struct Zone {
 struct JobWorld<'s> {
     s: &'s Scenario,
     job: &'s JobSpec,
-    events: EventQueue<Event>,
+    events: Sim<Event>,
+    /// The one-minute decision poll.
+    poll: Option<ActionKey>,
     policy: Box<dyn Policy>,
     zones: Vec<Zone>,
     hazard: Option<HazardShape>,
@@ -74,7 +82,6 @@ struct JobWorld<'s> {
     safe_ns: u64,
     unsaved_ns: u64,
     run: Option<Run>,
-    generation: u64,
     placement: Option<Placement>,
     /// The zone of the first spot run (for `zone_policy: stay`).
     home_zone: Option<usize>,
@@ -104,8 +111,69 @@ pub fn simulate(s: &Scenario, market: &MarketData) -> Result<Outcome, SimError> 
         return Err(SimError::Limit(format!("scenario {:?} has no job", s.name)));
     };
     let mut w = JobWorld::new(s, job, market);
-    w.run()?;
+    Simulation { max_events: s.limits.max_events, progress: &mut |_| {} }.run(&mut w)?;
     Ok(w.finish())
+}
+
+impl Model for JobWorld<'_> {
+    type Event = Event;
+    type Error = SimError;
+    const AFTER_HORIZON: AfterHorizon = AfterHorizon::Stop;
+
+    fn sim(&mut self) -> &mut Sim<Event> {
+        &mut self.events
+    }
+
+    fn start(&mut self) -> Result<(), SimError> {
+        for z in 0..self.zones.len() {
+            self.schedule_zone_change(z, SimTime::ZERO);
+        }
+        self.decide(SimTime::ZERO);
+        let first = SimTime::ZERO.after(DECISION_EVERY);
+        self.poll = Some(self.events.schedule_periodic(first, DECISION_EVERY, Event::Decide { periodic: true }));
+        Ok(())
+    }
+
+    fn handle(&mut self, now: SimTime, event: Event) -> Result<(), SimError> {
+        match event {
+            Event::PhaseEnded => {
+                self.take_key(|run| &mut run.phase_end);
+                self.on_phase_ended(now)
+            }
+            Event::Noticed => {
+                self.take_key(|run| &mut run.notice_at);
+                self.on_noticed(now)
+            }
+            Event::Stopped => {
+                self.take_key(|run| &mut run.stop_at);
+                self.on_stopped(now, true)
+            }
+            Event::ZoneChanged(z) => self.on_zone_changed(now, z),
+            Event::Decide { periodic } => {
+                self.decide(now);
+                if periodic
+                    && now.after(DECISION_EVERY) >= self.horizon
+                    && let Some(poll) = self.poll.take()
+                {
+                    self.events.cancel(poll);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finished(&self) -> bool {
+        self.done_at.is_some()
+    }
+
+    fn limit_error(&self, reached: LimitReached) -> SimError {
+        SimError::Limit(reached.describe(&LimitWords {
+            events: "the job run",
+            launcher: "the job",
+            unit: "gangs",
+            why: "what stops them so often (max_lifetime, interruptions)",
+        }))
+    }
 }
 
 impl<'s> JobWorld<'s> {
@@ -129,7 +197,8 @@ impl<'s> JobWorld<'s> {
         let mut w = JobWorld {
             s,
             job,
-            events: EventQueue::new(),
+            events: Sim::new(SimTime(s.horizon.as_nanos()), s.limits.max_instances_launched),
+            poll: None,
             policy: policy::for_job(job.policy),
             zones,
             hazard,
@@ -139,7 +208,6 @@ impl<'s> JobWorld<'s> {
             safe_ns: 0,
             unsaved_ns: 0,
             run: None,
-            generation: 0,
             placement: None,
             home_zone: None,
             safety_check: None,
@@ -171,49 +239,6 @@ impl<'s> JobWorld<'s> {
     /// Total work as compute time at the instance's speed.
     fn work_ns(&self) -> u64 {
         (self.job.work.as_nanos() as f64 / self.speed).round() as u64
-    }
-
-    fn run(&mut self) -> Result<(), SimError> {
-        for z in 0..self.zones.len() {
-            self.schedule_zone_change(z, SimTime::ZERO);
-        }
-        self.decide(SimTime::ZERO);
-        self.events.schedule(SimTime::ZERO.after(DECISION_EVERY), Event::Decide { periodic: true });
-        while let Some((now, event)) = self.events.pop() {
-            if now > self.horizon || self.done_at.is_some() {
-                break;
-            }
-            match event {
-                Event::PhaseEnded(g) if g == self.generation => self.on_phase_ended(now),
-                Event::Noticed(g) if g == self.generation => self.on_noticed(now),
-                Event::Stopped(g) if g == self.generation => self.on_stopped(now, true),
-                Event::ZoneChanged(z) => self.on_zone_changed(now, z),
-                Event::Decide { periodic } => {
-                    self.decide(now);
-                    let next = now.after(DECISION_EVERY);
-                    if periodic && next < self.horizon {
-                        self.events.schedule(next, Event::Decide { periodic: true });
-                    }
-                }
-                _ => {}
-            }
-            let now = self.events.now();
-            if self.events.n_events() >= self.s.limits.max_events {
-                return Err(SimError::Limit(format!(
-                    "the job run reached the limit of {} events at simulated time {now} (of {}); shorten the horizon or raise limits.max_events",
-                    self.s.limits.max_events,
-                    self.horizon.since(SimTime::ZERO)
-                )));
-            }
-            if self.n_launches > self.s.limits.max_instances_launched {
-                return Err(SimError::Limit(format!(
-                    "the job launched more than {} gangs by simulated time {now} (each is kept for its bill); \
-                     check what stops them so often (max_lifetime, interruptions) or raise limits.max_instances_launched",
-                    self.s.limits.max_instances_launched
-                )));
-            }
-        }
-        Ok(())
     }
 
     // ---- market ----
@@ -367,10 +392,19 @@ impl<'s> JobWorld<'s> {
             Placement::OnDemand => None,
             Placement::Wait => return,
         };
-        self.generation += 1;
         self.n_launches += 1;
+        self.events.note_launches(1);
         self.placement = Some(placement);
-        self.run = Some(Run { spot_zone, launched: now, phase: Phase::Overhead, phase_start: now, noticed: false });
+        self.run = Some(Run {
+            spot_zone,
+            launched: now,
+            phase: Phase::Overhead,
+            phase_start: now,
+            noticed: false,
+            phase_end: None,
+            notice_at: None,
+            stop_at: None,
+        });
         if let Some(z) = spot_zone {
             self.home_zone.get_or_insert(z);
             let mut first = SimTime::MAX;
@@ -379,7 +413,8 @@ impl<'s> JobWorld<'s> {
                 first = first.min(self.zones[z].members[j].0);
             }
             if first < self.horizon {
-                self.events.schedule(first, Event::Noticed(self.generation));
+                let key = self.events.schedule_keyed(first, Event::Noticed);
+                self.set_key(|run| &mut run.notice_at, key);
             }
         }
         self.start_phase(now, Phase::Overhead, self.job.restart_overhead);
@@ -390,7 +425,29 @@ impl<'s> JobWorld<'s> {
             run.phase = phase;
             run.phase_start = now;
         }
-        self.events.schedule(now.after(length), Event::PhaseEnded(self.generation));
+        let key = self.events.schedule_keyed(now.after(length), Event::PhaseEnded);
+        self.set_key(|run| &mut run.phase_end, key);
+    }
+
+    /// Keeps `key` as the running gang's pending event chosen by `slot`.
+    fn set_key(&mut self, slot: impl Fn(&mut Run) -> &mut Option<ActionKey>, key: ActionKey) {
+        if let Some(run) = &mut self.run {
+            *slot(run) = Some(key);
+        }
+    }
+
+    /// Forgets the running gang's event chosen by `slot`: it has just happened.
+    fn take_key(&mut self, slot: impl Fn(&mut Run) -> &mut Option<ActionKey>) {
+        if let Some(run) = &mut self.run {
+            *slot(run) = None;
+        }
+    }
+
+    /// Cancels the running gang's pending event chosen by `slot`.
+    fn cancel_key(&mut self, slot: impl Fn(&mut Run) -> &mut Option<ActionKey>) {
+        if let Some(key) = self.run.as_mut().and_then(|run| slot(run).take()) {
+            self.events.cancel(key);
+        }
     }
 
     /// Every launch after the first restores the job's state (the last checkpoint, or the
@@ -483,7 +540,8 @@ impl<'s> JobWorld<'s> {
             self.on_stopped(now, true);
             return;
         }
-        self.events.schedule(now.after(notice), Event::Stopped(self.generation));
+        let key = self.events.schedule_keyed(now.after(notice), Event::Stopped);
+        self.set_key(|run| &mut run.stop_at, key);
         let can_write = matches!(self.job.interval, CheckpointInterval::Every(_)) && self.job.write <= notice;
         if self.job.emergency && can_write && run.phase == Phase::Compute {
             self.unsaved_ns += now.since(run.phase_start).as_nanos();
@@ -491,18 +549,20 @@ impl<'s> JobWorld<'s> {
         }
     }
 
-    /// Starts an emergency write in the current run (same generation: its stop still applies).
+    /// Starts an emergency write in the noticed gang: the interrupted compute's end is cancelled;
+    /// the stop is scheduled again after the write's end, so that a write exactly as long as the
+    /// notice completes before the gang stops.
     fn start_emergency_write(&mut self, now: SimTime) {
+        self.cancel_key(|run| &mut run.phase_end);
+        self.cancel_key(|run| &mut run.stop_at);
         if let Some(run) = &mut self.run {
             run.phase = Phase::Write { last: false };
             run.phase_start = now;
         }
-        // A phase end already scheduled for the interrupted compute would be misread: bump the
-        // generation and re-schedule the stop under the new one.
-        self.generation += 1;
-        self.events.schedule(now.after(self.job.write), Event::PhaseEnded(self.generation));
-        let stop_at = now.after(self.job.notice);
-        self.events.schedule(stop_at, Event::Stopped(self.generation));
+        let key = self.events.schedule_keyed(now.after(self.job.write), Event::PhaseEnded);
+        self.set_key(|run| &mut run.phase_end, key);
+        let key = self.events.schedule_keyed(now.after(self.job.notice), Event::Stopped);
+        self.set_key(|run| &mut run.stop_at, key);
     }
 
     fn on_noticed(&mut self, now: SimTime) {
@@ -516,8 +576,10 @@ impl<'s> JobWorld<'s> {
 
     /// Ends the current gang: partial compute is kept only by `continuous`; the bill is added.
     fn stop_run(&mut self, now: SimTime, _interrupted: bool) {
+        for key in self.run.iter().flat_map(|run| [run.phase_end, run.notice_at, run.stop_at]).flatten() {
+            self.events.cancel(key);
+        }
         let Some(run) = self.run.take() else { return };
-        self.generation += 1;
         let partial = match run.phase {
             Phase::Compute => now.since(run.phase_start).as_nanos(),
             Phase::Write { .. } => {

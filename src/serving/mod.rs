@@ -7,12 +7,13 @@
 //! stop at the horizon and the queues drain afterwards.
 
 pub mod arrivals;
-pub mod audit;
 pub mod router;
 pub mod service;
 pub mod tokens;
 mod world;
 
 pub use arrivals::{ArrivalProcess, RequestSource};
-pub use audit::{Audit, InstanceBill};
-pub use world::{Inputs, Outcome, SimError, simulate, simulate_with};
+pub use world::{Inputs, simulate, simulate_with};
+// Where they were before the run loop was shared: `crate::run` and `crate::fleet::audit` hold them.
+pub use crate::fleet::audit::{Audit, InstanceBill};
+pub use crate::run::{Outcome, SimError};

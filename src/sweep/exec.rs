@@ -32,7 +32,7 @@ pub struct Finished {
     pub row: RunRow,
     /// Everything the run produced (warnings, latencies, time series), for consumers that keep
     /// more than the row (`compare`).
-    pub outcome: crate::serving::Outcome,
+    pub outcome: crate::run::Outcome,
 }
 
 /// Why a sweep stopped early.

@@ -329,9 +329,7 @@ impl World<'_, '_> {
         let pool = &self.s.fleet.pools[p];
         let r = self.replicas.len();
         let queue_idx = if self.queues.len() == 1 { 0 } else { r.min(self.queues.len() - 1) };
-        if self.instance_limit_at.is_none() && self.replicas.len() as u64 >= self.s.limits.max_instances_launched {
-            self.instance_limit_at = Some(now);
-        }
+        self.events.note_launches(1);
         self.replicas.push(Replica {
             pool_idx: p,
             market,
@@ -341,7 +339,7 @@ impl World<'_, '_> {
             state: ReplicaState::Booting,
             busy: false,
             batch: Vec::new(),
-            generation: 0,
+            batch_done: None,
             busy_ns: 0,
             launched: now,
             stopped: None,

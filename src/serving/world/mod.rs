@@ -17,45 +17,20 @@ use super::router::RouterState;
 use super::service::{BatchShape, ServiceModel};
 use super::tokens::LengthTables;
 use crate::engine::rng::{self, Source, Stream};
-use crate::engine::{Duration, EventQueue, SimTime};
+use crate::engine::sim::LimitWords;
+use crate::engine::{ActionKey, AfterHorizon, Duration, LimitReached, Model, Sim, SimTime, Simulation};
 use crate::fleet::market::MarketData;
-use crate::metrics::timeseries::{Row, TimeSeries};
-use crate::metrics::{LatencyStats, Summary};
+use crate::metrics::LatencyStats;
+use crate::metrics::timeseries::Row;
+use crate::run::{Outcome, SimError};
 use crate::scenario::{Market, Scenario, Serving};
-use crate::trace::requests::{TraceError, TraceRequest};
+use crate::trace::requests::TraceRequest;
 
 use fleet::{FleetState, ReplicaState};
 
 /// Longest a single batch may take; longer draws are cut to it (a guard against absurd inputs),
 /// and the run's warnings say how many were.
 pub const MAX_BATCH_TIME: Duration = Duration::from_secs(30 * 86_400);
-
-/// Why a run stopped early.
-#[derive(Debug, thiserror::Error)]
-pub enum SimError {
-    /// The request trace could not be read.
-    #[error(transparent)]
-    Trace(#[from] TraceError),
-    /// A limit was reached.
-    #[error("{0}")]
-    Limit(String),
-}
-
-/// What a run produces.
-pub struct Outcome {
-    /// `summary.json`.
-    pub summary: Summary,
-    /// `timeseries.csv`.
-    pub timeseries: TimeSeries,
-    /// Latencies of measured requests (for charts).
-    pub latency: LatencyStats,
-    /// Warnings for the user (e.g. requests dropped at the queue limit).
-    pub warnings: Vec<String>,
-    /// When each interruption notice came, in order (for checks and charts).
-    pub interruption_times: Vec<SimTime>,
-    /// What each instance was billed, for the invariant checker (`fleetsim::check`).
-    pub audit: super::audit::Audit,
-}
 
 /// What a run reads besides its scenario.
 #[derive(Default)]
@@ -73,8 +48,8 @@ pub struct Inputs<'t> {
 enum Event {
     /// The pending arrival happened.
     RequestArrived,
-    /// A replica finished its batch (stale if the generation moved on).
-    BatchCompleted { replica: u32, generation: u32 },
+    /// A replica finished its batch (cancelled if its instance stopped first).
+    BatchCompleted(u32),
     /// A queue's oldest request reached `max_wait`.
     BatchWaitExpired(u32),
     /// A time-series interval ended.
@@ -122,7 +97,8 @@ struct Replica {
     state: ReplicaState,
     busy: bool,
     batch: Vec<Request>,
-    generation: u32,
+    /// The pending completion of `batch`.
+    batch_done: Option<ActionKey>,
     busy_ns: u64,
     launched: SimTime,
     stopped: Option<SimTime>,
@@ -139,7 +115,9 @@ struct Interval {
 struct World<'s, 't> {
     s: &'s Scenario,
     sv: &'s Serving,
-    events: EventQueue<Event>,
+    events: Sim<Event>,
+    /// The periodic end of a time-series interval.
+    interval_timer: Option<ActionKey>,
     arrivals: ArrivalStream<'t>,
     pending: Option<TraceRequest>,
     horizon: SimTime,
@@ -158,8 +136,6 @@ struct World<'s, 't> {
     max_queued: usize,
     /// `limits.max_requests_in_memory`.
     max_held: u64,
-    /// When the run launched more than `limits.max_instances_launched` instances.
-    instance_limit_at: Option<SimTime>,
     max_queue_wait: Option<Duration>,
     fleet: FleetState,
     scaling: Option<scaling::Scaling>,
@@ -191,9 +167,6 @@ pub fn simulate(s: &Scenario, trace: Option<&mut dyn RequestSource>) -> Result<O
     simulate_with(s, Inputs { requests: trace, ..Inputs::default() }, &mut |_| {})
 }
 
-/// Events between two calls of the progress callback.
-const PROGRESS_EVERY: u64 = 1 << 20;
-
 /// As [`simulate`], with market traces, calling `progress(now)` every million or so events so
 /// that a caller can show how far through the horizon the run is. The callback does not change
 /// the run.
@@ -212,8 +185,67 @@ pub fn simulate_with(s: &Scenario, inputs: Inputs<'_>, progress: &mut dyn FnMut(
         )));
     }
     let mut world = World::new(s, sv, inputs);
-    world.run(progress)?;
+    Simulation { max_events: s.limits.max_events, progress }.run(&mut world)?;
     Ok(world.finish())
+}
+
+impl Model for World<'_, '_> {
+    type Event = Event;
+    type Error = SimError;
+    const AFTER_HORIZON: AfterHorizon = AfterHorizon::Drain;
+
+    fn sim(&mut self) -> &mut Sim<Event> {
+        &mut self.events
+    }
+
+    fn start(&mut self) -> Result<(), SimError> {
+        self.start_scaling();
+        self.start_fleet();
+        self.schedule_next_arrival()?;
+        let first_tick = SimTime::ZERO.after(self.s.timeseries_interval);
+        if first_tick <= self.horizon {
+            self.interval_timer =
+                Some(self.events.schedule_periodic(first_tick, self.s.timeseries_interval, Event::IntervalEnded));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn handle(&mut self, now: SimTime, event: Event) -> Result<(), SimError> {
+        if self.scaling.is_some() {
+            self.touch_gauges(now);
+        }
+        match event {
+            Event::RequestArrived => self.on_arrival(now)?,
+            Event::BatchCompleted(replica) => self.on_batch_completed(now, replica as usize),
+            Event::BatchWaitExpired(q) => self.on_wait_expired(now, q as usize),
+            Event::IntervalEnded => self.on_interval_ended(now),
+            Event::InstanceReady(r) => self.on_instance_ready(now, r as usize),
+            Event::InterruptionNoticed(r) => self.on_interruption_noticed(now, r as usize),
+            Event::InstanceStopped(r) => self.on_instance_stopped(now, r as usize),
+            Event::ZoneChanged(z) => self.on_zone_changed(now, z as usize),
+            Event::AutoscalerTick => self.on_autoscaler_tick(now),
+            Event::ScheduleChanged => self.on_schedule_changed(now),
+            Event::QueueWaitExpired(q) => self.on_queue_wait_expired(now, q as usize),
+        }
+        Ok(())
+    }
+
+    /// A batch-inference queue is over when its last item is done.
+    fn finished(&self) -> bool {
+        self.batch_done()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn limit_error(&self, reached: LimitReached) -> SimError {
+        SimError::Limit(reached.describe(&LimitWords {
+            events: "the run",
+            launcher: "the run",
+            unit: "instances",
+            why: "what replaces them so often (max_lifetime, interruptions, scaling)",
+        }))
+    }
 }
 
 impl<'s, 't> World<'s, 't> {
@@ -226,7 +258,8 @@ impl<'s, 't> World<'s, 't> {
         World {
             s,
             sv,
-            events: EventQueue::new(),
+            events: Sim::new(SimTime(s.horizon.as_nanos()), s.limits.max_instances_launched),
+            interval_timer: None,
             arrivals: ArrivalStream::new(sv, s.seed, inputs.requests, &inputs.lengths),
             pending: None,
             horizon: SimTime(s.horizon.as_nanos()),
@@ -248,7 +281,6 @@ impl<'s, 't> World<'s, 't> {
             max_wait: sv.batcher.max_wait,
             max_queued,
             max_held: s.limits.max_requests_in_memory,
-            instance_limit_at: None,
             max_queue_wait: sv.batcher.max_queue_wait,
             fleet: FleetState::new(s, inputs.market),
             scaling: scaling::Scaling::new(s),
@@ -269,74 +301,6 @@ impl<'s, 't> World<'s, 't> {
             rows_capped_at: None,
             n_batches_capped: 0,
         }
-    }
-
-    fn run(&mut self, progress: &mut dyn FnMut(SimTime)) -> Result<(), SimError> {
-        self.start_scaling();
-        self.start_fleet();
-        self.schedule_next_arrival()?;
-        let first_tick = SimTime::ZERO.after(self.s.timeseries_interval);
-        if first_tick <= self.horizon {
-            self.events.schedule(first_tick, Event::IntervalEnded);
-        }
-        while let Some((now, event)) = self.events.pop() {
-            if self.scaling.is_some() {
-                self.touch_gauges(now);
-            }
-            match event {
-                Event::RequestArrived => self.on_arrival(now)?,
-                Event::BatchCompleted { replica, generation } => {
-                    self.on_batch_completed(now, replica as usize, generation)
-                }
-                Event::BatchWaitExpired(q) => self.on_wait_expired(now, q as usize),
-                Event::IntervalEnded => self.on_interval_ended(now),
-                Event::InstanceReady(r) => self.on_instance_ready(now, r as usize),
-                Event::InterruptionNoticed(r) => self.on_interruption_noticed(now, r as usize),
-                Event::InstanceStopped(r) => self.on_instance_stopped(now, r as usize),
-                Event::ZoneChanged(z) => self.on_zone_changed(now, z as usize),
-                Event::AutoscalerTick => self.on_autoscaler_tick(now),
-                Event::ScheduleChanged => self.on_schedule_changed(now),
-                Event::QueueWaitExpired(q) => self.on_queue_wait_expired(now, q as usize),
-            }
-            let n_events = self.events.n_events();
-            if n_events.is_multiple_of(PROGRESS_EVERY) {
-                progress(now);
-                // Checked now and then (and at the end), off the per-event path: launches past the
-                // limit add at most a progress step's worth of records.
-                if let Some(t) = self.instance_limit_at {
-                    return Err(self.limit_reached(t));
-                }
-            }
-            if self.batch_done() {
-                break; // a batch-inference queue is over when its last item is done
-            }
-            if n_events >= self.s.limits.max_events {
-                return Err(self.limit_reached(now));
-            }
-        }
-        match self.instance_limit_at {
-            Some(t) => Err(self.limit_reached(t)),
-            None => Ok(()),
-        }
-    }
-
-    /// The error for a run that reached `limits.max_events` or `limits.max_instances_launched`.
-    #[cold]
-    #[inline(never)]
-    fn limit_reached(&self, now: SimTime) -> SimError {
-        let l = &self.s.limits;
-        SimError::Limit(if self.events.n_events() >= l.max_events {
-            format!(
-                "the run reached the limit of {} events at simulated time {now} (of {}); shorten the horizon or raise limits.max_events",
-                l.max_events, self.horizon
-            )
-        } else {
-            format!(
-                "the run launched more than {} instances by simulated time {now} (each is kept for its bill); \
-                 check what replaces them so often (max_lifetime, interruptions, scaling) or raise limits.max_instances_launched",
-                l.max_instances_launched
-            )
-        })
     }
 
     /// Whether this is a batch-inference queue whose items are all done.
@@ -487,8 +451,7 @@ impl<'s, 't> World<'s, 't> {
         replica.busy = true;
         replica.busy_ns = replica.busy_ns.saturating_add(took.as_nanos());
         self.n_busy += 1;
-        let generation = replica.generation;
-        self.events.schedule(now.after(took), Event::BatchCompleted { replica: r as u32, generation });
+        replica.batch_done = Some(self.events.schedule_keyed(now.after(took), Event::BatchCompleted(r as u32)));
     }
 
     #[inline]
@@ -501,10 +464,8 @@ impl<'s, 't> World<'s, 't> {
         }
     }
 
-    fn on_batch_completed(&mut self, now: SimTime, r: usize, generation: u32) {
-        if self.replicas[r].generation != generation {
-            return; // the batch was re-queued when its instance stopped
-        }
+    fn on_batch_completed(&mut self, now: SimTime, r: usize) {
+        self.replicas[r].batch_done = None;
         let batch = std::mem::take(&mut self.replicas[r].batch);
         for &req in &batch {
             self.complete(req, now);
@@ -543,7 +504,9 @@ impl<'s, 't> World<'s, 't> {
             return;
         }
         replica.busy = false;
-        replica.generation = replica.generation.wrapping_add(1);
+        if let Some(done) = replica.batch_done.take() {
+            self.events.cancel(done);
+        }
         self.n_busy -= 1;
         let q = replica.queue_idx;
         let batch = std::mem::take(&mut replica.batch);

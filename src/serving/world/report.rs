@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 
 use super::fleet::ReplicaState;
-use super::{Event, Outcome, World};
+use super::{Outcome, World};
 use crate::engine::SimTime;
+use crate::fleet::audit::{Audit, InstanceBill};
 use crate::fleet::billing;
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::scenario::Market;
 use crate::scenario::validate::max_timeseries_rows;
-use crate::serving::audit::{Audit, InstanceBill};
 
 /// What billing found, per instance and in total.
 struct Bill {
@@ -36,20 +36,28 @@ impl World<'_, '_> {
     /// else is pending, so that requests no replica will ever serve do not keep the run going;
     /// the last, partial row is written at the end of the run by [`World::finish`].
     pub(super) fn on_interval_ended(&mut self, now: SimTime) {
-        let draining = self.n_arrived > self.n_completed + self.n_dropped && !self.events.is_empty();
-        if now > self.horizon && !draining {
-            return;
-        }
+        let draining = self.n_arrived > self.n_completed + self.n_dropped && !self.events.is_idle();
+        let next = now.after(self.s.timeseries_interval);
         // The validator bounds the rows up to the horizon; a long drain stops at the same limit,
         // its last row (written at the end) covering the rest.
+        if now > self.horizon && !draining {
+            self.stop_intervals();
+            return;
+        }
         if now > self.horizon && self.rows.len() as u64 >= max_timeseries_rows(self.s.fleet.pools.len()) {
             self.rows_capped_at = Some(now);
+            self.stop_intervals();
             return;
         }
         self.push_row(now, self.running_cost(now));
-        let next = now.after(self.s.timeseries_interval);
-        if next <= self.horizon || draining {
-            self.events.schedule(next, Event::IntervalEnded);
+        if next > self.horizon && !draining {
+            self.stop_intervals();
+        }
+    }
+
+    fn stop_intervals(&mut self) {
+        if let Some(timer) = self.interval_timer.take() {
+            self.events.cancel(timer);
         }
     }
 

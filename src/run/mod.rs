@@ -5,8 +5,12 @@
 use crate::engine::SimTime;
 use crate::fleet::market::MarketData;
 use crate::scenario::Scenario;
-use crate::serving::{self, Inputs, Outcome, RequestSource, SimError};
+use crate::serving::{self, Inputs, RequestSource};
 use crate::trace::requests::RequestTrace;
+
+mod outcome;
+
+pub use outcome::{Outcome, SimError};
 
 /// Simulates `s` once with its seed. `market` holds the spot series read from its traces
 /// ([`crate::trace::market::load`]); `progress` is called now and then with the simulated time.
