@@ -1,7 +1,8 @@
 //! The serving world and its event loop: requests, batches and the instances that serve them.
 //!
 //! `mod.rs` handles requests (arrival, routing, batching, completion); `fleet.rs` handles
-//! instances (launch, boot, interruption notice, stop, spot zones and prices); `report.rs` turns
+//! instances (launch, boot, interruption notice, stop, spot zones and prices); `routing.rs` keeps
+//! per-replica routers on the ready replicas (the lobby, queues routed again); `report.rs` turns
 //! the state into the summary and time series.
 
 mod fleet;
