@@ -96,3 +96,19 @@ fn requests_wait_in_the_lobby_until_a_replica_is_ready() {
         assert!((m.latency_s.max - 90.1).abs() < 1e-9, "{router}: max {}", m.latency_s.max);
     }
 }
+
+/// A request dropped after `max_queue_wait` no longer counts towards its replica's load. Two
+/// replicas, 10 s per request, `max_queue_wait: 1s`: a1 (0 s) → 0, a2 (0.1 s) → 1, a3 (0.2 s) →
+/// 0, queued behind a1, dropped at 1.2 s. a4 (9.5 s) sees loads (1, 1) and goes to replica 0 (the
+/// tie's lowest id), free at 10 s: latency 10.5 s. Before this was fixed, replica 0 still counted
+/// a3 and a4 went to replica 1, free at 10.1 s: 10.6 s.
+#[test]
+fn a_request_that_waited_too_long_leaves_least_outstandings_load() {
+    let yaml = "name: w\nhorizon: 10s\nworkload:\n  arrivals:\n    trace: { path: t.csv, format: csv }\n\
+         service:\n  batch_time: { base: 10s }\nbatcher: { max_batch_size: 1, max_wait: 0s, max_queue_wait: 1s }\n\
+         router: least_outstanding\nfleet:\n  pools:\n    - { name: od, instance: g5.xlarge, count: 2 }\n";
+    let out = run_in_dir(yaml, &[("t.csv", &trace(&[0.0, 0.1, 0.2, 9.5]))]);
+    let m = &out.summary;
+    assert_eq!((m.requests.completed, m.requests.timed_out), (3, 1));
+    assert!((m.latency_s.max - 10.5).abs() < 1e-9, "max {}", m.latency_s.max);
+}

@@ -413,6 +413,10 @@ impl<'s, 't> World<'s, 't> {
             }
             self.queues[q].items.pop_front();
             self.n_queued -= 1;
+            if q != LOBBY {
+                // No longer outstanding at its replica (least_outstanding's load).
+                self.router.completed(q - 1, 1);
+            }
             self.n_timed_out += 1;
             self.last_completion = self.last_completion.max(now); // the run lasts until the drop
             self.count_drop(&front);
