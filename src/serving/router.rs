@@ -68,6 +68,15 @@ impl RouterState {
     /// queue, or the [`LOBBY`] when no replica is ready.
     #[inline]
     pub fn route(&mut self) -> usize {
+        if self.is_shared() {
+            return 0; // the hot path: kept small enough to inline
+        }
+        self.route_per_replica()
+    }
+
+    /// [`RouterState::route`] for a per-replica router.
+    #[inline(never)]
+    fn route_per_replica(&mut self) -> usize {
         match self {
             RouterState::Shared => 0,
             RouterState::RoundRobin { ready, next } => {
