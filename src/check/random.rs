@@ -234,10 +234,8 @@ fn serving(g: &mut Gen, case: u64, kind: Kind, dir: &Path) -> std::io::Result<St
         writeln!(y, " }}").ok();
     }
     instance_types(g, &mut y);
-    // Per-replica queues cannot follow replicas that come and go.
-    if spot_zones.is_empty() && !any_bounds {
-        writeln!(y, "router: {}", g.pick(&["shared_queue", "round_robin", "least_outstanding"])).ok();
-    }
+    // Any router, with spot pools and autoscaling too: per-replica queues follow the ready replicas.
+    writeln!(y, "router: {}", g.pick(&["shared_queue", "round_robin", "least_outstanding"])).ok();
 
     if any_bounds {
         writeln!(y, "autoscaler:").ok();

@@ -91,19 +91,7 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
     };
     let any_spot = fleet.pools.iter().any(|p| p.market == Market::Spot)
         || job.as_ref().is_some_and(|j| j.policy != JobPolicy::OnDemand);
-    if any_spot && raw.router.is_some_and(|r| !matches!(r, RawRouter::SharedQueue)) {
-        return invalid(
-            "router",
-            "spot pools need router: shared_queue (per-replica queues cannot follow replicas that come and go yet)",
-        );
-    }
     let autoscaler = super::autoscaler::autoscaler(raw.autoscaler.as_ref(), &fleet.pools)?;
-    if autoscaler.is_some() && raw.router.is_some_and(|r| !matches!(r, RawRouter::SharedQueue)) {
-        return invalid(
-            "router",
-            "autoscaled pools need router: shared_queue (per-replica queues cannot follow replicas that come and go yet)",
-        );
-    }
     let spot = super::spot::spot(raw.spot.as_ref(), base_dir, any_spot)?;
     let timeseries_interval = timeseries_interval(raw, horizon, fleet.pools.len())?;
     let mut fleet = fleet;

@@ -4,7 +4,9 @@
 //! Semantics (SPEC.md): with the shared queue an idle replica takes up to `max_batch_size` oldest
 //! requests as soon as that many wait or the oldest has waited `max_wait`; a batch of b takes
 //! `batch_time(b) / speed`, drawn from the distribution; latency = completion − arrival. Arrivals
-//! stop at the horizon and the queues drain afterwards.
+//! stop at the horizon and the queues drain afterwards. Per-replica routers route only to ready
+//! replicas, hold requests in a lobby while none is ready, and route a leaving replica's queue
+//! again (`router.rs`, `world/routing.rs`).
 
 pub mod arrivals;
 pub mod router;

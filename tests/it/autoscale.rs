@@ -270,11 +270,6 @@ fn autoscaler_keys_are_checked() {
             "below 1",
         ),
         (
-            "fleet:\n  pools:\n    - { name: a, instance: g5.xlarge, min: 1, max: 2 }\nrouter: round_robin\nautoscaler:\n  hpa: { target_rps: 5 }\n",
-            "router",
-            "shared_queue",
-        ),
-        (
             "fleet:\n  pools:\n    - { name: a, instance: g5.xlarge, market: reserved, price: 1, min: 1, max: 2 }\nautoscaler:\n  hpa: { target_rps: 5 }\n",
             "fleet.pools[0].min",
             "reserved",

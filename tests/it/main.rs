@@ -16,6 +16,7 @@ mod limits;
 mod llm_cli;
 mod queueing;
 mod report;
+mod routing;
 mod special;
 mod spot;
 mod step_times;

@@ -3,7 +3,8 @@
 //!
 //! The initial fleet is up at time 0. A spot instance interrupted (by its hazard, an availability
 //! drop, its price passing `max_price`, or its lifetime) gets `notice`: it takes no new batch, and
-//! stops when the notice runs out; a batch still running then goes back to the head of the queue.
+//! stops when the notice runs out; a batch still running then goes back to the head of the queue
+//! (under a per-replica router, through the router: see `routing.rs`).
 //! Its pool asks for a replacement at once, in the zone the strategy picks among those where spot
 //! is obtainable; replacements serve after `boot`. Markets change only until the horizon: during
 //! the drain after it, the fleet is left as it is.
@@ -328,7 +329,7 @@ impl World<'_, '_> {
     fn launch(&mut self, now: SimTime, p: usize, market: Market, zone_idx: Option<usize>, ready_now: bool) -> usize {
         let pool = &self.s.fleet.pools[p];
         let r = self.replicas.len();
-        let queue_idx = if self.queues.len() == 1 { 0 } else { r.min(self.queues.len() - 1) };
+        let queue_idx = self.add_queue(r);
         self.events.note_launches(1);
         self.replicas.push(Replica {
             pool_idx: p,
@@ -388,8 +389,10 @@ impl World<'_, '_> {
         if self.replicas[r].zone_idx.is_some() {
             self.fleet.pools[p].n_ready_spot += 1;
         }
-        if self.queues.len() == 1 {
+        if self.router.is_shared() {
             self.idle.push(r as u32);
+        } else {
+            self.router_replica_ready(now, r);
         }
         let q = self.replicas[r].queue_idx;
         self.try_dispatch(now, q);
@@ -405,11 +408,13 @@ impl World<'_, '_> {
         self.mark_ready(now, r);
     }
 
-    /// Leaves the ready set: no new batches (the idle stack forgets it).
+    /// Leaves the ready set: no new batches (the idle stack forgets it); under a per-replica
+    /// router, no new requests, and those queued for it are routed again.
     fn leave_ready(&mut self, now: SimTime, r: usize, next: ReplicaState) {
         self.account(now);
         let p = self.replicas[r].pool_idx;
-        if self.replicas[r].state == ReplicaState::Ready {
+        let was_ready = self.replicas[r].state == ReplicaState::Ready;
+        if was_ready {
             self.fleet.n_ready -= 1;
             self.fleet.pools[p].n_ready -= 1;
             if self.replicas[r].zone_idx.is_some() {
@@ -420,6 +425,9 @@ impl World<'_, '_> {
             }
         }
         self.replicas[r].state = next;
+        if was_ready && !self.router.is_shared() {
+            self.router_replica_left(now, r);
+        }
     }
 
     pub(super) fn on_interruption_noticed(&mut self, now: SimTime, r: usize) {

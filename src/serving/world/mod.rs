@@ -1,11 +1,13 @@
 //! The serving world and its event loop: requests, batches and the instances that serve them.
 //!
 //! `mod.rs` handles requests (arrival, routing, batching, completion); `fleet.rs` handles
-//! instances (launch, boot, interruption notice, stop, spot zones and prices); `report.rs` turns
+//! instances (launch, boot, interruption notice, stop, spot zones and prices); `routing.rs` keeps
+//! per-replica routers on the ready replicas (the lobby, queues routed again); `report.rs` turns
 //! the state into the summary and time series.
 
 mod fleet;
 mod report;
+mod routing;
 mod scaling;
 
 use std::collections::VecDeque;
@@ -13,7 +15,7 @@ use std::collections::VecDeque;
 use rand::RngExt;
 
 use super::arrivals::{ArrivalStream, RequestSource};
-use super::router::RouterState;
+use super::router::{LOBBY, RouterState};
 use super::service::{BatchShape, ServiceModel};
 use super::tokens::LengthTables;
 use crate::engine::rng::{self, Source, Stream};
@@ -251,8 +253,9 @@ impl Model for World<'_, '_> {
 impl<'s, 't> World<'s, 't> {
     fn new(s: &'s Scenario, sv: &'s Serving, inputs: Inputs<'t>) -> World<'s, 't> {
         let n_target: usize = s.fleet.pools.iter().map(|p| p.count as usize).sum();
-        let router = RouterState::new(sv.router, n_target);
-        let n_queues = router.n_queues(n_target);
+        let router = RouterState::new(sv.router);
+        // The shared queue, or the lobby; replicas' own queues are added as they launch.
+        let n_queues = 1;
         let max_queued =
             sv.batcher.max_queue.map_or(s.limits.max_queued_requests, |m| m.min(s.limits.max_queued_requests));
         World {
@@ -348,7 +351,7 @@ impl<'s, 't> World<'s, 't> {
             return;
         }
         let q = self.router.route();
-        self.queues[q].items.push_back(req);
+        self.queues[q].items.push_back(req); // the newest: the queue stays oldest first
         self.n_queued += 1;
         if self.fleet.n_target == 0 && self.scaling.is_some() {
             self.on_request_at_zero(now);
@@ -374,6 +377,10 @@ impl<'s, 't> World<'s, 't> {
             }
             self.queues[q].items.pop_front();
             self.n_queued -= 1;
+            if q != LOBBY {
+                // No longer outstanding at its replica (least_outstanding's load).
+                self.router.completed(q - 1, 1);
+            }
             self.n_timed_out += 1;
             self.last_completion = self.last_completion.max(now); // the run lasts until the drop
             self.count_drop(&front);
@@ -395,17 +402,18 @@ impl<'s, 't> World<'s, 't> {
         self.try_dispatch(now, q);
     }
 
-    /// An idle, ready replica for queue `q`: any on the shared queue's stack, or the queue's own.
+    /// An idle, ready replica for queue `q`: any on the shared queue's stack, or the queue's own
+    /// (none for the lobby).
     fn has_idle(&self, q: usize) -> bool {
-        if self.queues.len() == 1 {
+        if self.router.is_shared() {
             !self.idle.is_empty()
         } else {
-            self.replicas.get(q).is_some_and(|r| !r.busy && r.state == ReplicaState::Ready)
+            q != LOBBY && self.replicas.get(q - 1).is_some_and(|r| !r.busy && r.state == ReplicaState::Ready)
         }
     }
 
     fn take_idle(&mut self, q: usize) -> usize {
-        if self.queues.len() == 1 { self.idle.pop().map_or(0, |r| r as usize) } else { q }
+        if self.router.is_shared() { self.idle.pop().map_or(0, |r| r as usize) } else { q - 1 }
     }
 
     /// Starts batches on queue `q` while an idle replica and a ready batch exist; otherwise makes
@@ -479,7 +487,7 @@ impl<'s, 't> World<'s, 't> {
         let q = replica.queue_idx;
         match replica.state {
             ReplicaState::Ready => {
-                if self.queues.len() == 1 {
+                if self.router.is_shared() {
                     self.idle.push(r as u32);
                 }
                 self.try_dispatch(now, q);
@@ -497,7 +505,8 @@ impl<'s, 't> World<'s, 't> {
         self.try_dispatch(now, q);
     }
 
-    /// Puts a stopped replica's unfinished batch back at the head of its queue, oldest first.
+    /// Puts a stopped replica's unfinished batch back at the head of its queue, oldest first (under
+    /// a per-replica router, routes it again).
     fn requeue_batch(&mut self, now: SimTime, r: usize) {
         let replica = &mut self.replicas[r];
         if !replica.busy {
@@ -512,6 +521,14 @@ impl<'s, 't> World<'s, 't> {
         let batch = std::mem::take(&mut replica.batch);
         self.n_retried += batch.len() as u64;
         self.n_queued += batch.len();
+        if !self.router.is_shared() {
+            // Its own queue is gone with it: the batch is routed again, oldest first.
+            self.router.completed(r, batch.len() as u32);
+            self.reroute(now, batch.iter().copied());
+            self.replicas[r].batch = batch;
+            self.replicas[r].batch.clear();
+            return;
+        }
         // Back in arrival order (at the head, since they are older than those still waiting,
         // unless another interrupted batch went back first): the head is always the oldest.
         let items = &mut self.queues[q].items;
