@@ -10,29 +10,31 @@
 //! next occurrence is scheduled when [`EventQueue::rearm`] is called after the occurrence has been
 //! handled, so that events its handler scheduled at the same time keep their place before it (as
 //! when the handler re-armed it by hand). Keys live in a table of slots reused through a free
-//! list: scheduling, cancelling and popping a keyed event are O(1) besides the heap.
+//! list: scheduling, cancelling and popping a keyed event are O(1) besides the heap, and an
+//! entry of the heap is no larger than without keys (the slot shares a word with the sequence).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use super::{Duration, SimTime};
 
-/// Marks an unkeyed event.
-const NO_KEY: u32 = u32::MAX;
+/// Bits of an event's tag that hold its key's slot; the rest hold its insertion sequence.
+const SLOT_BITS: u32 = 24;
+const SLOT_MASK: u64 = (1 << SLOT_BITS) - 1;
+/// The slot of an unkeyed event.
+const NO_SLOT: u64 = SLOT_MASK;
 
 struct Scheduled<E> {
     time: SimTime,
-    seq: u64,
-    /// Slot of the event's key, or [`NO_KEY`].
-    slot: u32,
-    /// The slot's generation when the event was scheduled: the event is live while it matches.
-    generation: u32,
+    /// `seq << SLOT_BITS | slot`: ordered by the insertion sequence (unique), and naming the slot
+    /// of the event's key ([`NO_SLOT`] for none) in the same eight bytes.
+    tag: u64,
     event: E,
 }
 
 impl<E> PartialEq for Scheduled<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.time == other.time && self.tag == other.tag
     }
 }
 
@@ -47,7 +49,7 @@ impl<E> PartialOrd for Scheduled<E> {
 impl<E> Ord for Scheduled<E> {
     /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest event first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        (other.time, other.tag).cmp(&(self.time, self.tag))
     }
 }
 
@@ -58,11 +60,14 @@ pub struct ActionKey {
     generation: u32,
 }
 
+/// A key's slot. It belongs to one event from scheduling until the event is popped (cancelled or
+/// not) or a periodic event is cancelled; then its generation moves on, so stale keys are ignored.
 #[derive(Clone, Copy, Default)]
 struct Slot {
     generation: u32,
-    /// The repeat period of a periodic event.
-    period: Option<Duration>,
+    cancelled: bool,
+    /// The repeat period of a periodic event, ns; 0 for a one-off.
+    period_ns: u64,
 }
 
 /// A queue of future events of type `E`, popped in (time, insertion) order.
@@ -71,7 +76,7 @@ pub struct EventQueue<E> {
     next_seq: u64,
     now: SimTime,
     n_popped: u64,
-    /// Keyed events scheduled and neither popped nor cancelled.
+    /// Cancelled events still in the heap.
     n_cancelled_pending: usize,
     slots: Vec<Slot>,
     free: Vec<u32>,
@@ -103,13 +108,14 @@ impl<E: Clone> EventQueue<E> {
     /// Schedules `event` at `time`, which must not be in the past.
     #[inline]
     pub fn schedule(&mut self, time: SimTime, event: E) {
-        self.push(time, NO_KEY, 0, event);
+        self.push(time, NO_SLOT, event);
     }
 
     /// Schedules `event` at `time` and returns the key that cancels it.
+    #[inline]
     pub fn schedule_keyed(&mut self, time: SimTime, event: E) -> ActionKey {
-        let key = self.new_key(None);
-        self.push(time, key.slot, key.generation, event);
+        let key = self.new_key(0);
+        self.push(time, u64::from(key.slot), event);
         key
     }
 
@@ -117,8 +123,8 @@ impl<E: Clone> EventQueue<E> {
     /// is cancelled. Each next occurrence is scheduled by [`EventQueue::rearm`].
     pub fn schedule_periodic(&mut self, first: SimTime, period: Duration, event: E) -> ActionKey {
         assert!(period > Duration::ZERO, "a periodic event needs a positive period");
-        let key = self.new_key(Some(period));
-        self.push(first, key.slot, key.generation, event);
+        let key = self.new_key(period.as_nanos());
+        self.push(first, u64::from(key.slot), event);
         key
     }
 
@@ -132,16 +138,15 @@ impl<E: Clone> EventQueue<E> {
             self.release(key.slot);
             return;
         }
-        if self.is_live(key) {
-            self.release(key.slot);
+        if self.is_pending(key) {
+            self.slots[key.slot as usize].cancelled = true;
             self.n_cancelled_pending += 1;
         }
     }
 
-    /// Whether the event of `key` is still to come.
+    /// Whether the event of `key` is still to come (a periodic event being handled is).
     pub fn is_pending(&self, key: ActionKey) -> bool {
-        // A periodic event popped and awaiting its re-arm keeps its slot: it is live.
-        self.is_live(key)
+        self.slots.get(key.slot as usize).is_some_and(|s| s.generation == key.generation && !s.cancelled)
     }
 
     /// Schedules the next occurrence of the periodic event popped last, unless it was cancelled
@@ -149,7 +154,7 @@ impl<E: Clone> EventQueue<E> {
     #[inline]
     pub fn rearm(&mut self) {
         if let Some((time, key, event)) = self.due_again.take() {
-            self.push(time, key.slot, key.generation, event);
+            self.push(time, u64::from(key.slot), event);
         }
     }
 
@@ -158,16 +163,20 @@ impl<E: Clone> EventQueue<E> {
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         debug_assert!(self.due_again.is_none(), "rearm() was not called after the last periodic event");
         loop {
-            let Scheduled { time, slot, generation, event, .. } = self.heap.pop()?;
-            if slot != NO_KEY {
-                let key = ActionKey { slot, generation };
-                if !self.is_live(key) {
+            let Scheduled { time, tag, event } = self.heap.pop()?;
+            let slot = tag & SLOT_MASK;
+            if slot != NO_SLOT {
+                let s = self.slots[slot as usize];
+                if s.cancelled {
                     self.n_cancelled_pending -= 1;
+                    self.release(slot as u32);
                     continue;
                 }
-                match self.slots[slot as usize].period {
-                    Some(period) => self.due_again = Some((time.after(period), key, event.clone())),
-                    None => self.release(slot),
+                if s.period_ns == 0 {
+                    self.release(slot as u32);
+                } else {
+                    let key = ActionKey { slot: slot as u32, generation: s.generation };
+                    self.due_again = Some((time.after(Duration(s.period_ns)), key, event.clone()));
                 }
             }
             debug_assert!(time >= self.now, "time went back");
@@ -177,7 +186,7 @@ impl<E: Clone> EventQueue<E> {
         }
     }
 
-    /// The time of the earliest pending event (a cancelled one still counts until popped past).
+    /// The time of the earliest event in the heap (a cancelled one counts until popped past).
     pub fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(|s| s.time)
     }
@@ -204,35 +213,38 @@ impl<E: Clone> EventQueue<E> {
     }
 
     #[inline]
-    fn push(&mut self, time: SimTime, slot: u32, generation: u32, event: E) {
+    fn push(&mut self, time: SimTime, slot: u64, event: E) {
         assert!(time >= self.now, "event scheduled in the past: {time} < {}", self.now);
-        self.heap.push(Scheduled { time, seq: self.next_seq, slot, generation, event });
+        debug_assert!(self.next_seq < 1 << (64 - SLOT_BITS), "2^40 events scheduled");
+        self.heap.push(Scheduled { time, tag: self.next_seq << SLOT_BITS | slot, event });
         self.next_seq += 1;
     }
 
-    fn new_key(&mut self, period: Option<Duration>) -> ActionKey {
+    #[inline]
+    fn new_key(&mut self, period_ns: u64) -> ActionKey {
         let slot = match self.free.pop() {
             Some(slot) => slot,
-            None => {
-                self.slots.push(Slot::default());
-                u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 keyed events pending")
-            }
+            None => self.new_slot(),
         };
-        self.slots[slot as usize].period = period;
-        ActionKey { slot, generation: self.slots[slot as usize].generation }
+        let s = &mut self.slots[slot as usize];
+        s.period_ns = period_ns;
+        ActionKey { slot, generation: s.generation }
     }
 
-    #[inline]
-    fn is_live(&self, key: ActionKey) -> bool {
-        self.slots.get(key.slot as usize).is_some_and(|s| s.generation == key.generation)
+    #[cold]
+    fn new_slot(&mut self) -> u32 {
+        assert!((self.slots.len() as u64) < NO_SLOT, "more than 2^24 - 1 keyed events pending at once");
+        self.slots.push(Slot::default());
+        (self.slots.len() - 1) as u32
     }
 
-    /// Frees `slot`: its generation moves on, so every event and key of the old one is dead.
+    /// Frees `slot`: its generation moves on, so every key of the old one is dead.
     #[inline]
     fn release(&mut self, slot: u32) {
         let s = &mut self.slots[slot as usize];
         s.generation = s.generation.wrapping_add(1);
-        s.period = None;
+        s.cancelled = false;
+        s.period_ns = 0;
         self.free.push(slot);
     }
 }
@@ -330,6 +342,6 @@ mod tests {
         assert_eq!(popped.len(), 100 + 1); // drain stops after 101
         assert!(popped.iter().all(|&(_, e)| e == 'l'));
         assert_eq!(popped[0].0, 2);
-        assert!(q.slots.len() <= 1001);
+        assert!(q.slots.len() <= 2000); // a cancelled event keeps its slot until popped past
     }
 }
