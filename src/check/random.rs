@@ -220,7 +220,7 @@ fn serving(g: &mut Gen, case: u64, kind: Kind, dir: &Path) -> std::io::Result<St
                 }
             }
             write!(y, ", zones: [{}]", zones.join(", ")).ok();
-            write!(y, ", zone_strategy: {}", g.pick(&["lowest_price", "most_available", "round_robin"])).ok();
+            write!(y, ", zone_strategy: {}", g.pick(&["lowest_price", "most_available", "round_robin", "stay"])).ok();
             if g.chance(0.3) {
                 write!(y, ", ondemand_fallback: true").ok();
             }
@@ -444,7 +444,12 @@ fn job(g: &mut Gen, case: u64, dir: &Path) -> std::io::Result<String> {
     writeln!(y, "  instance: {instance}").ok();
     writeln!(y, "  zones: [{}]", zones.join(", ")).ok();
     if zones.len() > 1 {
-        writeln!(y, "  zone_policy: {}", g.pick(&["stay", "cheapest", "most_available"])).ok();
+        writeln!(
+            y,
+            "  zone_policy: {}",
+            g.pick(&["stay", "cheapest", "lowest_price", "most_available", "round_robin"])
+        )
+        .ok();
     }
     if g.chance(0.6) {
         writeln!(y, "  deadline: {}h", work_h + g.int(0, 2 * work_h)).ok();

@@ -6,3 +6,4 @@ pub mod catalog;
 pub mod hazard;
 pub mod market;
 pub mod market_refs;
+pub mod zone_picker;

@@ -8,11 +8,12 @@ use crate::fleet::audit::{Audit, InstanceBill};
 use crate::fleet::billing;
 use crate::fleet::hazard::HazardShape;
 use crate::fleet::market::MarketData;
+use crate::fleet::zone_picker::{self, Candidate, ZonePicker};
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::metrics::{LatencyStats, Summary};
 use crate::run::{Outcome, SimError};
-use crate::scenario::{CheckpointInterval, JobSpec, JobZonePolicy, Market, Scenario};
+use crate::scenario::{CheckpointInterval, JobSpec, Market, Scenario};
 use crate::trace::spot::StepSeries;
 
 /// How often a waiting or running job re-asks its policy (besides market changes and the exact
@@ -83,8 +84,8 @@ struct JobWorld<'s> {
     unsaved_ns: u64,
     run: Option<Run>,
     placement: Option<Placement>,
-    /// The zone of the first spot run (for `zone_policy: stay`).
-    home_zone: Option<usize>,
+    /// Zone choice for spot gangs.
+    zone_picker: Box<dyn ZonePicker + Send>,
     safety_check: Option<SimTime>,
     done_at: Option<SimTime>,
     // Metrics.
@@ -209,7 +210,7 @@ impl<'s> JobWorld<'s> {
             unsaved_ns: 0,
             run: None,
             placement: None,
-            home_zone: None,
+            zone_picker: zone_picker::for_strategy(job.zone_policy),
             safety_check: None,
             done_at: None,
             lost_ns: 0,
@@ -269,22 +270,15 @@ impl<'s> JobWorld<'s> {
 
     /// The zone a spot gang would launch in now, by the zone policy, if spot is obtainable there.
     fn best_zone(&self, t: SimTime) -> Option<usize> {
-        let mut ok = (0..self.zones.len()).filter(|&z| self.available(z, t));
-        match self.job.zone_policy {
-            JobZonePolicy::Stay => {
-                let home = self.home_zone.unwrap_or(0);
-                ok.find(|&z| z == home)
-            }
-            JobZonePolicy::Cheapest => ok.min_by(|&a, &b| self.spot_price(a, t).total_cmp(&self.spot_price(b, t))),
-            JobZonePolicy::MostAvailable => ok.max_by(|&a, &b| {
-                let avail = |z: usize| self.zones[z].availability.as_ref().map_or(f64::INFINITY, |s| s.value_at(t));
-                // Most available; on a tie the cheaper, then the first listed.
-                avail(a)
-                    .total_cmp(&avail(b))
-                    .then(self.spot_price(b, t).total_cmp(&self.spot_price(a, t)))
-                    .then(b.cmp(&a))
-            }),
-        }
+        let ok: Vec<Candidate> = (0..self.zones.len())
+            .filter(|&z| self.available(z, t))
+            .map(|z| Candidate {
+                zone: z,
+                headroom: self.zones[z].availability.as_ref().map_or(f64::INFINITY, |s| s.value_at(t)),
+                price: self.spot_price(z, t),
+            })
+            .collect();
+        self.zone_picker.pick(&ok, self.zones.len())
     }
 
     fn schedule_zone_change(&mut self, z: usize, now: SimTime) {
@@ -406,7 +400,7 @@ impl<'s> JobWorld<'s> {
             stop_at: None,
         });
         if let Some(z) = spot_zone {
-            self.home_zone.get_or_insert(z);
+            self.zone_picker.chose(z, self.zones.len());
             let mut first = SimTime::MAX;
             for j in 0..self.zones[z].members.len() {
                 self.advance_member(z, j, now);

@@ -93,11 +93,7 @@ pub fn job(raw: &RawJob, types: &[RawInstanceType], spot: Option<&RawSpot>, hori
         on_demand_price: instance.on_demand_price,
         instance,
         zones: market.zones,
-        zone_policy: match raw.zone_policy.unwrap_or(RawZonePolicy::Cheapest) {
-            RawZonePolicy::Stay => JobZonePolicy::Stay,
-            RawZonePolicy::Cheapest => JobZonePolicy::Cheapest,
-            RawZonePolicy::MostAvailable => JobZonePolicy::MostAvailable,
-        },
+        zone_policy: raw.zone_policy.map_or(ZoneStrategy::LowestPrice, ZoneStrategy::from),
         deadline,
         policy,
         restart_overhead: raw.restart_overhead.map_or(Duration::ZERO, |d| d.0),

@@ -138,7 +138,7 @@ pub struct JobSpec {
     /// Zones where spot may be taken.
     pub zones: Vec<String>,
     /// How a spot gang picks its zone.
-    pub zone_policy: JobZonePolicy,
+    pub zone_policy: ZoneStrategy,
     /// Deadline from time 0.
     pub deadline: Duration,
     /// Placement policy.
@@ -162,17 +162,6 @@ pub struct JobSpec {
     pub interruptions_per_hour: f64,
     /// Warning before a spot gang is reclaimed.
     pub notice: Duration,
-}
-
-/// Zone choice for a job's spot gang.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum JobZonePolicy {
-    /// Keep to one zone.
-    Stay,
-    /// Cheapest obtainable zone.
-    Cheapest,
-    /// Most obtainable instances.
-    MostAvailable,
 }
 
 /// Job placement policies.
@@ -414,7 +403,8 @@ pub struct PoolBounds {
     pub max: u32,
 }
 
-/// Zone choice for a new spot instance.
+/// Zone choice for a new spot instance or gang ([`crate::fleet::zone_picker`] gives each its
+/// semantics).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ZoneStrategy {
     /// Lowest spot price among obtainable zones.
@@ -423,6 +413,20 @@ pub enum ZoneStrategy {
     MostAvailable,
     /// In turn.
     RoundRobin,
+    /// The zone of the first launch, and no other.
+    Stay,
+}
+
+impl From<super::raw::RawZoneStrategy> for ZoneStrategy {
+    fn from(raw: super::raw::RawZoneStrategy) -> ZoneStrategy {
+        use super::raw::RawZoneStrategy as Raw;
+        match raw {
+            Raw::LowestPrice => ZoneStrategy::LowestPrice,
+            Raw::MostAvailable => ZoneStrategy::MostAvailable,
+            Raw::RoundRobin => ZoneStrategy::RoundRobin,
+            Raw::Stay => ZoneStrategy::Stay,
+        }
+    }
 }
 
 /// Spot market inputs.

@@ -106,7 +106,7 @@ pub struct RawJob {
     pub zones: Option<Vec<String>>,
     /// Where a new spot gang goes: `stay`, `cheapest` (default) or `most_available`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zone_policy: Option<RawZonePolicy>,
+    pub zone_policy: Option<RawZoneStrategy>,
     /// Deadline from time 0 (default: the horizon).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<DurationValue>,
@@ -119,18 +119,6 @@ pub struct RawJob {
     /// Checkpointing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<RawCheckpoint>,
-}
-
-/// Zone choice for a job's spot gang.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RawZonePolicy {
-    /// Keep to the zone of the first spot run (the first zone listed until then).
-    Stay,
-    /// The cheapest zone where spot is obtainable.
-    Cheapest,
-    /// The zone with the most obtainable instances.
-    MostAvailable,
 }
 
 /// Job placement policies.
@@ -431,16 +419,20 @@ pub struct RawPoolService {
     pub distribution: Option<RawDistribution>,
 }
 
-/// Zone choice for a new spot instance.
+/// Zone choice for a new spot instance (a serving pool's `zone_strategy`) or gang (a job's
+/// `zone_policy`): one set of names for both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RawZoneStrategy {
-    /// The obtainable zone with the lowest spot price.
+    /// The obtainable zone with the lowest spot price (`cheapest` is the same).
+    #[serde(alias = "cheapest")]
     LowestPrice,
     /// The zone with the most obtainable capacity left.
     MostAvailable,
     /// Zones in turn.
     RoundRobin,
+    /// The zone of the first launch (the first zone listed until then), and no other.
+    Stay,
 }
 
 /// `spot:`

@@ -205,11 +205,7 @@ fn spot_fields(
         }
         out.zones = zones.clone();
     }
-    out.zone_strategy = match p.zone_strategy.unwrap_or(RawZoneStrategy::LowestPrice) {
-        RawZoneStrategy::LowestPrice => ZoneStrategy::LowestPrice,
-        RawZoneStrategy::MostAvailable => ZoneStrategy::MostAvailable,
-        RawZoneStrategy::RoundRobin => ZoneStrategy::RoundRobin,
-    };
+    out.zone_strategy = ZoneStrategy::from(p.zone_strategy.unwrap_or(RawZoneStrategy::LowestPrice));
     out.ondemand_fallback = p.ondemand_fallback.unwrap_or(false);
     if let Some(m) = p.max_price {
         if !(m.is_finite() && m >= 0.0) {

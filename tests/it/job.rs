@@ -302,6 +302,13 @@ fn zone_policies_choose_as_worked_out() {
     let most = run_in_dir(&yaml("most_available"), &files).summary;
     assert!((most.cost_usd.total - 10.0).abs() < 1e-9);
     assert_eq!(most.cost_usd.by_zone.get("a"), None);
+    // One set of names with pools: lowest_price is cheapest; round_robin takes a first, then (a
+    // gone at 2 h) the zone after it, b: the same $8 here.
+    for same in ["lowest_price", "round_robin"] {
+        let other = run_in_dir(&yaml(same), &files).summary;
+        assert!((other.cost_usd.total - 8.0).abs() < 1e-9, "{same}: {}", other.cost_usd.total);
+        assert_eq!(other.job.unwrap().makespan_s, 5.0 * 3600.0, "{same}");
+    }
 }
 
 /// The four policies on the real us-east-1 V100 availability (scenarios/job-deadline-v100.yaml):

@@ -455,3 +455,36 @@ fn a_spot_pools_price_is_its_spot_price() {
     assert_eq!((m.pools[1].price_per_hour, m.pools[1].price_basis.as_str()), (0.40, "spot"));
     assert!((m.pools[1].cost_usd - 0.80).abs() < 1e-12, "2 instances × 1 h × $0.40");
 }
+
+/// Zone strategies under one semantics (`fleet::zone_picker`), for a pool of one spot instance in
+/// zones a ($2/h) and b ($1/h), neither limited by an availability trace, no interruptions, 1 h:
+/// - most_available: a tie in headroom (both unlimited) goes to the cheaper zone, b: $1.00 (serving
+///   pools once broke it by listing order, a: $2.00; jobs already went by price);
+/// - cheapest is another name for lowest_price: b, $1.00;
+/// - stay and round_robin start with the first zone listed, a: $2.00.
+#[test]
+fn zone_strategies_choose_as_worked_out() {
+    let yaml = |strategy: &str| {
+        format!(
+            "name: z\nhorizon: 1h\n\
+             workload:\n  arrivals:\n    constant: {{ rate: 1/s }}\n\
+             service:\n  batch_time: {{ base: 10ms }}\n\
+             fleet:\n  pools:\n    - {{ name: s, instance: g5.xlarge, market: spot, count: 1, zones: [a, b], zone_strategy: {strategy} }}\n\
+             spot:\n  interruptions:\n    hazard: {{ per_hour: 0 }}\n  price:\n    trace: {{ path: price.csv, format: csv }}\n"
+        )
+    };
+    let files = [("price.csv", "time,zone,instance,price\n0,a,,2.0\n0,b,,1.0\n")];
+    for (strategy, zone, usd) in [
+        ("most_available", "b", 1.0),
+        ("cheapest", "b", 1.0),
+        ("lowest_price", "b", 1.0),
+        ("stay", "a", 2.0),
+        ("round_robin", "a", 2.0),
+    ] {
+        let s = run_in_dir(&yaml(strategy), &files).summary;
+        let by_zone: Vec<(&str, f64)> = s.cost_usd.by_zone.iter().map(|(z, c)| (z.as_str(), *c)).collect();
+        assert_eq!(by_zone.len(), 1, "{strategy}: {by_zone:?}");
+        assert_eq!(by_zone[0].0, zone, "{strategy}");
+        assert!((by_zone[0].1 - usd).abs() < 1e-9, "{strategy}: {by_zone:?}");
+    }
+}

@@ -14,7 +14,8 @@ use crate::engine::SimTime;
 use crate::engine::rng;
 use crate::fleet::hazard::HazardShape;
 use crate::fleet::market::MarketData;
-use crate::scenario::{Market, PoolSpec, Scenario, ZoneStrategy};
+use crate::fleet::zone_picker::{self, Candidate, ZonePicker};
+use crate::scenario::{Market, PoolSpec, Scenario};
 use crate::trace::spot::StepSeries;
 
 /// Where an instance is in its life.
@@ -55,8 +56,8 @@ pub(super) struct PoolState {
     n_ready: u32,
     /// Live instances of the pool (booting or ready), any market.
     pub(super) n_live: u32,
-    /// Round-robin position over the pool's zones.
-    rr_next: usize,
+    /// Zone choice for the pool's spot instances (spot pools only).
+    picker: Option<Box<dyn ZonePicker + Send>>,
     /// Zone indices of the pool.
     zones: Vec<usize>,
     /// Ready spot instances (for capacity lost).
@@ -121,6 +122,7 @@ impl FleetState {
         for p in &s.fleet.pools {
             let mut state = PoolState { target: p.count, ..PoolState::default() };
             if p.market == Market::Spot {
+                state.picker = Some(zone_picker::for_strategy(p.zone_strategy));
                 // A zone entry per (zone, instance type): capacity and prices are per type.
                 let instance = &p.instance.name;
                 for name in &p.zones {
@@ -204,31 +206,27 @@ impl FleetState {
         capacity_ok && pool.max_price.is_none_or(|m| self.spot_price(pool, z, t) <= m)
     }
 
-    /// The zone a new spot instance of pool `p` goes to, if any is obtainable.
+    /// The zone a new spot instance of pool `p` goes to, if any is obtainable, by the pool's
+    /// [`crate::fleet::zone_picker`]; the picker is told of the launch.
     fn choose_zone(&mut self, p: usize, pool: &PoolSpec, t: SimTime) -> Option<usize> {
         let zones = &self.pools[p].zones;
-        let ok: Vec<usize> = zones.iter().copied().filter(|&z| self.obtainable(pool, z, t)).collect();
-        let chosen = match pool.zone_strategy {
-            ZoneStrategy::LowestPrice => {
-                ok.iter().copied().min_by(|&a, &b| self.spot_price(pool, a, t).total_cmp(&self.spot_price(pool, b, t)))
-            }
-            ZoneStrategy::MostAvailable => ok.iter().copied().max_by_key(|&z| {
-                // Unlimited zones rank first; among limited ones, the most headroom; ties → first listed.
-                let headroom =
-                    self.available(z, t).map_or(u64::MAX, |a| u64::from(a.saturating_sub(self.zones[z].n_running)));
-                (headroom, std::cmp::Reverse(zones.iter().position(|&x| x == z)))
-            }),
-            ZoneStrategy::RoundRobin => {
-                let n = zones.len();
-                let start = self.pools[p].rr_next;
-                (0..n).map(|i| zones[(start + i) % n]).find(|z| ok.contains(z))
-            }
-        }?;
-        if pool.zone_strategy == ZoneStrategy::RoundRobin {
-            let pos = zones.iter().position(|&z| z == chosen).unwrap_or(0);
-            self.pools[p].rr_next = (pos + 1) % zones.len();
-        }
-        Some(chosen)
+        let ok: Vec<Candidate> = zones
+            .iter()
+            .enumerate()
+            .filter(|&(_, &z)| self.obtainable(pool, z, t))
+            .map(|(i, &z)| Candidate {
+                zone: i,
+                headroom: self
+                    .available(z, t)
+                    .map_or(f64::INFINITY, |a| f64::from(a.saturating_sub(self.zones[z].n_running))),
+                price: self.spot_price(pool, z, t),
+            })
+            .collect();
+        let listed = zones.len();
+        let picker = self.pools[p].picker.as_mut()?;
+        let i = picker.pick(&ok, listed)?;
+        picker.chose(i, listed);
+        Some(self.pools[p].zones[i])
     }
 
     /// Next change of zone `z`'s availability or price after `t`.
