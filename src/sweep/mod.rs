@@ -11,6 +11,7 @@ pub mod compare;
 pub mod exec;
 pub mod folder;
 pub mod merge;
+pub mod range;
 pub mod runs;
 pub mod stats;
 pub mod summary;
