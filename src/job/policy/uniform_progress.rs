@@ -3,9 +3,17 @@
 //! spot only when it is obtainable and progress is ahead of the target two restart overheads into
 //! the future. Otherwise: spot if obtainable, else wait. Greedy's deadline safety rules override
 //! all of this.
+//!
+//! Wake-ups: besides the deadline rule's trip time, the answer changes with the clock only where
+//! progress and the target line cross — a waiting job falls behind (then it goes on demand), an
+//! on-demand job that computes gets ahead (then it goes back to spot, if obtainable). Both are
+//! found to the nanosecond: progress grows at rate 1 while computing and stays otherwise, the
+//! target grows at work / deadline until it reaches the work, so their difference is monotone on
+//! the stretch searched and a bisection on the very comparison `decide` makes finds its first
+//! flip.
 
 use super::{JobView, Placement, Policy};
-use crate::engine::SimTime;
+use crate::engine::{Duration, SimTime};
 
 /// Uniform progress.
 pub struct UniformProgress;
@@ -14,24 +22,100 @@ fn target_ns(v: &JobView, at: SimTime) -> f64 {
     v.work.0 as f64 * (at.0 as f64 / v.deadline.0.max(1) as f64).min(1.0)
 }
 
+/// How far ahead the way back to spot looks: two restart overheads.
+fn lead(v: &JobView) -> Duration {
+    Duration(2 * v.overhead.0)
+}
+
+/// Whether progress at `t` is behind the target at `t`.
+fn behind_at(v: &JobView, t: SimTime) -> bool {
+    (v.progress_at(t).0 as f64) < target_ns(v, t)
+}
+
+/// Whether progress at `t` is ahead of the target two restart overheads after `t`.
+fn ahead_at(v: &JobView, t: SimTime) -> bool {
+    v.progress_at(t).0 as f64 > target_ns(v, t.after(lead(v)))
+}
+
+/// The first time after now at which `flips` holds, `flips(t)` comparing progress at `t` with the
+/// target at `t + lead`; `rising`: progress is to overtake the target, else the target progress.
+fn first_crossing(v: &JobView, lead: Duration, rising: bool, flips: impl Fn(SimTime) -> bool) -> Option<SimTime> {
+    // The target, looked at `lead` ahead, reaches the work (and stays) at `cap`.
+    let cap = SimTime(v.deadline.0.saturating_sub(lead.0));
+    let next = v.now.after(Duration(1));
+    let (lo, hi) = if rising {
+        // Progress minus target grows only while computing: everywhere if the target is slower
+        // than progress (work < deadline), else once it is capped. Past the cap it is positive
+        // from the time progress would pass the work.
+        if !v.computing {
+            return None;
+        }
+        let lo = if v.work.0 < v.deadline.0 { next } else { next.max(cap) };
+        let passed = v.now.after(Duration(v.work.0.saturating_sub(v.progress.0).saturating_add(1)));
+        (lo, lo.max(cap).max(passed))
+    } else {
+        // The target overtakes progress only while it grows faster: before its cap, and while
+        // not computing or if work > deadline.
+        if v.computing && v.work.0 <= v.deadline.0 {
+            return None;
+        }
+        (next, cap)
+    };
+    if hi < lo || !flips(hi) {
+        return None;
+    }
+    let (mut lo, mut hi) = (lo, hi);
+    while lo < hi {
+        let mid = SimTime(lo.0 + (hi.0 - lo.0) / 2);
+        if flips(mid) { hi = mid } else { lo = SimTime(mid.0 + 1) }
+    }
+    Some(lo)
+}
+
+impl UniformProgress {
+    /// When the answer could change by the target line alone (the deadline rule aside).
+    fn line_wake(v: &JobView) -> Option<SimTime> {
+        match v.running {
+            Some(Placement::OnDemand) if v.spot_obtainable && !ahead_at(v, v.now) => {
+                first_crossing(v, lead(v), true, |t| ahead_at(v, t))
+            }
+            None if !v.spot_obtainable => {
+                if behind_at(v, v.now) {
+                    // Only while a noticed gang winds down (else the job went on demand).
+                    first_crossing(v, Duration::ZERO, true, |t| !behind_at(v, t))
+                } else {
+                    first_crossing(v, Duration::ZERO, false, |t| behind_at(v, t))
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
 impl Policy for UniformProgress {
     fn decide(&mut self, v: &JobView) -> Placement {
         if v.must_go_on_demand() {
             return Placement::OnDemand;
         }
-        let progress = v.progress.0 as f64;
         if v.running == Some(Placement::OnDemand) {
-            let ahead = progress > target_ns(v, v.now.after(crate::engine::Duration(2 * v.overhead.0)));
+            let ahead = ahead_at(v, v.now);
             return if v.spot_obtainable && ahead { Placement::Spot } else { Placement::OnDemand };
         }
         if v.running == Some(Placement::Spot) {
             return Placement::Spot;
         }
-        let behind = progress < target_ns(v, v.now);
+        let behind = behind_at(v, v.now);
         match (behind, v.spot_obtainable) {
             (_, true) => Placement::Spot,
             (true, false) => Placement::OnDemand,
             (false, false) => Placement::Wait,
+        }
+    }
+
+    fn wake_at(&self, v: &JobView) -> Option<SimTime> {
+        match (v.deadline_rule_wake(), Self::line_wake(v)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 }
