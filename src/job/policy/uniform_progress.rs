@@ -119,3 +119,79 @@ impl Policy for UniformProgress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: u64 = 3_600_000_000_000;
+
+    /// 8 h of work due at 16 h (the target grows at half speed), 30 min restart overheads.
+    fn view(now: u64, progress: u64, running: Option<Placement>, computing: bool, spot: bool) -> JobView {
+        JobView {
+            now: SimTime(now),
+            deadline: SimTime(16 * H),
+            work: Duration(8 * H),
+            progress: Duration(progress),
+            time_needed: Duration(8 * H - progress),
+            overhead: Duration(H / 2),
+            spot_obtainable: spot,
+            running,
+            computing,
+        }
+    }
+
+    /// `v` at `t`, nothing else happening: progress as extrapolated.
+    fn at(v: &JobView, t: u64) -> JobView {
+        let p = v.progress_at(SimTime(t));
+        JobView { now: SimTime(t), progress: p, time_needed: Duration(v.time_needed.0 - (p.0 - v.progress.0)), ..*v }
+    }
+
+    /// Waiting at 2 h with 4 h done and no spot: the target 8·t/16 reaches 4 h at 8 h, so the job
+    /// falls behind the first nanosecond after 8 h and goes on demand then — not at 8 h (equal
+    /// is not behind). The deadline rule trips later (16 − 4 − 1 h = 11 h).
+    #[test]
+    fn a_waiting_job_wakes_the_nanosecond_it_falls_behind() {
+        let v = view(2 * H, 4 * H, None, false, false);
+        let mut p = UniformProgress;
+        assert_eq!(p.decide(&v), Placement::Wait);
+        assert_eq!(v.deadline_rule_wake(), Some(SimTime(11 * H)));
+        assert_eq!(p.wake_at(&v), Some(SimTime(8 * H + 1)));
+        assert_eq!(p.decide(&at(&v, 8 * H)), Placement::Wait);
+        assert_eq!(p.decide(&at(&v, 8 * H + 1)), Placement::OnDemand);
+        // With spot obtainable it rides spot whatever the target: only the deadline rule wakes it.
+        let v = view(2 * H, 4 * H, None, false, true);
+        assert_eq!((p.decide(&v), p.wake_at(&v)), (Placement::Spot, Some(SimTime(11 * H))));
+    }
+
+    /// On demand at 8 h with 4 h done, computing, spot obtainable: it goes back to spot once
+    /// progress 4 + (t − 8) passes the target two overheads on, (t + 1)/2 — after t = 9 h. Not
+    /// computing, progress stays and the target only gets further: never. On demand, the deadline
+    /// rule does not apply.
+    #[test]
+    fn an_on_demand_job_wakes_the_nanosecond_it_gets_ahead() {
+        let v = view(8 * H, 4 * H, Some(Placement::OnDemand), true, true);
+        let mut p = UniformProgress;
+        assert_eq!(p.decide(&v), Placement::OnDemand);
+        assert_eq!(p.wake_at(&v), Some(SimTime(9 * H + 1)));
+        assert_eq!(p.decide(&at(&v, 9 * H)), Placement::OnDemand);
+        assert_eq!(p.decide(&at(&v, 9 * H + 1)), Placement::Spot);
+        assert_eq!(p.wake_at(&view(8 * H, 4 * H, Some(Placement::OnDemand), false, true)), None);
+        assert_eq!(p.wake_at(&view(8 * H, 4 * H, Some(Placement::OnDemand), true, false)), None);
+    }
+
+    /// Riding spot, only the deadline rule can change the answer (margin one overhead: 16 − 4 −
+    /// 0.5 h). With more work than time to the deadline the target outruns progress until it
+    /// stops growing, so progress is never ahead while the job still computes: the wake-up comes
+    /// only past the end of the work (the phase's end re-plans first).
+    #[test]
+    fn other_wake_ups() {
+        let p = UniformProgress;
+        let v = view(2 * H, 4 * H, Some(Placement::Spot), true, true);
+        assert_eq!(p.wake_at(&v), Some(SimTime(11 * H + H / 2)));
+        let mut v = view(2 * H, 0, Some(Placement::OnDemand), true, true);
+        v.work = Duration(32 * H);
+        // Progress t − 2 passes the capped target 32 h only after 34 h, when the work is done.
+        assert_eq!(p.wake_at(&v), Some(SimTime(34 * H + 1)));
+    }
+}
