@@ -16,10 +16,6 @@ use crate::run::{Outcome, SimError};
 use crate::scenario::{CheckpointInterval, JobSpec, Market, Scenario};
 use crate::trace::spot::StepSeries;
 
-/// How often a waiting or running job re-asks its policy (besides market changes and the exact
-/// deadline-switch time).
-const DECISION_EVERY: Duration = Duration::from_secs(60);
-
 #[derive(Clone, Copy, Debug)]
 enum Event {
     /// The current phase of the running gang ended.
@@ -30,8 +26,8 @@ enum Event {
     Stopped,
     /// A zone's availability or price changed.
     ZoneChanged(usize),
-    /// Ask the policy again: the periodic poll, or the deadline rule's trip time.
-    Decide { periodic: bool },
+    /// The time the policy asked to be asked again at ([`Policy::wake_at`]).
+    Wake,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -71,8 +67,8 @@ struct JobWorld<'s> {
     s: &'s Scenario,
     job: &'s JobSpec,
     events: Sim<Event>,
-    /// The one-minute decision poll.
-    poll: Option<ActionKey>,
+    /// The policy's pending wake-up: its time and key (one at most).
+    wake: Option<(SimTime, ActionKey)>,
     policy: Box<dyn Policy>,
     zones: Vec<Zone>,
     hazard: Option<HazardShape>,
@@ -86,7 +82,6 @@ struct JobWorld<'s> {
     placement: Option<Placement>,
     /// Zone choice for spot gangs.
     zone_picker: Box<dyn ZonePicker + Send>,
-    safety_check: Option<SimTime>,
     done_at: Option<SimTime>,
     // Metrics.
     lost_ns: u64,
@@ -130,8 +125,6 @@ impl Model for JobWorld<'_> {
             self.schedule_zone_change(z, SimTime::ZERO);
         }
         self.decide(SimTime::ZERO);
-        let first = SimTime::ZERO.after(DECISION_EVERY);
-        self.poll = Some(self.events.schedule_periodic(first, DECISION_EVERY, Event::Decide { periodic: true }));
         Ok(())
     }
 
@@ -139,25 +132,22 @@ impl Model for JobWorld<'_> {
         match event {
             Event::PhaseEnded => {
                 self.take_key(|run| &mut run.phase_end);
-                self.on_phase_ended(now)
+                self.on_phase_ended(now);
+                self.decide(now);
             }
             Event::Noticed => {
                 self.take_key(|run| &mut run.notice_at);
-                self.on_noticed(now)
+                self.on_noticed(now);
+                self.decide(now);
             }
             Event::Stopped => {
                 self.take_key(|run| &mut run.stop_at);
                 self.on_stopped(now, true)
             }
             Event::ZoneChanged(z) => self.on_zone_changed(now, z),
-            Event::Decide { periodic } => {
+            Event::Wake => {
+                self.wake = None;
                 self.decide(now);
-                if periodic
-                    && now.after(DECISION_EVERY) >= self.horizon
-                    && let Some(poll) = self.poll.take()
-                {
-                    self.events.cancel(poll);
-                }
             }
         }
         Ok(())
@@ -199,7 +189,7 @@ impl<'s> JobWorld<'s> {
             s,
             job,
             events: Sim::new(SimTime(s.horizon.as_nanos()), s.limits.max_instances_launched),
-            poll: None,
+            wake: None,
             policy: policy::for_job(job.policy),
             zones,
             hazard,
@@ -211,7 +201,6 @@ impl<'s> JobWorld<'s> {
             run: None,
             placement: None,
             zone_picker: zone_picker::for_strategy(job.zone_policy),
-            safety_check: None,
             done_at: None,
             lost_ns: 0,
             n_checkpoints: 0,
@@ -318,6 +307,7 @@ impl<'s> JobWorld<'s> {
             overhead: self.job.restart_overhead,
             spot_obtainable: self.best_zone(now).is_some(),
             running: if self.run.is_some_and(|r| !r.noticed) { self.placement } else { None },
+            computing: matches!(self.run, Some(Run { phase: Phase::Compute, .. })),
         }
     }
 
@@ -347,8 +337,13 @@ impl<'s> JobWorld<'s> {
         }
     }
 
+    /// Asks the policy where the job should run, acts on it, and keeps the policy's next wake-up
+    /// as the one pending (cancelling a different one).
     fn decide(&mut self, now: SimTime) {
         if self.done_at.is_some() || now >= self.horizon {
+            if let Some((_, key)) = self.wake.take() {
+                self.events.cancel(key);
+            }
             return;
         }
         let view = self.view(now);
@@ -367,11 +362,14 @@ impl<'s> JobWorld<'s> {
             (None, b) if self.run.is_none() => self.launch(now, b),
             (None, _) => {} // a noticed gang is still winding down
         }
-        // Ask again exactly when the deadline rule would flip (the periodic check catches the rest).
-        let safety = self.view(now).safety_time();
-        if safety > now && safety < self.horizon && self.safety_check != Some(safety) {
-            self.safety_check = Some(safety);
-            self.events.schedule(safety, Event::Decide { periodic: false });
+        // Ask again when the answer could change with the clock alone (the deadline rule's trip
+        // time, a policy's own line); every event that changes the view asks anyway.
+        let wake = self.policy.wake_at(&self.view(now)).filter(|&t| t > now && t < self.horizon);
+        if self.wake.map(|(t, _)| t) != wake {
+            if let Some((_, key)) = self.wake.take() {
+                self.events.cancel(key);
+            }
+            self.wake = wake.map(|t| (t, self.events.schedule_keyed(t, Event::Wake)));
         }
     }
 

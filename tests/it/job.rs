@@ -143,10 +143,12 @@ fn run_policy(policy: &str, deadline_h: f64) -> fleetsim::metrics::summary::Summ
 ///   overheads (t = 6.5 h), goes on demand: done at 6.5 + 0.5 + 8.5 = 15.5 h; $2 + 9 × 3.06 =
 ///   $29.54;
 /// - uniform_progress: spot 0–2 h (1.5 h done, target 1.25 h); waits while ahead of the target
-///   10·t/16, falls behind just after 2.4 h and launches on demand at the next decision, 145 min;
-///   when spot returns at 8 h it has 1.5 + (8 − 2.9167) = 6.583 h done, ahead of target(9 h) =
-///   5.625 h, so it moves back to spot: done at 8 + 0.5 + 3.4167 = 11.9167 h. Cost: $2 spot +
-///   5.5833 h × 3.06 on demand + 3.9167 h × $1 spot = $23.0017.
+///   10·t/16: at 2.4 h progress equals the target, and the policy's wake-up launches on demand
+///   the first nanosecond after, when it is behind (before issue 17 the one-minute poll launched
+///   at 145 min); when spot returns at 8 h it has 1.5 + (8 − 2.9) h − 1 ns = 6.6 h − 1 ns done,
+///   ahead of target(9 h) = 5.625 h, so it moves back to spot: done at 8 + 0.5 + 3.4 h + 1 ns =
+///   11.9 h + 1 ns. Cost, billed by the started second: $2 spot + 20,160 s × 3.06 / 3600 on
+///   demand + 14,041 s × $1 / 3600 spot = $23.0363.
 #[test]
 fn policies_on_a_hand_checkable_outage() {
     let od = run_policy("on_demand", 16.0);
@@ -166,10 +168,12 @@ fn policies_on_a_hand_checkable_outage() {
 
     let up = run_policy("uniform_progress", 16.0);
     let j = up.job.unwrap();
-    assert_eq!((j.makespan_s, j.deadline_met), (42_900.0, true));
-    let want = 2.0 + 20_100.0 / 3600.0 * 3.06 + 14_100.0 / 3600.0;
+    let secs = |ns: u64| ns as f64 / 1e9;
+    assert_eq!((j.makespan_s, j.deadline_met), (secs(42_840_000_000_001), true));
+    let (spot_s, on_demand_s) = (secs(21_240_000_000_001), secs(20_159_999_999_999));
+    assert_eq!((j.spot_s, j.on_demand_s), (spot_s, on_demand_s));
+    let want = 2.0 + 20_160.0 / 3600.0 * 3.06 + 14_041.0 / 3600.0;
     assert!((up.cost_usd.total - want).abs() < 1e-9, "{} vs {want}", up.cost_usd.total);
-    assert_eq!((j.spot_s, j.on_demand_s), (2.0 * 3600.0 + 14_100.0, 20_100.0));
 }
 
 /// Greedy and uniform progress never miss a feasible deadline: every deadline that on-demand from

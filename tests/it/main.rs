@@ -12,6 +12,7 @@ mod faults;
 mod fuzz_regressions;
 mod invariants;
 mod job;
+mod job_events;
 mod limits;
 mod llm_cli;
 mod queueing;

@@ -4,6 +4,7 @@
 //! overhead.
 
 use super::{JobView, Placement, Policy};
+use crate::engine::SimTime;
 
 /// Greedy spot with a deadline switch.
 #[derive(Default)]
@@ -18,5 +19,10 @@ impl Policy for Greedy {
             return Placement::OnDemand;
         }
         if v.running == Some(Placement::Spot) || v.spot_obtainable { Placement::Spot } else { Placement::Wait }
+    }
+
+    /// Only the deadline rule depends on the clock; once switched, greedy stays on demand.
+    fn wake_at(&self, v: &JobView) -> Option<SimTime> {
+        if self.switched { None } else { v.deadline_rule_wake() }
     }
 }

@@ -1,5 +1,16 @@
 //! Job placement policies: each looks at a read-only [`JobView`] and says where the job should
 //! run now. One file per policy; [`for_job`] maps the scenario's word to one.
+//!
+//! When a policy is asked: the job world is event-driven and never polls. It asks
+//! [`Policy::decide`] at the start, at every market change (a zone's availability or price), at an
+//! interruption notice, when a gang stops, when a phase ends (overhead, restore, compute, write)
+//! and at the one wake-up the policy itself asked for with [`Policy::wake_at`]. Between those
+//! events what a policy sees changes only with the clock: progress grows at rate 1 while the job
+//! computes ([`JobView::computing`]) and stays otherwise, and the time to the deadline shrinks. So
+//! `wake_at`, asked right after each decision, must return the earliest time after
+//! [`JobView::now`] at which `decide` could answer differently if no event came first (`None`:
+//! never). The world keeps a single pending wake-up: a new decision cancels the old one and
+//! schedules the new one (before the horizon only).
 
 mod greedy;
 mod on_demand;
@@ -40,6 +51,9 @@ pub struct JobView {
     pub spot_obtainable: bool,
     /// Where the job runs now, if it runs.
     pub running: Option<Placement>,
+    /// Whether the job computes now: `progress` grows at rate 1 until the next event while it
+    /// does, and stays while it does not (overhead, restore, write, waiting).
+    pub computing: bool,
 }
 
 impl JobView {
@@ -66,12 +80,33 @@ impl JobView {
         let margin = if self.running == Some(Placement::Spot) { self.overhead.0 } else { 2 * self.overhead.0 };
         SimTime(self.deadline.0.saturating_sub(self.work_left().0).saturating_sub(margin))
     }
+
+    /// When the deadline rule next needs asking, for a policy bound by it: its trip time
+    /// ([`JobView::safety_time`]) if that is still ahead and the job is not on demand already.
+    /// While computing with `continuous` progress the work left shrinks as fast as time passes,
+    /// so the trip time moves later; asking at it then finds the rule not tripped and asks again.
+    pub fn deadline_rule_wake(&self) -> Option<SimTime> {
+        let t = self.safety_time();
+        (self.running != Some(Placement::OnDemand) && t > self.now).then_some(t)
+    }
+
+    /// Progress at `t` (not before now) if the job keeps computing or not computing until then.
+    pub fn progress_at(&self, t: SimTime) -> Duration {
+        if self.computing { Duration(self.progress.0.saturating_add(t.since(self.now).0)) } else { self.progress }
+    }
 }
 
 /// A placement policy.
 pub trait Policy {
     /// Where the job should run now.
     fn decide(&mut self, view: &JobView) -> Placement;
+
+    /// Asked right after [`Policy::decide`] (with the view after the world acted on it): the
+    /// earliest time after `view.now` at which `decide` could answer differently if nothing else
+    /// happens — no market change, notice, stop or phase end — or `None` if never. The world
+    /// asks again at that time. Earlier is allowed (the policy is simply asked again), later
+    /// delays a decision.
+    fn wake_at(&self, view: &JobView) -> Option<SimTime>;
 }
 
 /// The policy for the scenario's word.

@@ -1,6 +1,7 @@
 //! `on_demand`: always on an on-demand gang.
 
 use super::{JobView, Placement, Policy};
+use crate::engine::SimTime;
 
 /// Always on demand.
 pub struct OnDemand;
@@ -8,5 +9,9 @@ pub struct OnDemand;
 impl Policy for OnDemand {
     fn decide(&mut self, _: &JobView) -> Placement {
         Placement::OnDemand
+    }
+
+    fn wake_at(&self, _: &JobView) -> Option<SimTime> {
+        None
     }
 }
