@@ -6,4 +6,5 @@ pub mod catalog;
 pub mod hazard;
 pub mod market;
 pub mod market_refs;
+pub mod zone;
 pub mod zone_picker;

@@ -5,16 +5,16 @@ use crate::engine::rng::{self, Stream};
 use crate::engine::sim::LimitWords;
 use crate::engine::{ActionKey, AfterHorizon, Duration, LimitReached, Model, Sim, SimTime, Simulation};
 use crate::fleet::audit::{Audit, InstanceBill};
-use crate::fleet::billing;
+use crate::fleet::billing::{self, Rate};
 use crate::fleet::hazard::HazardShape;
 use crate::fleet::market::MarketData;
+use crate::fleet::zone::SpotZone;
 use crate::fleet::zone_picker::{self, Candidate, ZonePicker};
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::metrics::{LatencyStats, Summary};
 use crate::run::{Outcome, SimError};
 use crate::scenario::{CheckpointInterval, JobSpec, Market, Scenario};
-use crate::trace::spot::StepSeries;
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
@@ -56,9 +56,7 @@ struct Run {
 }
 
 struct Zone {
-    name: String,
-    availability: Option<StepSeries>,
-    price: Option<StepSeries>,
+    market: SpotZone,
     /// Per gang member: its interruption process (next event time, stream).
     members: Vec<(SimTime, Stream)>,
 }
@@ -174,9 +172,7 @@ impl<'s> JobWorld<'s> {
             .zones
             .iter()
             .map(|name| Zone {
-                name: name.clone(),
-                availability: market.availability_of(name, &job.instance.name).cloned(),
-                price: market.price_of(name, &job.instance.name).cloned(),
+                market: SpotZone::new(market, name, &job.instance.name),
                 members: (0..job.gang)
                     .map(|j| {
                         let stream = rng::indexed_stream(s.seed, &format!("job-interruptions/{name}"), u64::from(j));
@@ -246,39 +242,27 @@ impl<'s> JobWorld<'s> {
         }
     }
 
+    /// Whether the whole gang fits in zone `z` at `t` (one gang at a time: none of it runs there).
     fn available(&self, z: usize, t: SimTime) -> bool {
-        self.zones[z].availability.as_ref().is_none_or(|a| a.value_at(t) >= f64::from(self.job.gang))
+        self.zones[z].market.fits(t, 0, self.job.gang)
     }
 
-    fn spot_price(&self, z: usize, t: SimTime) -> f64 {
-        self.zones[z]
-            .price
-            .as_ref()
-            .map_or_else(|| crate::scenario::untraced_spot_price(self.job.spot_price), |p| p.value_at(t))
+    /// The spot price where no trace prices a zone.
+    fn untraced_price(&self) -> f64 {
+        crate::scenario::untraced_spot_price(self.job.spot_price)
     }
 
     /// The zone a spot gang would launch in now, by the zone policy, if spot is obtainable there.
     fn best_zone(&self, t: SimTime) -> Option<usize> {
         let ok: Vec<Candidate> = (0..self.zones.len())
             .filter(|&z| self.available(z, t))
-            .map(|z| Candidate {
-                zone: z,
-                headroom: self.zones[z].availability.as_ref().map_or(f64::INFINITY, |s| s.value_at(t)),
-                price: self.spot_price(z, t),
-            })
+            .map(|z| self.zones[z].market.candidate(z, t, 0, self.untraced_price()))
             .collect();
         self.zone_picker.pick(&ok, self.zones.len())
     }
 
     fn schedule_zone_change(&mut self, z: usize, now: SimTime) {
-        let zone = &self.zones[z];
-        let a = zone.availability.as_ref().and_then(|s| s.next_change_after(now));
-        let p = zone.price.as_ref().and_then(|s| s.next_change_after(now));
-        let next = match (a, p) {
-            (Some(a), Some(p)) => Some(a.min(p)),
-            (a, p) => a.or(p),
-        };
-        if let Some(t) = next.filter(|&t| t < self.horizon) {
+        if let Some(t) = self.zones[z].market.next_change_after(now).filter(|&t| t < self.horizon) {
             self.events.schedule(t, Event::ZoneChanged(z));
         }
     }
@@ -592,39 +576,34 @@ impl<'s> JobWorld<'s> {
         self.bill(run, now);
     }
 
+    /// Bills the gang that ran from its launch to `stop`: each member as one instance.
     fn bill(&mut self, run: Run, stop: SimTime) {
         let ran = stop.since(run.launched);
-        let billed = billing::billed(ran, &self.s.billing);
         let gang = f64::from(self.job.gang);
         self.instance_ns += ran.as_nanos() as f64 * gang;
-        let usd = match run.spot_zone {
+        let rate = match run.spot_zone {
+            Some(z) => Rate::Spot { zone: &self.zones[z].market, untraced: self.untraced_price() },
+            None => Rate::PerHour(self.job.on_demand_price),
+        };
+        let (billed, each) = billing::charge(run.launched, stop, &self.s.billing, rate);
+        let usd = gang * each;
+        match run.spot_zone {
             Some(z) => {
-                let until = run.launched.after(billed);
-                let usd = gang
-                    * match &self.zones[z].price {
-                        Some(series) => series.integrate(run.launched, until) / 3_600.0,
-                        None => {
-                            crate::scenario::untraced_spot_price(self.job.spot_price) * billed.as_secs_f64() / 3_600.0
-                        }
-                    };
                 self.cost_spot += usd;
-                *self.cost_by_zone.entry(self.zones[z].name.clone()).or_default() += usd;
+                *self.cost_by_zone.entry(self.zones[z].market.name.clone()).or_default() += usd;
                 self.spot_ns += ran.as_nanos();
-                usd
             }
             None => {
-                let usd = gang * billing::cost_usd(billed, self.job.on_demand_price);
                 self.cost_on_demand += usd;
                 self.on_demand_ns += ran.as_nanos();
-                usd
             }
-        };
+        }
         self.bills.push(InstanceBill {
             pool: 0,
             count: self.job.gang,
             market: if run.spot_zone.is_some() { Market::Spot } else { Market::OnDemand },
             stand_in: false,
-            zone: run.spot_zone.map(|z| self.zones[z].name.clone()),
+            zone: run.spot_zone.map(|z| self.zones[z].market.name.clone()),
             launched: run.launched,
             stopped: stop,
             billed,

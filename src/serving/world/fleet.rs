@@ -14,9 +14,9 @@ use crate::engine::SimTime;
 use crate::engine::rng;
 use crate::fleet::hazard::HazardShape;
 use crate::fleet::market::MarketData;
+use crate::fleet::zone::SpotZone;
 use crate::fleet::zone_picker::{self, Candidate, ZonePicker};
 use crate::scenario::{Market, PoolSpec, Scenario};
-use crate::trace::spot::StepSeries;
 
 /// Where an instance is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,12 +33,9 @@ pub(super) enum ReplicaState {
     Stopped,
 }
 
-/// One spot zone.
+/// One spot zone for one instance type.
 pub(super) struct Zone {
-    pub(super) name: String,
-    instance: String,
-    availability: Option<StepSeries>,
-    price: Option<StepSeries>,
+    pub(super) market: SpotZone,
     /// Spot instances in the zone that are not noticed or stopped.
     n_running: u32,
 }
@@ -126,15 +123,11 @@ impl FleetState {
                 // A zone entry per (zone, instance type): capacity and prices are per type.
                 let instance = &p.instance.name;
                 for name in &p.zones {
-                    let idx =
-                        zones.iter().position(|z| &z.name == name && &z.instance == instance).unwrap_or_else(|| {
-                            zones.push(Zone {
-                                name: name.clone(),
-                                instance: instance.clone(),
-                                availability: market.availability_of(name, instance).cloned(),
-                                price: market.price_of(name, instance).cloned(),
-                                n_running: 0,
-                            });
+                    let idx = zones
+                        .iter()
+                        .position(|z| &z.market.name == name && &z.market.instance == instance)
+                        .unwrap_or_else(|| {
+                            zones.push(Zone { market: SpotZone::new(&market, name, instance), n_running: 0 });
                             zones.len() - 1
                         });
                     state.zones.push(idx);
@@ -164,46 +157,31 @@ impl FleetState {
 
     /// The spot price for `pool` in zone `z` at `t`.
     pub(super) fn spot_price(&self, pool: &PoolSpec, z: usize, t: SimTime) -> f64 {
-        self.zones[z]
-            .price
-            .as_ref()
-            .map_or_else(|| crate::scenario::untraced_spot_price(pool.spot_price), |p| p.value_at(t))
+        self.zones[z].market.price(t, crate::scenario::untraced_spot_price(pool.spot_price))
     }
 
     /// Whether spot pool `p` is priced by a trace in any of its zones.
     pub(super) fn pool_has_price_trace(&self, p: usize) -> bool {
-        self.pools[p].zones.iter().any(|&z| self.zones[z].price.is_some())
+        self.pools[p].zones.iter().any(|&z| self.zones[z].market.is_priced())
     }
 
     /// The mean over [0, `horizon`) of spot pool `p`'s zone prices, time-weighted, averaged over
     /// its zones (zones without a series are left out).
     pub(super) fn mean_trace_price(&self, p: usize, horizon: SimTime) -> f64 {
-        let hours = horizon.as_secs_f64() / 3_600.0;
-        let means: Vec<f64> = self.pools[p]
-            .zones
-            .iter()
-            .filter_map(|&z| self.zones[z].price.as_ref())
-            .map(|series| series.integrate(SimTime::ZERO, horizon) / 3_600.0 / hours)
-            .collect();
+        let means: Vec<f64> =
+            self.pools[p].zones.iter().filter_map(|&z| self.zones[z].market.mean_traced_price(horizon)).collect();
         means.iter().sum::<f64>() / means.len().max(1) as f64
     }
 
     /// USD of a spot instance of `pool` in zone `z` over [from, to).
     pub(super) fn spot_cost(&self, pool: &PoolSpec, z: usize, from: SimTime, to: SimTime) -> f64 {
-        match &self.zones[z].price {
-            Some(series) => series.integrate(from, to) / 3_600.0,
-            None => crate::scenario::untraced_spot_price(pool.spot_price) * to.since(from).as_secs_f64() / 3_600.0,
-        }
-    }
-
-    fn available(&self, z: usize, t: SimTime) -> Option<u32> {
-        self.zones[z].availability.as_ref().map(|a| a.value_at(t).max(0.0).min(f64::from(u32::MAX)) as u32)
+        self.zones[z].market.cost(from, to, crate::scenario::untraced_spot_price(pool.spot_price))
     }
 
     /// Whether one more spot instance of `pool` can launch in zone `z` at `t`.
     fn obtainable(&self, pool: &PoolSpec, z: usize, t: SimTime) -> bool {
-        let capacity_ok = self.available(z, t).is_none_or(|a| a > self.zones[z].n_running);
-        capacity_ok && pool.max_price.is_none_or(|m| self.spot_price(pool, z, t) <= m)
+        let zone = &self.zones[z];
+        zone.market.fits(t, zone.n_running, 1) && pool.max_price.is_none_or(|m| self.spot_price(pool, z, t) <= m)
     }
 
     /// The zone a new spot instance of pool `p` goes to, if any is obtainable, by the pool's
@@ -214,12 +192,9 @@ impl FleetState {
             .iter()
             .enumerate()
             .filter(|&(_, &z)| self.obtainable(pool, z, t))
-            .map(|(i, &z)| Candidate {
-                zone: i,
-                headroom: self
-                    .available(z, t)
-                    .map_or(f64::INFINITY, |a| f64::from(a.saturating_sub(self.zones[z].n_running))),
-                price: self.spot_price(pool, z, t),
+            .map(|(i, &z)| {
+                let zone = &self.zones[z];
+                zone.market.candidate(i, t, zone.n_running, crate::scenario::untraced_spot_price(pool.spot_price))
             })
             .collect();
         let listed = zones.len();
@@ -229,16 +204,6 @@ impl FleetState {
         Some(self.pools[p].zones[i])
     }
 
-    /// Next change of zone `z`'s availability or price after `t`.
-    fn next_zone_change(&self, z: usize, t: SimTime) -> Option<SimTime> {
-        let zone = &self.zones[z];
-        let a = zone.availability.as_ref().and_then(|s| s.next_change_after(t));
-        let p = zone.price.as_ref().and_then(|s| s.next_change_after(t));
-        match (a, p) {
-            (Some(a), Some(p)) => Some(a.min(p)),
-            (a, p) => a.or(p),
-        }
-    }
 }
 
 impl World<'_, '_> {
@@ -266,7 +231,7 @@ impl World<'_, '_> {
     }
 
     fn schedule_zone_change(&mut self, now: SimTime, z: usize) {
-        if let Some(t) = self.fleet.next_zone_change(z, now).filter(|&t| t < self.horizon) {
+        if let Some(t) = self.fleet.zones[z].market.next_change_after(now).filter(|&t| t < self.horizon) {
             self.events.schedule(t, Event::ZoneChanged(z as u32));
         }
     }
@@ -529,7 +494,7 @@ impl World<'_, '_> {
 
     /// A zone's availability or price changed: reclaim what no longer fits, launch what now does.
     pub(super) fn on_zone_changed(&mut self, now: SimTime, z: usize) {
-        if let Some(avail) = self.fleet.available(z, now) {
+        if let Some(avail) = self.fleet.zones[z].market.capacity(now) {
             // Newest first: the most recently launched instances are reclaimed.
             let mut excess = self.fleet.zones[z].n_running.saturating_sub(avail);
             let newest_first: Vec<usize> = self.fleet.live.iter().rev().map(|&r| r as usize).collect();

@@ -6,7 +6,7 @@ use super::fleet::ReplicaState;
 use super::{Outcome, World};
 use crate::engine::SimTime;
 use crate::fleet::audit::{Audit, InstanceBill};
-use crate::fleet::billing;
+use crate::fleet::billing::{self, Rate};
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::scenario::Market;
@@ -120,14 +120,15 @@ impl World<'_, '_> {
                 let whole = self.horizon.since(SimTime::ZERO);
                 (whole, pool.price_per_hour * whole.as_secs_f64() / 3_600.0)
             } else {
-                let billed = billing::billed(stop.since(rep.launched), &self.s.billing);
-                let until = rep.launched.after(billed);
-                let cost = match (rep.market, rep.zone_idx) {
-                    (Market::Spot, Some(z)) => self.fleet.spot_cost(pool, z, rep.launched, until),
-                    _ if rep.stand_in => billing::cost_usd(billed, pool.instance.on_demand_price),
-                    _ => billing::cost_usd(billed, pool.price_per_hour),
+                let rate = match (rep.market, rep.zone_idx) {
+                    (Market::Spot, Some(z)) => Rate::Spot {
+                        zone: &self.fleet.zones[z].market,
+                        untraced: crate::scenario::untraced_spot_price(pool.spot_price),
+                    },
+                    _ if rep.stand_in => Rate::PerHour(pool.instance.on_demand_price),
+                    _ => Rate::PerHour(pool.price_per_hour),
                 };
-                (billed, cost)
+                billing::charge(rep.launched, stop, &self.s.billing, rate)
             };
             let billed_s = billed.as_secs_f64();
             bill.by_market[market_idx(rep.market)] += cost;
@@ -138,14 +139,14 @@ impl World<'_, '_> {
                 bill.spot_by_pool[rep.pool_idx].1 += billed_s;
             }
             if let Some(z) = rep.zone_idx {
-                *bill.by_zone.entry(self.fleet.zones[z].name.clone()).or_default() += cost;
+                *bill.by_zone.entry(self.fleet.zones[z].market.name.clone()).or_default() += cost;
             }
             bill.instances.push(InstanceBill {
                 pool: rep.pool_idx,
                 count: 1,
                 market: rep.market,
                 stand_in: rep.stand_in,
-                zone: rep.zone_idx.map(|z| self.fleet.zones[z].name.clone()),
+                zone: rep.zone_idx.map(|z| self.fleet.zones[z].market.name.clone()),
                 launched: rep.launched,
                 stopped: stop,
                 billed,
