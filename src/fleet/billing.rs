@@ -70,7 +70,8 @@ mod tests {
         assert!((usd - 1.006 * 91.0 / 3_600.0).abs() < 1e-15);
         let zone = SpotZone::new(&crate::fleet::market::MarketData::default(), "us-east-1a", "p3.2xlarge");
         let from = SimTime(3_600_000_000_000);
-        let (billed, usd) = charge(from, from.after(Duration::from_secs(59)), &aws(), Rate::Spot { zone: &zone, untraced: 0.9 });
+        let (billed, usd) =
+            charge(from, from.after(Duration::from_secs(59)), &aws(), Rate::Spot { zone: &zone, untraced: 0.9 });
         assert_eq!(billed, Duration::from_secs(60));
         assert!((usd - 0.9 / 60.0).abs() < 1e-15);
     }

@@ -203,7 +203,6 @@ impl FleetState {
         picker.chose(i, listed);
         Some(self.pools[p].zones[i])
     }
-
 }
 
 impl World<'_, '_> {
