@@ -1,17 +1,9 @@
-//! Instances: launch, boot, interruption notice, stop; spot zones, availability, prices and
-//! on-demand stand-ins; the time-weighted fleet counters.
-//!
-//! The initial fleet is up at time 0. A spot instance interrupted (by its hazard, an availability
-//! drop, its price passing `max_price`, or its lifetime) gets `notice`: it takes no new batch, and
-//! stops when the notice runs out; a batch still running then goes back to the head of the queue
-//! (under a per-replica router, through the router: see `routing.rs`).
-//! Its pool asks for a replacement at once, in the zone the strategy picks among those where spot
-//! is obtainable; replacements serve after `boot`. Markets change only until the horizon: during
-//! the drain after it, the fleet is left as it is.
+//! The fleet's state: per-pool counters, spot zones (capacity, prices and zone choice through
+//! `fleet::zone`) and the time-weighted counters (ready replicas, spot capacity lost, time below
+//! capacity). What happens to an instance is in `instances.rs`.
 
-use super::{Event, Replica, World};
+use super::{Event, World};
 use crate::engine::SimTime;
-use crate::engine::rng;
 use crate::fleet::hazard::HazardShape;
 use crate::fleet::market::MarketData;
 use crate::fleet::zone::SpotZone;
@@ -37,7 +29,7 @@ pub(super) enum ReplicaState {
 pub(super) struct Zone {
     pub(super) market: SpotZone,
     /// Spot instances in the zone that are not noticed or stopped.
-    n_running: u32,
+    pub(super) n_running: u32,
 }
 
 /// Per-pool counters.
@@ -46,25 +38,25 @@ pub(super) struct PoolState {
     /// Instances the pool asks for: its `count`, or what the autoscaler last set.
     pub(super) target: u32,
     /// Spot instances launched and not noticed or stopped.
-    n_live_spot: u32,
+    pub(super) n_live_spot: u32,
     /// Live on-demand stand-ins of a spot pool.
-    stand_ins: Vec<u32>,
+    pub(super) stand_ins: Vec<u32>,
     /// Ready (serving) instances of the pool, any market.
-    n_ready: u32,
+    pub(super) n_ready: u32,
     /// Live instances of the pool (booting or ready), any market.
     pub(super) n_live: u32,
     /// Zone choice for the pool's spot instances (spot pools only).
-    picker: Option<Box<dyn ZonePicker + Send>>,
+    pub(super) picker: Option<Box<dyn ZonePicker + Send>>,
     /// Zone indices of the pool.
-    zones: Vec<usize>,
+    pub(super) zones: Vec<usize>,
     /// Ready spot instances (for capacity lost).
-    n_ready_spot: u32,
+    pub(super) n_ready_spot: u32,
     /// Interruption notices received by the pool's instances.
     pub(super) n_interruptions: u64,
     /// Live instances the autoscaler let go of (scale-downs), by market.
     pub(super) n_retired: u64,
     /// Spot instances launched so far (numbers their interruption streams).
-    n_spot_launched: u64,
+    pub(super) n_spot_launched: u64,
 }
 
 /// The fleet's market state and time-weighted counters.
@@ -75,7 +67,7 @@ pub(super) struct FleetState {
     pub(super) hazard: Option<HazardShape>,
     pub(super) n_interruptions: u64,
     pub(super) interruption_times: Vec<SimTime>,
-    last_account: SimTime,
+    pub(super) last_account: SimTime,
     /// ∫ ready replicas dt, ns.
     pub(super) replica_ns: f64,
     /// ∫ Σ spot pools max(0, count − ready spot) dt, ns.
@@ -87,8 +79,8 @@ pub(super) struct FleetState {
     pub(super) live: std::collections::BTreeSet<u32>,
     /// Readiness states after the horizon: (time of a change, the state before it). The run's
     /// end is known only when it is over, so these are integrated up to it by `account_final`.
-    post_horizon: Vec<(SimTime, Readiness)>,
-    n_ready: u32,
+    pub(super) post_horizon: Vec<(SimTime, Readiness)>,
+    pub(super) n_ready: u32,
     /// Σ pool targets.
     pub(super) n_target: u32,
     /// Cost of instances already stopped, before rounding (for the running cost in rows).
@@ -98,14 +90,14 @@ pub(super) struct FleetState {
 /// Readiness at an instant.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Readiness {
-    n_ready: u32,
-    spot_lost: u32,
-    below: bool,
+    pub(super) n_ready: u32,
+    pub(super) spot_lost: u32,
+    pub(super) below: bool,
 }
 
 impl FleetState {
     /// Adds `dt` ns spent in `state` to the time-weighted counters.
-    fn add(&mut self, state: Readiness, dt: u64) {
+    pub(super) fn add(&mut self, state: Readiness, dt: u64) {
         self.replica_ns += dt as f64 * f64::from(state.n_ready);
         self.spot_lost_ns += dt as f64 * f64::from(state.spot_lost);
         if state.below {
@@ -179,14 +171,14 @@ impl FleetState {
     }
 
     /// Whether one more spot instance of `pool` can launch in zone `z` at `t`.
-    fn obtainable(&self, pool: &PoolSpec, z: usize, t: SimTime) -> bool {
+    pub(super) fn obtainable(&self, pool: &PoolSpec, z: usize, t: SimTime) -> bool {
         let zone = &self.zones[z];
         zone.market.fits(t, zone.n_running, 1) && pool.max_price.is_none_or(|m| self.spot_price(pool, z, t) <= m)
     }
 
     /// The zone a new spot instance of pool `p` goes to, if any is obtainable, by the pool's
     /// [`crate::fleet::zone_picker`]; the picker is told of the launch.
-    fn choose_zone(&mut self, p: usize, pool: &PoolSpec, t: SimTime) -> Option<usize> {
+    pub(super) fn choose_zone(&mut self, p: usize, pool: &PoolSpec, t: SimTime) -> Option<usize> {
         let zones = &self.pools[p].zones;
         let ok: Vec<Candidate> = zones
             .iter()
@@ -229,14 +221,14 @@ impl World<'_, '_> {
         self.idle.sort_unstable_by(|a, b| b.cmp(a));
     }
 
-    fn schedule_zone_change(&mut self, now: SimTime, z: usize) {
+    pub(super) fn schedule_zone_change(&mut self, now: SimTime, z: usize) {
         if let Some(t) = self.fleet.zones[z].market.next_change_after(now).filter(|&t| t < self.horizon) {
             self.events.schedule(t, Event::ZoneChanged(z as u32));
         }
     }
 
     /// The readiness figures the time-weighted metrics integrate.
-    fn readiness(&self) -> Readiness {
+    pub(super) fn readiness(&self) -> Readiness {
         let f = &self.fleet;
         let lost = self
             .s
@@ -252,7 +244,7 @@ impl World<'_, '_> {
 
     /// Brings time-weighted counters up to `now`; call before any change of readiness. Up to the
     /// horizon they are integrated at once; after it, states are kept until the end is known.
-    fn account(&mut self, now: SimTime) {
+    pub(super) fn account(&mut self, now: SimTime) {
         let state = self.readiness();
         let f = &mut self.fleet;
         let upto = now.min(self.horizon);
@@ -285,316 +277,5 @@ impl World<'_, '_> {
             }
             from = from.max(t);
         }
-    }
-
-    /// Starts an instance of pool `p` in `market` (and spot `zone`); ready at once or after boot.
-    fn launch(&mut self, now: SimTime, p: usize, market: Market, zone_idx: Option<usize>, ready_now: bool) -> usize {
-        let pool = &self.s.fleet.pools[p];
-        let r = self.replicas.len();
-        let queue_idx = self.add_queue(r);
-        self.events.note_launches(1);
-        self.replicas.push(Replica {
-            pool_idx: p,
-            market,
-            zone_idx,
-            speed: pool.instance.speed,
-            queue_idx,
-            state: ReplicaState::Booting,
-            busy: false,
-            batch: Vec::new(),
-            batch_done: None,
-            busy_ns: 0,
-            launched: now,
-            stopped: None,
-            stand_in: pool.market == Market::Spot && market == Market::OnDemand,
-        });
-        self.fleet.pools[p].n_live += 1;
-        self.fleet.live.insert(r as u32);
-        if let Some(z) = zone_idx {
-            self.fleet.zones[z].n_running += 1;
-            self.fleet.pools[p].n_live_spot += 1;
-            let per_hour = pool.interruptions_per_hour;
-            // The k-th spot instance of a pool draws from stream k of the pool's family: other
-            // pools, stand-ins and request flow never shift it (common random numbers).
-            let k = self.fleet.pools[p].n_spot_launched;
-            self.fleet.pools[p].n_spot_launched += 1;
-            let mut stream = rng::indexed_stream(self.s.seed, &format!("interruptions/{}", pool.name), k);
-            if let Some(t) = self.fleet.hazard.and_then(|h| h.next_event(per_hour, now, self.horizon, &mut stream)) {
-                self.events.schedule(t, Event::InterruptionNoticed(r as u32));
-            }
-        } else if self.replicas[r].stand_in {
-            self.fleet.pools[p].stand_ins.push(r as u32);
-        }
-        if let Some(lifetime) = pool.instance.max_lifetime.filter(|_| market == Market::Spot) {
-            let t = now.after(lifetime);
-            if t < self.horizon {
-                self.events.schedule(t, Event::InterruptionNoticed(r as u32));
-            }
-        }
-        if ready_now || pool.instance.boot.as_nanos() == 0 {
-            self.mark_ready(now, r);
-        } else {
-            self.events.schedule(now.after(pool.instance.boot), Event::InstanceReady(r as u32));
-        }
-        r
-    }
-
-    fn mark_ready(&mut self, now: SimTime, r: usize) {
-        if self.replicas[r].state != ReplicaState::Booting {
-            return;
-        }
-        self.account(now);
-        let p = self.replicas[r].pool_idx;
-        self.replicas[r].state = ReplicaState::Ready;
-        self.fleet.n_ready += 1;
-        self.fleet.pools[p].n_ready += 1;
-        if self.replicas[r].zone_idx.is_some() {
-            self.fleet.pools[p].n_ready_spot += 1;
-        }
-        if self.router.is_shared() {
-            self.idle.push(r as u32);
-        } else {
-            self.router_replica_ready(now, r);
-        }
-        let q = self.replicas[r].queue_idx;
-        self.try_dispatch(now, q);
-        if self.replicas[r].zone_idx.is_some() {
-            self.release_surplus_stand_in(now, p);
-        }
-        if now <= self.horizon {
-            self.fleet.max_ready = self.fleet.max_ready.max(self.fleet.n_ready);
-        }
-    }
-
-    pub(super) fn on_instance_ready(&mut self, now: SimTime, r: usize) {
-        self.mark_ready(now, r);
-    }
-
-    /// Leaves the ready set: no new batches (the idle stack forgets it); under a per-replica
-    /// router, no new requests, and those queued for it are routed again.
-    fn leave_ready(&mut self, now: SimTime, r: usize, next: ReplicaState) {
-        self.account(now);
-        let p = self.replicas[r].pool_idx;
-        let was_ready = self.replicas[r].state == ReplicaState::Ready;
-        if was_ready {
-            self.fleet.n_ready -= 1;
-            self.fleet.pools[p].n_ready -= 1;
-            if self.replicas[r].zone_idx.is_some() {
-                self.fleet.pools[p].n_ready_spot -= 1;
-            }
-            if !self.replicas[r].busy {
-                self.idle.retain(|&i| i as usize != r);
-            }
-        }
-        self.replicas[r].state = next;
-        if was_ready && !self.router.is_shared() {
-            self.router_replica_left(now, r);
-        }
-    }
-
-    pub(super) fn on_interruption_noticed(&mut self, now: SimTime, r: usize) {
-        self.notice(now, r);
-    }
-
-    /// Tells spot instance `r` it will be reclaimed; its pool asks for a replacement.
-    fn notice(&mut self, now: SimTime, r: usize) {
-        if !matches!(self.replicas[r].state, ReplicaState::Booting | ReplicaState::Ready)
-            || self.replicas[r].zone_idx.is_none()
-        {
-            return;
-        }
-        let p = self.replicas[r].pool_idx;
-        self.leave_ready(now, r, ReplicaState::Noticed);
-        self.fleet.n_interruptions += 1;
-        self.fleet.pools[p].n_interruptions += 1;
-        self.fleet.interruption_times.push(now);
-        self.interval.interruptions += 1;
-        if let Some(z) = self.replicas[r].zone_idx {
-            self.fleet.zones[z].n_running -= 1;
-        }
-        self.fleet.pools[p].n_live_spot -= 1;
-        self.fleet.pools[p].n_live -= 1;
-        let notice = self.s.fleet.pools[p].notice;
-        self.events.schedule(now.after(notice), Event::InstanceStopped(r as u32));
-        if now < self.horizon {
-            self.replenish(now, p, false);
-        }
-    }
-
-    pub(super) fn on_instance_stopped(&mut self, now: SimTime, r: usize) {
-        self.stop_instance(now, r);
-    }
-
-    /// Stops instance `r` now: billing ends, an unfinished batch goes back to the queue.
-    pub(super) fn stop_instance(&mut self, now: SimTime, r: usize) {
-        if self.replicas[r].state == ReplicaState::Stopped {
-            return;
-        }
-        if self.replicas[r].state != ReplicaState::Noticed && self.replicas[r].state != ReplicaState::Releasing {
-            self.leave_ready(now, r, ReplicaState::Stopped);
-        }
-        self.replicas[r].state = ReplicaState::Stopped;
-        self.replicas[r].stopped = Some(now);
-        self.fleet.live.remove(&(r as u32));
-        self.fleet.stopped_cost_usd += self.raw_cost(r, now);
-        self.requeue_batch(now, r);
-    }
-
-    /// The cost of instance `r` from launch to `until`, before rounding and minimums.
-    pub(super) fn raw_cost(&self, r: usize, until: SimTime) -> f64 {
-        let rep = &self.replicas[r];
-        let pool = &self.s.fleet.pools[rep.pool_idx];
-        match (rep.market, rep.zone_idx) {
-            (Market::Spot, Some(z)) => self.fleet.spot_cost(pool, z, rep.launched, until),
-            (Market::OnDemand, _) if rep.stand_in => {
-                pool.instance.on_demand_price * until.since(rep.launched).as_secs_f64() / 3_600.0
-            }
-            // A reservation covers the horizon: serving on while the queue drains costs nothing more.
-            (Market::Reserved, _) => {
-                pool.price_per_hour * until.min(self.horizon).since(rep.launched).as_secs_f64() / 3_600.0
-            }
-            _ => pool.price_per_hour * until.since(rep.launched).as_secs_f64() / 3_600.0,
-        }
-    }
-
-    /// Launches spot instances (or on-demand stand-ins) until pool `p` has its target.
-    fn replenish(&mut self, now: SimTime, p: usize, ready_now: bool) {
-        let pool = &self.s.fleet.pools[p];
-        let target = self.fleet.pools[p].target;
-        while self.fleet.pools[p].n_live_spot < target {
-            match self.fleet.choose_zone(p, pool, now) {
-                Some(z) => {
-                    self.launch(now, p, Market::Spot, Some(z), ready_now);
-                }
-                None => break,
-            }
-        }
-        if pool.ondemand_fallback {
-            while self.fleet.pools[p].n_live_spot + (self.fleet.pools[p].stand_ins.len() as u32) < target {
-                self.launch(now, p, Market::OnDemand, None, ready_now);
-            }
-        }
-    }
-
-    /// Once pool `p` has enough ready spot instances, lets go of its newest stand-in.
-    fn release_surplus_stand_in(&mut self, now: SimTime, p: usize) {
-        let st = &self.fleet.pools[p];
-        if st.stand_ins.is_empty() || st.n_ready_spot + st.stand_ins.len() as u32 <= st.target {
-            return;
-        }
-        let Some(r) = self.fleet.pools[p].stand_ins.pop().map(|r| r as usize) else { return };
-        self.fleet.pools[p].n_live -= 1;
-        let busy = self.replicas[r].busy;
-        self.leave_ready(now, r, ReplicaState::Releasing);
-        if !busy {
-            self.stop_instance(now, r);
-        }
-    }
-
-    /// A zone's availability or price changed: reclaim what no longer fits, launch what now does.
-    pub(super) fn on_zone_changed(&mut self, now: SimTime, z: usize) {
-        if let Some(avail) = self.fleet.zones[z].market.capacity(now) {
-            // Newest first: the most recently launched instances are reclaimed.
-            let mut excess = self.fleet.zones[z].n_running.saturating_sub(avail);
-            let newest_first: Vec<usize> = self.fleet.live.iter().rev().map(|&r| r as usize).collect();
-            for r in newest_first {
-                if excess == 0 {
-                    break;
-                }
-                if self.replicas[r].zone_idx == Some(z)
-                    && matches!(self.replicas[r].state, ReplicaState::Booting | ReplicaState::Ready)
-                {
-                    self.notice(now, r);
-                    excess -= 1;
-                }
-            }
-        }
-        let live: Vec<usize> = self.fleet.live.iter().map(|&r| r as usize).collect();
-        for r in live {
-            let rep = &self.replicas[r];
-            if rep.zone_idx != Some(z) || !matches!(rep.state, ReplicaState::Booting | ReplicaState::Ready) {
-                continue;
-            }
-            let pool = &self.s.fleet.pools[rep.pool_idx];
-            if pool.max_price.is_some_and(|m| self.fleet.spot_price(pool, z, now) > m) {
-                self.notice(now, r);
-            }
-        }
-        for p in 0..self.s.fleet.pools.len() {
-            if self.s.fleet.pools[p].market == Market::Spot && self.fleet.pools[p].zones.contains(&z) {
-                self.replenish(now, p, false);
-            }
-        }
-        self.schedule_zone_change(now, z);
-    }
-
-    /// Sets pool `p`'s target: launches what is missing (serving after boot), or lets
-    /// go of the surplus, spot instances before on-demand stand-ins, newest first.
-    pub(super) fn set_pool_target(&mut self, now: SimTime, p: usize, target: u32) {
-        let old = self.fleet.pools[p].target;
-        self.account(now);
-        self.fleet.pools[p].target = target;
-        self.fleet.n_target = self.fleet.n_target - old + target;
-        let pool = &self.s.fleet.pools[p];
-        if target > old {
-            if pool.market == Market::Spot {
-                self.replenish(now, p, false);
-            } else {
-                while self.fleet.pools[p].n_live < target {
-                    self.launch(now, p, pool.market, None, false);
-                }
-            }
-            return;
-        }
-        let mut excess = self.fleet.pools[p].n_live.saturating_sub(target);
-        if excess == 0 {
-            return;
-        }
-        let newest_first: Vec<usize> = self.fleet.live.iter().rev().map(|&r| r as usize).collect();
-        for spot_pass in [true, false] {
-            for &r in &newest_first {
-                if excess == 0 {
-                    return;
-                }
-                let rep = &self.replicas[r];
-                if rep.pool_idx == p
-                    && rep.zone_idx.is_some() == spot_pass
-                    && matches!(rep.state, ReplicaState::Booting | ReplicaState::Ready)
-                {
-                    self.retire(now, r);
-                    excess -= 1;
-                }
-            }
-        }
-    }
-
-    /// Lets instance `r` go on a scale-down: a busy one finishes its batch first (as a
-    /// terminating pod drains), the others stop now.
-    fn retire(&mut self, now: SimTime, r: usize) {
-        let p = self.replicas[r].pool_idx;
-        let st = &mut self.fleet.pools[p];
-        st.n_live -= 1;
-        st.n_retired += 1;
-        if let Some(z) = self.replicas[r].zone_idx {
-            st.n_live_spot -= 1;
-            self.fleet.zones[z].n_running -= 1;
-        } else if self.replicas[r].stand_in {
-            st.stand_ins.retain(|&i| i as usize != r);
-        }
-        let busy = self.replicas[r].busy;
-        self.leave_ready(now, r, ReplicaState::Releasing);
-        if !busy {
-            self.stop_instance(now, r);
-        }
-    }
-
-    /// Replicas launched and still booting, fleet-wide.
-    pub(super) fn n_booting(&self) -> u32 {
-        self.fleet.pools.iter().map(|st| st.n_live).sum::<u32>() - self.fleet.n_ready
-    }
-
-    /// Ready replicas, fleet-wide.
-    pub(super) fn n_ready(&self) -> u32 {
-        self.fleet.n_ready
     }
 }

@@ -6,6 +6,7 @@
 //! the state into the summary and time series.
 
 mod fleet;
+mod instances;
 mod report;
 mod routing;
 mod scaling;
