@@ -14,8 +14,8 @@ pub enum Rate<'z> {
     Spot {
         /// The zone the instance ran in.
         zone: &'z SpotZone,
-        /// USD per hour where no trace prices the zone.
-        untraced: f64,
+        /// USD per hour where no trace prices the zone (`None` when a trace prices every zone).
+        untraced: Option<f64>,
     },
 }
 
@@ -71,7 +71,7 @@ mod tests {
         let zone = SpotZone::new(&crate::fleet::market::MarketData::default(), "us-east-1a", "p3.2xlarge");
         let from = SimTime(3_600_000_000_000);
         let (billed, usd) =
-            charge(from, from.after(Duration::from_secs(59)), &aws(), Rate::Spot { zone: &zone, untraced: 0.9 });
+            charge(from, from.after(Duration::from_secs(59)), &aws(), Rate::Spot { zone: &zone, untraced: Some(0.9) });
         assert_eq!(billed, Duration::from_secs(60));
         assert!((usd - 0.9 / 60.0).abs() < 1e-15);
     }

@@ -3,11 +3,13 @@
 //! through this one type; how many of their own instances run in a zone is theirs to count.
 //!
 //! Where no trace says, a zone is always obtainable and priced at the constant spot price the
-//! caller passes (`untraced`: the pool's or job's `spot.price`, else the reference discount).
+//! caller passes (`untraced`: the pool's or job's spot price, `None` when every zone it uses has a
+//! price trace — validation sees to that, and it is read only where no trace prices the zone).
 
 use super::zone_picker::Candidate;
 use crate::engine::SimTime;
 use crate::fleet::market::MarketData;
+use crate::scenario::untraced_spot_price;
 use crate::trace::spot::StepSeries;
 
 /// One spot zone for one instance type.
@@ -49,8 +51,8 @@ impl SpotZone {
     }
 
     /// The spot price at `t`, USD per instance-hour.
-    pub fn price(&self, t: SimTime, untraced: f64) -> f64 {
-        self.price.as_ref().map_or(untraced, |p| p.value_at(t))
+    pub fn price(&self, t: SimTime, untraced: Option<f64>) -> f64 {
+        self.price.as_ref().map_or_else(|| untraced_spot_price(untraced), |p| p.value_at(t))
     }
 
     /// Whether a trace prices the zone.
@@ -59,10 +61,10 @@ impl SpotZone {
     }
 
     /// USD for one instance over [`from`, `to`): the price series' integral, or the constant price.
-    pub fn cost(&self, from: SimTime, to: SimTime, untraced: f64) -> f64 {
+    pub fn cost(&self, from: SimTime, to: SimTime, untraced: Option<f64>) -> f64 {
         match &self.price {
             Some(series) => series.integrate(from, to) / 3_600.0,
-            None => untraced * to.since(from).as_secs_f64() / 3_600.0,
+            None => untraced_spot_price(untraced) * to.since(from).as_secs_f64() / 3_600.0,
         }
     }
 
@@ -84,7 +86,7 @@ impl SpotZone {
 
     /// The zone as the zone picker sees it at `t`: listed `index`, headroom beside `running`
     /// instances, price.
-    pub fn candidate(&self, index: usize, t: SimTime, running: u32, untraced: f64) -> Candidate {
+    pub fn candidate(&self, index: usize, t: SimTime, running: u32, untraced: Option<f64>) -> Candidate {
         Candidate { zone: index, headroom: self.headroom(t, running), price: self.price(t, untraced) }
     }
 }
@@ -128,16 +130,17 @@ mod tests {
 
     #[test]
     fn cost_integrates_the_price_or_uses_the_constant() {
-        // $1/h for 1 h then $3/h: 0.5 h → 2 h costs 0.5 × 1 + 1 × 3 = $3.5.
+        // $1/h for 1 h then $3/h: 0.5 h → 2 h costs 0.5 × 1 + 1 × 3 = $3.5. A priced zone needs
+        // no constant price.
         let z = zone(&[], &[(0, 1.0), (1, 3.0)]);
-        assert!((z.cost(SimTime(1_800_000_000_000), hours(2), 9.0) - 3.5).abs() < 1e-12);
-        assert_eq!(z.price(hours(1), 9.0), 3.0);
+        assert!((z.cost(SimTime(1_800_000_000_000), hours(2), None) - 3.5).abs() < 1e-12);
+        assert_eq!(z.price(hours(1), None), 3.0);
         assert!(z.is_priced());
         // Mean over 4 h: (1 + 3 × 3) / 4 = $2.5/h.
         assert!((z.mean_traced_price(hours(4)).unwrap() - 2.5).abs() < 1e-12);
         let flat = zone(&[], &[]);
-        assert!((flat.cost(hours(0), hours(2), 0.9) - 1.8).abs() < 1e-12);
-        assert_eq!(flat.price(hours(1), 0.9), 0.9);
+        assert!((flat.cost(hours(0), hours(2), Some(0.9)) - 1.8).abs() < 1e-12);
+        assert_eq!(flat.price(hours(1), Some(0.9)), 0.9);
         assert_eq!(flat.mean_traced_price(hours(4)), None);
     }
 

@@ -9,6 +9,7 @@
 //! again (`router.rs`, `world/routing.rs`).
 
 pub mod arrivals;
+pub mod executor;
 pub mod router;
 pub mod service;
 pub mod tokens;

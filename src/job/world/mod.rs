@@ -250,16 +250,11 @@ impl<'s> JobWorld<'s> {
         self.zones[z].market.fits(t, 0, self.job.gang)
     }
 
-    /// The spot price where no trace prices a zone.
-    fn untraced_price(&self) -> f64 {
-        crate::scenario::untraced_spot_price(self.job.spot_price)
-    }
-
     /// The zone a spot gang would launch in now, by the zone policy, if spot is obtainable there.
     fn best_zone(&self, t: SimTime) -> Option<usize> {
         let ok: Vec<Candidate> = (0..self.zones.len())
             .filter(|&z| self.available(z, t))
-            .map(|z| self.zones[z].market.candidate(z, t, 0, self.untraced_price()))
+            .map(|z| self.zones[z].market.candidate(z, t, 0, self.job.spot_price))
             .collect();
         self.zone_picker.pick(&ok, self.zones.len())
     }

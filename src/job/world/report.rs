@@ -16,7 +16,7 @@ impl JobWorld<'_> {
         let gang = f64::from(self.job.gang);
         self.instance_ns += ran.as_nanos() as f64 * gang;
         let rate = match run.spot_zone {
-            Some(z) => Rate::Spot { zone: &self.zones[z].market, untraced: self.untraced_price() },
+            Some(z) => Rate::Spot { zone: &self.zones[z].market, untraced: self.job.spot_price },
             None => Rate::PerHour(self.job.on_demand_price),
         };
         let (billed, each) = billing::charge(run.launched, stop, &self.s.billing, rate);

@@ -9,6 +9,7 @@ use crate::fleet::market::MarketData;
 use crate::fleet::zone::SpotZone;
 use crate::fleet::zone_picker::{self, Candidate, ZonePicker};
 use crate::scenario::{Market, PoolSpec, Scenario};
+use crate::serving::executor::Executor;
 
 /// Where an instance is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,7 +150,7 @@ impl FleetState {
 
     /// The spot price for `pool` in zone `z` at `t`.
     pub(super) fn spot_price(&self, pool: &PoolSpec, z: usize, t: SimTime) -> f64 {
-        self.zones[z].market.price(t, crate::scenario::untraced_spot_price(pool.spot_price))
+        self.zones[z].market.price(t, pool.spot_price)
     }
 
     /// Whether spot pool `p` is priced by a trace in any of its zones.
@@ -167,7 +168,7 @@ impl FleetState {
 
     /// USD of a spot instance of `pool` in zone `z` over [from, to).
     pub(super) fn spot_cost(&self, pool: &PoolSpec, z: usize, from: SimTime, to: SimTime) -> f64 {
-        self.zones[z].market.cost(from, to, crate::scenario::untraced_spot_price(pool.spot_price))
+        self.zones[z].market.cost(from, to, pool.spot_price)
     }
 
     /// Whether one more spot instance of `pool` can launch in zone `z` at `t`.
@@ -186,7 +187,7 @@ impl FleetState {
             .filter(|&(_, &z)| self.obtainable(pool, z, t))
             .map(|(i, &z)| {
                 let zone = &self.zones[z];
-                zone.market.candidate(i, t, zone.n_running, crate::scenario::untraced_spot_price(pool.spot_price))
+                zone.market.candidate(i, t, zone.n_running, pool.spot_price)
             })
             .collect();
         let listed = zones.len();
@@ -197,7 +198,7 @@ impl FleetState {
     }
 }
 
-impl World<'_, '_> {
+impl<E: Executor> World<'_, '_, E> {
     /// Launches the initial fleet, ready at time 0, and schedules the zones' first changes.
     pub(super) fn start_fleet(&mut self) {
         self.fleet.n_target = self.fleet.pools.iter().map(|st| st.target).sum();

@@ -14,8 +14,9 @@ use super::{Event, Replica, World};
 use crate::engine::SimTime;
 use crate::engine::rng;
 use crate::scenario::Market;
+use crate::serving::executor::{Executor, ReplicaRef};
 
-impl World<'_, '_> {
+impl<E: Executor> World<'_, '_, E> {
     /// Starts an instance of pool `p` in `market` (and spot `zone`); ready at once or after boot.
     pub(super) fn launch(
         &mut self,
@@ -33,17 +34,16 @@ impl World<'_, '_> {
             pool_idx: p,
             market,
             zone_idx,
-            speed: pool.instance.speed,
             queue_idx,
             state: ReplicaState::Booting,
             busy: false,
-            batch: Vec::new(),
-            batch_done: None,
+            step_done: None,
             busy_ns: 0,
             launched: now,
             stopped: None,
             stand_in: pool.market == Market::Spot && market == Market::OnDemand,
         });
+        self.executor.add_replica(ReplicaRef { index: r, pool: p, speed: pool.instance.speed });
         self.fleet.pools[p].n_live += 1;
         self.fleet.live.insert(r as u32);
         if let Some(z) = zone_idx {

@@ -16,8 +16,8 @@ use std::collections::VecDeque;
 use rand::RngExt;
 
 use super::arrivals::{ArrivalStream, RequestSource};
+use super::executor::{DynamicBatcher, Executor, Request, Step};
 use super::router::{LOBBY, RouterState};
-use super::service::{BatchShape, ServiceModel};
 use super::tokens::LengthTables;
 use crate::engine::rng::{self, Source, Stream};
 use crate::engine::sim::LimitWords;
@@ -30,10 +30,6 @@ use crate::scenario::{Market, Scenario, Serving};
 use crate::trace::requests::TraceRequest;
 
 use fleet::{FleetState, ReplicaState};
-
-/// Longest a single batch may take; longer draws are cut to it (a guard against absurd inputs),
-/// and the run's warnings say how many were.
-pub const MAX_BATCH_TIME: Duration = Duration::from_secs(30 * 86_400);
 
 /// What a run reads besides its scenario.
 #[derive(Default)]
@@ -51,10 +47,10 @@ pub struct Inputs<'t> {
 enum Event {
     /// The pending arrival happened.
     RequestArrived,
-    /// A replica finished its batch (cancelled if its instance stopped first).
-    BatchCompleted(u32),
-    /// A queue's oldest request reached `max_wait`.
-    BatchWaitExpired(u32),
+    /// A replica's step (a batch) ended (cancelled if its instance stopped first).
+    StepEnded(u32),
+    /// The time a queue's executor asked to be asked again at (the oldest request's `max_wait`).
+    QueueWake(u32),
     /// A time-series interval ended.
     IntervalEnded,
     /// A launched instance finished booting.
@@ -73,17 +69,10 @@ enum Event {
     QueueWaitExpired(u32),
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Request {
-    arrived: SimTime,
-    tokens_in: u32,
-    tokens_out: u32,
-}
-
 #[derive(Default)]
 struct RequestQueue {
     items: VecDeque<Request>,
-    /// Time of the latest `BatchWaitExpired` scheduled for this queue.
+    /// Time of the latest `QueueWake` scheduled for this queue.
     timer_at: Option<SimTime>,
     /// Time of the pending `QueueWaitExpired`, if any.
     expiry_at: Option<SimTime>,
@@ -95,13 +84,12 @@ struct Replica {
     /// The market it is billed in (an on-demand stand-in of a spot pool is `OnDemand`).
     market: Market,
     zone_idx: Option<usize>,
-    speed: f64,
     queue_idx: usize,
     state: ReplicaState,
+    /// Running a step of its executor.
     busy: bool,
-    batch: Vec<Request>,
-    /// The pending completion of `batch`.
-    batch_done: Option<ActionKey>,
+    /// The pending end of the step.
+    step_done: Option<ActionKey>,
     busy_ns: u64,
     launched: SimTime,
     stopped: Option<SimTime>,
@@ -115,7 +103,8 @@ struct Interval {
     interruptions: u64,
 }
 
-struct World<'s, 't> {
+/// The serving world, generic over its replicas' executor (static calls on the hot path).
+struct World<'s, 't, E: Executor> {
     s: &'s Scenario,
     sv: &'s Serving,
     events: Sim<Event>,
@@ -125,17 +114,16 @@ struct World<'s, 't> {
     pending: Option<TraceRequest>,
     horizon: SimTime,
     warmup: SimTime,
-    /// Batch times per pool: the pool's own `service`, else the scenario's.
-    services: Vec<ServiceModel>,
-    service_rng: Stream,
+    /// What replicas do with their queues.
+    executor: E,
+    /// Requests a step just completed or gave back (kept to reuse its allocation).
+    scratch: Vec<Request>,
     cache_rng: Stream,
     queues: Vec<RequestQueue>,
     replicas: Vec<Replica>,
     idle: Vec<u32>,
     n_busy: u32,
     router: RouterState,
-    max_batch: usize,
-    max_wait: Duration,
     max_queued: usize,
     /// `limits.max_requests_in_memory`.
     max_held: u64,
@@ -161,8 +149,6 @@ struct World<'s, 't> {
     /// When the drain after the horizon reached the time-series row limit: later intervals fold
     /// into the last row.
     rows_capped_at: Option<SimTime>,
-    /// Batches whose drawn time was cut to [`MAX_BATCH_TIME`].
-    n_batches_capped: u64,
 }
 
 /// Runs the serving scenario `s`; `trace` is the open request trace when arrivals replay one.
@@ -187,12 +173,12 @@ pub fn simulate_with(s: &Scenario, inputs: Inputs<'_>, progress: &mut dyn FnMut(
             s.name
         )));
     }
-    let mut world = World::new(s, sv, inputs);
+    let mut world = World::new(s, sv, inputs, DynamicBatcher::new(s, sv));
     Simulation { max_events: s.limits.max_events, progress }.run(&mut world)?;
     Ok(world.finish())
 }
 
-impl Model for World<'_, '_> {
+impl<E: Executor> Model for World<'_, '_, E> {
     type Event = Event;
     type Error = SimError;
     const AFTER_HORIZON: AfterHorizon = AfterHorizon::Drain;
@@ -220,8 +206,8 @@ impl Model for World<'_, '_> {
         }
         match event {
             Event::RequestArrived => self.on_arrival(now)?,
-            Event::BatchCompleted(replica) => self.on_batch_completed(now, replica as usize),
-            Event::BatchWaitExpired(q) => self.on_wait_expired(now, q as usize),
+            Event::StepEnded(replica) => self.on_step_ended(now, replica as usize),
+            Event::QueueWake(q) => self.on_queue_wake(now, q as usize),
             Event::IntervalEnded => self.on_interval_ended(now),
             Event::InstanceReady(r) => self.on_instance_ready(now, r as usize),
             Event::InterruptionNoticed(r) => self.on_interruption_noticed(now, r as usize),
@@ -251,8 +237,8 @@ impl Model for World<'_, '_> {
     }
 }
 
-impl<'s, 't> World<'s, 't> {
-    fn new(s: &'s Scenario, sv: &'s Serving, inputs: Inputs<'t>) -> World<'s, 't> {
+impl<'s, 't, E: Executor> World<'s, 't, E> {
+    fn new(s: &'s Scenario, sv: &'s Serving, inputs: Inputs<'t>, executor: E) -> World<'s, 't, E> {
         let n_target: usize = s.fleet.pools.iter().map(|p| p.count as usize).sum();
         let router = RouterState::new(sv.router);
         // The shared queue, or the lobby; replicas' own queues are added as they launch.
@@ -268,21 +254,14 @@ impl<'s, 't> World<'s, 't> {
             pending: None,
             horizon: SimTime(s.horizon.as_nanos()),
             warmup: SimTime(s.warmup.as_nanos()),
-            services: s
-                .fleet
-                .pools
-                .iter()
-                .map(|p| ServiceModel::new(p.service.as_ref().unwrap_or(&sv.service)))
-                .collect(),
-            service_rng: rng::stream(s.seed, Source::Service),
+            executor,
+            scratch: Vec::new(),
             cache_rng: rng::stream(s.seed, Source::Cache),
             queues: (0..n_queues).map(|_| RequestQueue::default()).collect(),
             replicas: Vec::with_capacity(n_target),
             idle: Vec::new(),
             n_busy: 0,
             router,
-            max_batch: sv.batcher.max_batch_size.get() as usize,
-            max_wait: sv.batcher.max_wait,
             max_queued,
             max_held: s.limits.max_requests_in_memory,
             max_queue_wait: sv.batcher.max_queue_wait,
@@ -303,7 +282,6 @@ impl<'s, 't> World<'s, 't> {
             interval: Interval::default(),
             rows: Vec::new(),
             rows_capped_at: None,
-            n_batches_capped: 0,
         }
     }
 
@@ -403,64 +381,54 @@ impl<'s, 't> World<'s, 't> {
         self.try_dispatch(now, q);
     }
 
-    /// An idle, ready replica for queue `q`: any on the shared queue's stack, or the queue's own
-    /// (none for the lobby).
-    fn has_idle(&self, q: usize) -> bool {
+    /// The idle, ready replica queue `q` would start a step on: the top of the shared queue's
+    /// idle stack, or the queue's own replica (none for the lobby).
+    fn idle_for(&self, q: usize) -> Option<usize> {
         if self.router.is_shared() {
-            !self.idle.is_empty()
+            self.idle.last().map(|&r| r as usize)
         } else {
-            q != LOBBY && self.replicas.get(q - 1).is_some_and(|r| !r.busy && r.state == ReplicaState::Ready)
+            (q != LOBBY && self.replicas.get(q - 1).is_some_and(|r| !r.busy && r.state == ReplicaState::Ready))
+                .then(|| q - 1)
         }
     }
 
-    fn take_idle(&mut self, q: usize) -> usize {
-        if self.router.is_shared() { self.idle.pop().map_or(0, |r| r as usize) } else { q - 1 }
-    }
-
-    /// Starts batches on queue `q` while an idle replica and a ready batch exist; otherwise makes
-    /// sure the oldest request's `max_wait` will wake the queue.
+    /// Starts steps on queue `q` while an idle replica exists and its executor has one to start;
+    /// otherwise makes sure the time the executor asked for will wake the queue.
     #[inline]
     fn try_dispatch(&mut self, now: SimTime, q: usize) {
         if self.max_queue_wait.is_some() {
             self.expire_waiting(now, q);
         }
-        while self.has_idle(q) {
+        while let Some(r) = self.idle_for(q) {
             let queue = &mut self.queues[q];
-            let Some(oldest) = queue.items.front() else { return };
-            let deadline = oldest.arrived.after(self.max_wait);
-            if queue.items.len() < self.max_batch && now < deadline {
-                if queue.timer_at != Some(deadline) {
-                    queue.timer_at = Some(deadline);
-                    self.events.schedule(deadline, Event::BatchWaitExpired(q as u32));
+            let before = queue.items.len();
+            match self.executor.start(now, r, &mut queue.items) {
+                Step::Run(took) => {
+                    self.n_queued -= before - queue.items.len();
+                    if self.router.is_shared() {
+                        self.idle.pop();
+                    }
+                    self.begin_step(now, r, took);
                 }
-                return;
+                Step::WaitUntil(at) => {
+                    if queue.timer_at != Some(at) {
+                        queue.timer_at = Some(at);
+                        self.events.schedule(at, Event::QueueWake(q as u32));
+                    }
+                    return;
+                }
+                Step::Idle => return,
             }
-            let r = self.take_idle(q);
-            self.start_batch(now, r, q);
         }
     }
 
-    fn start_batch(&mut self, now: SimTime, r: usize, q: usize) {
-        let n = self.queues[q].items.len().min(self.max_batch);
+    /// Replica `r` runs a step of length `took`.
+    fn begin_step(&mut self, now: SimTime, r: usize, took: Duration) {
         let replica = &mut self.replicas[r];
-        replica.batch.clear();
-        replica.batch.extend(self.queues[q].items.drain(..n));
-        self.n_queued -= n;
-        let mut shape = BatchShape { size: n as u32, ..BatchShape::default() };
-        for req in &replica.batch {
-            shape.tokens_in += u64::from(req.tokens_in);
-            shape.max_tokens_out = shape.max_tokens_out.max(req.tokens_out);
-        }
-        let service = &self.services[replica.pool_idx];
-        let drawn = service.draw(shape, replica.speed, &mut self.service_rng);
-        if drawn > MAX_BATCH_TIME {
-            self.n_batches_capped += 1;
-        }
-        let took = drawn.min(MAX_BATCH_TIME);
         replica.busy = true;
         replica.busy_ns = replica.busy_ns.saturating_add(took.as_nanos());
         self.n_busy += 1;
-        replica.batch_done = Some(self.events.schedule_keyed(now.after(took), Event::BatchCompleted(r as u32)));
+        replica.step_done = Some(self.events.schedule_keyed(now.after(took), Event::StepEnded(r as u32)));
     }
 
     #[inline]
@@ -473,16 +441,17 @@ impl<'s, 't> World<'s, 't> {
         }
     }
 
-    fn on_batch_completed(&mut self, now: SimTime, r: usize) {
-        self.replicas[r].batch_done = None;
-        let batch = std::mem::take(&mut self.replicas[r].batch);
-        for &req in &batch {
+    fn on_step_ended(&mut self, now: SimTime, r: usize) {
+        self.replicas[r].step_done = None;
+        let mut done = std::mem::take(&mut self.scratch);
+        self.executor.finish(r, &mut done);
+        for &req in &done {
             self.complete(req, now);
         }
-        self.router.completed(r, batch.len() as u32);
+        self.router.completed(r, done.len() as u32);
+        done.clear();
+        std::mem::swap(&mut self.scratch, &mut done);
         let replica = &mut self.replicas[r];
-        replica.batch = batch;
-        replica.batch.clear();
         replica.busy = false;
         self.n_busy -= 1;
         let q = replica.queue_idx;
@@ -499,35 +468,35 @@ impl<'s, 't> World<'s, 't> {
         }
     }
 
-    fn on_wait_expired(&mut self, now: SimTime, q: usize) {
+    fn on_queue_wake(&mut self, now: SimTime, q: usize) {
         if self.queues[q].timer_at == Some(now) {
             self.queues[q].timer_at = None;
         }
         self.try_dispatch(now, q);
     }
 
-    /// Puts a stopped replica's unfinished batch back at the head of its queue, oldest first (under
-    /// a per-replica router, routes it again).
+    /// Puts what a stopped replica's executor held back at the head of its queue, oldest first
+    /// (under a per-replica router, routes it again).
     fn requeue_batch(&mut self, now: SimTime, r: usize) {
         let replica = &mut self.replicas[r];
         if !replica.busy {
             return;
         }
         replica.busy = false;
-        if let Some(done) = replica.batch_done.take() {
+        if let Some(done) = replica.step_done.take() {
             self.events.cancel(done);
         }
         self.n_busy -= 1;
         let q = replica.queue_idx;
-        let batch = std::mem::take(&mut replica.batch);
+        let mut batch = std::mem::take(&mut self.scratch);
+        self.executor.abandon(r, &mut batch);
         self.n_retried += batch.len() as u64;
         self.n_queued += batch.len();
         if !self.router.is_shared() {
             // Its own queue is gone with it: the batch is routed again, oldest first.
             self.router.completed(r, batch.len() as u32);
-            self.reroute(now, batch.iter().copied());
-            self.replicas[r].batch = batch;
-            self.replicas[r].batch.clear();
+            self.reroute(now, batch.drain(..));
+            std::mem::swap(&mut self.scratch, &mut batch);
             return;
         }
         // Back in arrival order (at the head, since they are older than those still waiting,
@@ -537,8 +506,8 @@ impl<'s, 't> World<'s, 't> {
             let at = items.partition_point(|r| r.arrived < req.arrived);
             items.insert(at, req);
         }
-        self.replicas[r].batch = batch;
-        self.replicas[r].batch.clear();
+        batch.clear();
+        std::mem::swap(&mut self.scratch, &mut batch);
         self.try_dispatch(now, q);
     }
 }

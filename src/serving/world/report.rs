@@ -11,6 +11,7 @@ use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::scenario::Market;
 use crate::scenario::validate::max_timeseries_rows;
+use crate::serving::executor::Executor;
 
 /// What billing found, per instance and in total.
 struct Bill {
@@ -31,7 +32,7 @@ fn market_idx(m: Market) -> usize {
     }
 }
 
-impl World<'_, '_> {
+impl<E: Executor> World<'_, '_, E> {
     /// Rows continue through the drain after the horizon until no request is left — or nothing
     /// else is pending, so that requests no replica will ever serve do not keep the run going;
     /// the last, partial row is written at the end of the run by [`World::finish`].
@@ -121,10 +122,9 @@ impl World<'_, '_> {
                 (whole, pool.price_per_hour * whole.as_secs_f64() / 3_600.0)
             } else {
                 let rate = match (rep.market, rep.zone_idx) {
-                    (Market::Spot, Some(z)) => Rate::Spot {
-                        zone: &self.fleet.zones[z].market,
-                        untraced: crate::scenario::untraced_spot_price(pool.spot_price),
-                    },
+                    (Market::Spot, Some(z)) => {
+                        Rate::Spot { zone: &self.fleet.zones[z].market, untraced: pool.spot_price }
+                    }
                     _ if rep.stand_in => Rate::PerHour(pool.instance.on_demand_price),
                     _ => Rate::PerHour(pool.price_per_hour),
                 };
@@ -201,13 +201,7 @@ impl World<'_, '_> {
                 at.as_secs_f64()
             ));
         }
-        if self.n_batches_capped > 0 {
-            warnings.push(format!(
-                "{} batches drew a service time above {} and were cut to it (the limit on one batch): their latency, the fleet's busy time and the drain are understated; check service.batch_time and the token counts it multiplies",
-                self.n_batches_capped,
-                super::MAX_BATCH_TIME
-            ));
-        }
+        warnings.extend(self.executor.warnings());
         if self.n_timed_out > 0 {
             warnings.push(format!(
                 "{} requests waited batcher.max_queue_wait ({}) without a replica taking them and were dropped (they count as SLA violations)",
@@ -290,7 +284,13 @@ impl World<'_, '_> {
             }
         });
         let in_queues: u64 = self.n_queued as u64;
-        let in_service: u64 = self.replicas.iter().filter(|r| r.busy).map(|r| r.batch.len() as u64).sum();
+        let in_service: u64 = self
+            .replicas
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.busy)
+            .map(|(i, _)| self.executor.holding(i) as u64)
+            .sum();
         Summary {
             scenario: self.s.name.clone(),
             requests: Requests {

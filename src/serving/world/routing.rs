@@ -14,11 +14,13 @@
 
 use std::collections::BTreeSet;
 
-use super::{Request, RequestQueue, World};
+use super::{RequestQueue, World};
 use crate::engine::SimTime;
+use crate::serving::executor::Executor;
+use crate::serving::executor::Request;
 use crate::serving::router::{LOBBY, queue_of};
 
-impl World<'_, '_> {
+impl<E: Executor> World<'_, '_, E> {
     /// The queue replica `r` (being launched) takes from: the shared one, or a new one of its own.
     pub(super) fn add_queue(&mut self, r: usize) -> usize {
         if self.router.is_shared() {

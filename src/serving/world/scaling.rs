@@ -17,6 +17,7 @@ use crate::autoscale::schedule::Schedule;
 use crate::autoscale::{self, Autoscaler, Observation};
 use crate::engine::SimTime;
 use crate::scenario::{Market, Scenario};
+use crate::serving::executor::Executor;
 
 /// Autoscaling state of a run.
 pub(super) struct Scaling {
@@ -74,7 +75,7 @@ impl Scaling {
     }
 }
 
-impl World<'_, '_> {
+impl<E: Executor> World<'_, '_, E> {
     /// Requests queued or in service.
     pub(super) fn in_system(&self) -> u64 {
         self.n_arrived - self.n_completed - self.n_dropped

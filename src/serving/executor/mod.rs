@@ -1,0 +1,84 @@
+//! Executors: what a replica does with the requests routed to it. The world owns queues, routing
+//! and instances; an executor decides when an idle replica starts its next step, which requests
+//! the step takes from the replica's queue, how long it runs, and which requests it finishes.
+//!
+//! The protocol, one replica at a time:
+//!
+//! 1. the replica is ready and idle, and its queue (the shared one, or its own) may hold requests:
+//!    the world calls [`Executor::start`], which either takes requests from the front of the queue
+//!    and returns [`Step::Run`] with the step's length, or returns [`Step::WaitUntil`] (ask again
+//!    then, unless something else wakes the queue first) or [`Step::Idle`] (nothing to do);
+//! 2. when the step ends, [`Executor::finish`] hands back the requests it completed, and the world
+//!    calls `start` again at once;
+//! 3. an instance that stops mid-step gives up what its executor holds ([`Executor::abandon`]): the
+//!    world puts those requests back in a queue, oldest first, and counts them as retried.
+//!
+//! `dynamic_batcher.rs` is today's executor (batches of up to `max_batch_size`, `max_wait`, batch
+//! times from `service`). An executor that keeps requests across steps (continuous batching) holds
+//! them itself and reports them through [`Executor::holding`].
+
+mod dynamic_batcher;
+
+pub use dynamic_batcher::{DynamicBatcher, MAX_BATCH_TIME};
+
+use std::collections::VecDeque;
+
+use crate::engine::{Duration, SimTime};
+
+/// A request in the serving world: when it arrived and its token counts (0 when unknown).
+#[derive(Clone, Copy, Debug)]
+pub struct Request {
+    /// Arrival time: latency counts from it, across retries.
+    pub arrived: SimTime,
+    /// Prompt tokens.
+    pub tokens_in: u32,
+    /// Output tokens.
+    pub tokens_out: u32,
+}
+
+/// What an idle replica does next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// A step that ends after this long.
+    Run(Duration),
+    /// Nothing yet: ask again at this time (or when the queue changes).
+    WaitUntil(SimTime),
+    /// Nothing to do until the queue changes.
+    Idle,
+}
+
+/// A replica as its executor knows it.
+#[derive(Clone, Copy, Debug)]
+pub struct ReplicaRef {
+    /// Its index in the world (stable for the run).
+    pub index: usize,
+    /// Its pool's index in `fleet.pools`.
+    pub pool: usize,
+    /// Its instance type's speed (batch and step times are divided by it).
+    pub speed: f64,
+}
+
+/// What a replica does with its queue. See the module documentation for the protocol.
+pub trait Executor {
+    /// A replica was launched (indices come in order: 0, 1, 2, …).
+    fn add_replica(&mut self, replica: ReplicaRef);
+
+    /// Replica `r` is ready and idle; `queue` is what waits for it, oldest first. Start a step —
+    /// take the requests it runs from the front of `queue` — or say when to be asked again.
+    fn start(&mut self, now: SimTime, r: usize, queue: &mut VecDeque<Request>) -> Step;
+
+    /// The step of replica `r` ended: the requests it completed are swapped into `done` (which
+    /// comes empty, and is left to the executor to reuse).
+    fn finish(&mut self, r: usize, done: &mut Vec<Request>);
+
+    /// Replica `r` stopped during a step: appends every request it holds to `held`, oldest first.
+    fn abandon(&mut self, r: usize, held: &mut Vec<Request>);
+
+    /// Requests replica `r` holds (in service).
+    fn holding(&self, r: usize) -> usize;
+
+    /// What the run's warnings should say of this executor (e.g. cut batch times).
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
