@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Duration;
 use crate::report::format;
-use crate::scenario::model::{
+use crate::scenario::{
     Arrivals, BatchTime, CheckpointInterval, Interruptions, JobSpec, Market, PoolSpec, ScalerSpec, Scenario,
     ServiceDistribution, Serving,
 };
@@ -198,9 +198,9 @@ fn serving(sv: &Serving, add: &mut impl FnMut(&str, &str, String)) {
     }
     add("batcher", "batcher", batcher);
     let router = match sv.router {
-        crate::scenario::model::Router::SharedQueue => "shared_queue",
-        crate::scenario::model::Router::RoundRobin => "round_robin",
-        crate::scenario::model::Router::LeastOutstanding => "least_outstanding",
+        crate::scenario::Router::SharedQueue => "shared_queue",
+        crate::scenario::Router::RoundRobin => "round_robin",
+        crate::scenario::Router::LeastOutstanding => "least_outstanding",
     };
     add("router", "router", router.into());
 }
@@ -236,8 +236,8 @@ fn pool(p: &PoolSpec) -> String {
     format!("{size} × {}{gpu} {market}, boot {}{speed}", i.name, d(i.boot))
 }
 
-fn hpa_metric(m: &crate::scenario::model::HpaMetric) -> String {
-    use crate::scenario::model::HpaMetric;
+fn hpa_metric(m: &crate::scenario::HpaMetric) -> String {
+    use crate::scenario::HpaMetric;
     match m {
         HpaMetric::Utilization { percent } => format!("utilization {percent}%"),
         HpaMetric::InFlight { per_replica } => {

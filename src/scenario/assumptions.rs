@@ -8,8 +8,9 @@
 //! times (or the job's work) are scaled by it, an on-demand price only where something is billed
 //! at it.
 
-use super::model::*;
-use super::raw::{RawInstanceType, RawInterruptions, RawScenario};
+use super::fleet::RawInstanceType;
+use super::spot::RawInterruptions;
+use super::*;
 use crate::engine::Duration;
 use crate::fleet::market_refs::{self, MarketRef};
 use crate::fleet::{catalog, market_refs::all as all_refs};

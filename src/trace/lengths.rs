@@ -4,7 +4,7 @@
 //! An empirical source is a request trace like any other (its times are read and checked, then
 //! not used): every row's prompt and output lengths are kept, at most [`MAX_ROWS`] rows.
 
-use crate::scenario::tokens::{EmpiricalSource, LengthSpec};
+use crate::scenario::serving::tokens::{EmpiricalSource, LengthSpec};
 use crate::scenario::{BatchTime, Scenario, Serving};
 use crate::serving::tokens::{LengthRows, LengthTables};
 use crate::trace::requests::{RequestFormat, RequestTrace, TraceError};
