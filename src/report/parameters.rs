@@ -62,10 +62,10 @@ pub fn of(s: &Scenario) -> Parameters {
     let warmup = if s.warmup.as_nanos() > 0 { format!(", warm-up {}", d(s.warmup)) } else { String::new() };
     add("simulated time", "horizon", format!("{}{warmup}", d(s.horizon)));
     add("seed", "seed", s.seed.to_string());
-    if let Some(sv) = &s.serving {
+    if let Some(sv) = s.serving() {
         serving(sv, &mut add);
     }
-    if let Some(job) = &s.job {
+    if let Some(job) = s.job() {
         job_parameters(job, &mut add);
     }
     for p in &s.fleet.pools {
@@ -99,7 +99,7 @@ pub fn of(s: &Scenario) -> Parameters {
                     .iter()
                     .filter(|p| p.market == Market::Spot)
                     .map(|p| format!("{}/h per instance", format::count(p.interruptions_per_hour)))
-                    .chain(s.job.iter().map(|j| format!("{}/h per instance", format::count(j.interruptions_per_hour))))
+                    .chain(s.job().map(|j| format!("{}/h per instance", format::count(j.interruptions_per_hour))))
                     .collect();
                 let mut rates = rates;
                 rates.dedup();

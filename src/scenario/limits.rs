@@ -83,7 +83,7 @@ pub(super) fn limits(raw: Option<&RawLimits>) -> Result<Limits> {
 /// Refuses, before it starts, a run whose arrivals alone (one event each) would pass
 /// `limits.max_events`: better said now than after an hour of simulating.
 pub(super) fn event_budget(s: &Scenario) -> Result<()> {
-    let Some(sv) = &s.serving else { return Ok(()) };
+    let Some(sv) = s.serving() else { return Ok(()) };
     let expected = match sv.arrivals {
         Arrivals::Poisson { rate_per_s } | Arrivals::Constant { rate_per_s } => rate_per_s * s.horizon.as_secs_f64(),
         Arrivals::Diurnal { mean_per_s, .. } => mean_per_s * s.horizon.as_secs_f64(),

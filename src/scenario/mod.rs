@@ -3,8 +3,8 @@
 //! Two stages, split as the file is: each section has one file (or folder) holding its raw serde
 //! structs, which mirror the YAML key for key (shape and units, with the position of any error),
 //! its validated types, which cannot hold bad values, and the validation between them. [`root`]
-//! holds the whole file — [`RawScenario`] and [`Scenario`] — and calls each section's
-//! validation. Every error is a [`ScenarioError`] naming file, line, column and key.
+//! holds the whole file — [`RawScenario`], [`Scenario`] and its [`Workload`] — and calls each
+//! section's validation. Every error is a [`ScenarioError`] naming file, line, column and key.
 
 pub mod assertions;
 pub mod assumptions;
@@ -37,7 +37,7 @@ pub use fleet::{FleetSpec, InstanceSpec, Market, PoolBounds, PoolSpec, ZoneStrat
 pub use job::{CheckpointInterval, JobPolicy, JobSpec};
 pub use limits::Limits;
 pub use overrides::Override;
-pub use root::{RawScenario, Scenario};
+pub use root::{RawScenario, Scenario, Workload};
 pub use serving::Serving;
 pub use serving::batcher::Batcher;
 pub use serving::router::Router;

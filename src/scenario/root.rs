@@ -1,6 +1,6 @@
-//! The scenario as a whole: the top-level keys (name, seed, horizon, start, warmup), serving or
-//! job, and the validation that checks the top-level keys and calls each section's own (one file
-//! per section beside this one).
+//! The scenario as a whole: the top-level keys (name, seed, horizon, start, warmup), the
+//! [`Workload`] the file describes — a serving system or a job — and the validation that checks
+//! the top-level keys and calls each section's own (one file per section beside this one).
 //!
 //! Key names are the public contract of SPEC.md: add keys, never rename them.
 
@@ -113,10 +113,8 @@ pub struct Scenario {
     pub trace_start: Option<jiff::Timestamp>,
     /// Spot markets, when any pool is spot.
     pub spot: Option<SpotSpec>,
-    /// The serving workload, service model, batcher and router (serving scenarios).
-    pub serving: Option<Serving>,
-    /// The training or batch job (job scenarios).
-    pub job: Option<JobSpec>,
+    /// What runs on the fleet: a serving system or a job.
+    pub workload: Workload,
     /// Pools of instances.
     pub fleet: FleetSpec,
     /// What drives the autoscaled pools (pools with min/max), if any.
@@ -135,10 +133,36 @@ pub struct Scenario {
     pub assumptions: Vec<crate::metrics::summary::Assumption>,
 }
 
+/// What a scenario runs: requests through a serving system, or one job. A file describes one or
+/// the other (`job:` replaces workload, service, batcher, router and fleet.pools).
+#[derive(Clone, Debug)]
+pub enum Workload {
+    /// The serving workload, service model, batcher and router.
+    Serving(Serving),
+    /// The training or batch job.
+    Job(JobSpec),
+}
+
 impl Scenario {
+    /// The serving system, in a serving scenario.
+    pub fn serving(&self) -> Option<&Serving> {
+        match &self.workload {
+            Workload::Serving(sv) => Some(sv),
+            Workload::Job(_) => None,
+        }
+    }
+
+    /// The job, in a job scenario.
+    pub fn job(&self) -> Option<&JobSpec> {
+        match &self.workload {
+            Workload::Job(job) => Some(job),
+            Workload::Serving(_) => None,
+        }
+    }
+
     /// The request trace a serving scenario replays: path, format and speedup.
     pub fn request_trace(&self) -> Option<(&std::path::Path, RequestFormat, f64)> {
-        match self.serving.as_ref().map(|sv| &sv.arrivals) {
+        match self.serving().map(|sv| &sv.arrivals) {
             Some(Arrivals::Trace { path, format, speedup }) => Some((path.as_path(), *format, *speedup)),
             _ => None,
         }
@@ -199,7 +223,10 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
     let spot = super::spot::spot(raw.spot.as_ref(), base_dir, any_spot)?;
     let timeseries_interval = super::output::timeseries_interval(raw.output.as_ref(), horizon, fleet.pools.len())?;
     let mut fleet = fleet;
-    let serving = if job.is_some() { None } else { Some(super::serving::serving(raw, base_dir, &mut fleet.pools)?) };
+    let workload = match job {
+        Some(job) => Workload::Job(job),
+        None => Workload::Serving(super::serving::serving(raw, base_dir, &mut fleet.pools)?),
+    };
     let mut scenario = Scenario {
         name: raw.name.trim().to_string(),
         description: raw.description.clone(),
@@ -209,8 +236,7 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
         start,
         trace_start: raw.start.as_ref().map(|_| start),
         spot,
-        serving,
-        job,
+        workload,
         fleet,
         autoscaler,
         billing: super::billing::billing(raw.billing.as_ref())?,

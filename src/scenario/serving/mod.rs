@@ -157,7 +157,7 @@ mod tests {
         let s = from_yaml(&with_pool_service("{ distribution: deterministic }")).unwrap();
         let own = s.fleet.pools[0].service.as_ref().expect("the pool's own service");
         assert_eq!(own.distribution, ServiceDistribution::Deterministic);
-        assert_eq!(own.batch_time, s.serving.as_ref().unwrap().service.batch_time, "batch_time inherited");
+        assert_eq!(own.batch_time, s.serving().unwrap().service.batch_time, "batch_time inherited");
         let s = from_yaml(&with_pool_service("{ batch_time: { table: { 1: 2ms, 4: 5ms } } }")).unwrap();
         let own = s.fleet.pools[0].service.as_ref().unwrap();
         assert_eq!(own.batch_time, BatchTime::Table(vec![(1, 2e6), (4, 5e6)]));
