@@ -47,7 +47,7 @@ pub fn check(s: &Scenario, market: &MarketData, out: &Outcome) -> Checked {
     let mut f = Found { checks: 0, broken: Vec::new() };
     time(&mut f, s, out);
     cost(&mut f, s, market, out);
-    if s.job.is_some() {
+    if s.job().is_some() {
         job(&mut f, s, out);
     } else {
         requests(&mut f, out);
@@ -84,8 +84,7 @@ fn time(f: &mut Found, s: &Scenario, out: &Outcome) {
             format!("time: instance {i} launched at {} and stopped at {} (end {end} s)", b.launched, b.stopped)
         });
     }
-    if s.job.is_none()
-        && !matches!(s.serving.as_ref().map(|sv| &sv.arrivals), Some(crate::scenario::Arrivals::Items { .. }))
+    if s.job().is_none() && !matches!(s.serving().map(|sv| &sv.arrivals), Some(crate::scenario::Arrivals::Items { .. }))
     {
         let horizon = s.horizon.as_secs_f64();
         f.check(end >= horizon, || format!("time: a serving run ended at {end} s, before its horizon {horizon} s"));
@@ -200,7 +199,7 @@ fn billed(ran: Duration, billing: &Billing) -> u64 {
 /// What one instance (or gang) should cost: its billed time at the price of its market, spot
 /// integrated over the zone's price series.
 fn expected_cost(s: &Scenario, market: &MarketData, b: &InstanceBill) -> (u64, f64) {
-    let (instance, spot_price, od_price, fixed_price) = match &s.job {
+    let (instance, spot_price, od_price, fixed_price) = match s.job() {
         Some(job) => (&job.instance, job.spot_price, job.on_demand_price, job.on_demand_price),
         None => {
             let pool = &s.fleet.pools[b.pool];
@@ -283,7 +282,7 @@ fn cost(f: &mut Found, s: &Scenario, market: &MarketData, out: &Outcome) {
     f.check(out.summary.fleet.interruptions == notices, || {
         format!("interruptions: the summary has {}, the notices list {notices}", out.summary.fleet.interruptions)
     });
-    if s.job.is_none() {
+    if s.job().is_none() {
         f.check(in_rows == notices, || {
             format!("interruptions: the time series has {in_rows}, the notices list {notices}")
         });
@@ -293,7 +292,7 @@ fn cost(f: &mut Found, s: &Scenario, market: &MarketData, out: &Outcome) {
 /// A job's progress is at most its work, its lost work at most the compute it did, and its time
 /// and bills add up.
 fn job(f: &mut Found, s: &Scenario, out: &Outcome) {
-    let (Some(spec), Some(j)) = (&s.job, &out.summary.job) else {
+    let (Some(spec), Some(j)) = (s.job(), &out.summary.job) else {
         f.check(false, || "job: a job scenario without job figures".into());
         return;
     };

@@ -55,8 +55,8 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
     for path in &args.scenarios {
         loaded.push(scenario::load(path, &overrides)?);
     }
-    let is_job = loaded[0].scenario.job.is_some();
-    if let Some(other) = loaded.iter().find(|l| l.scenario.job.is_some() != is_job) {
+    let is_job = loaded[0].scenario.job().is_some();
+    if let Some(other) = loaded.iter().find(|l| l.scenario.job().is_some() != is_job) {
         let kind = |job: bool| if job { "a job" } else { "a serving fleet" };
         bail!(
             "{} is {} and {} is {}: different kinds; compare designs of one kind",

@@ -182,7 +182,7 @@ fn render_job(s: &Scenario, m: &Summary, j: &fleetsim::metrics::summary::JobSumm
         count(m.engine.events),
         m.engine.wall_s
     );
-    let deadline = s.job.as_ref().map_or(0.0, |job| job.deadline.as_secs_f64());
+    let deadline = s.job().map_or(0.0, |job| job.deadline.as_secs_f64());
     let _ = writeln!(
         o,
         "  job         {}  makespan {}  deadline {} {}  progress {}",

@@ -30,7 +30,7 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
     for ((zone, instance), series) in &market.prices {
         sayln!("spot price {}: {} changes", label(zone, instance), series.points().count())?;
     }
-    if let Some(job) = &s.job {
+    if let Some(job) = s.job() {
         let interval = match job.interval {
             fleetsim::scenario::CheckpointInterval::Every(d) => format!("every {d}"),
             fleetsim::scenario::CheckpointInterval::None => "none".into(),

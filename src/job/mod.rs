@@ -10,6 +10,7 @@
 //! `none` never writes. With exponential interruptions, no notice and no overhead the expected
 //! wall time is Daly's T = M·e^{R/M}·(e^{(τ+δ)/M} − 1)·W/τ.
 
+pub mod interval;
 pub mod policy;
 mod world;
 

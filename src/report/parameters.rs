@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Duration;
 use crate::report::format;
-use crate::scenario::model::{
+use crate::scenario::{
     Arrivals, BatchTime, CheckpointInterval, Interruptions, JobSpec, Market, PoolSpec, ScalerSpec, Scenario,
     ServiceDistribution, Serving,
 };
@@ -62,10 +62,10 @@ pub fn of(s: &Scenario) -> Parameters {
     let warmup = if s.warmup.as_nanos() > 0 { format!(", warm-up {}", d(s.warmup)) } else { String::new() };
     add("simulated time", "horizon", format!("{}{warmup}", d(s.horizon)));
     add("seed", "seed", s.seed.to_string());
-    if let Some(sv) = &s.serving {
+    if let Some(sv) = s.serving() {
         serving(sv, &mut add);
     }
-    if let Some(job) = &s.job {
+    if let Some(job) = s.job() {
         job_parameters(job, &mut add);
     }
     for p in &s.fleet.pools {
@@ -99,7 +99,7 @@ pub fn of(s: &Scenario) -> Parameters {
                     .iter()
                     .filter(|p| p.market == Market::Spot)
                     .map(|p| format!("{}/h per instance", format::count(p.interruptions_per_hour)))
-                    .chain(s.job.iter().map(|j| format!("{}/h per instance", format::count(j.interruptions_per_hour))))
+                    .chain(s.job().map(|j| format!("{}/h per instance", format::count(j.interruptions_per_hour))))
                     .collect();
                 let mut rates = rates;
                 rates.dedup();
@@ -198,9 +198,9 @@ fn serving(sv: &Serving, add: &mut impl FnMut(&str, &str, String)) {
     }
     add("batcher", "batcher", batcher);
     let router = match sv.router {
-        crate::scenario::model::Router::SharedQueue => "shared_queue",
-        crate::scenario::model::Router::RoundRobin => "round_robin",
-        crate::scenario::model::Router::LeastOutstanding => "least_outstanding",
+        crate::scenario::Router::SharedQueue => "shared_queue",
+        crate::scenario::Router::RoundRobin => "round_robin",
+        crate::scenario::Router::LeastOutstanding => "least_outstanding",
     };
     add("router", "router", router.into());
 }
@@ -236,8 +236,8 @@ fn pool(p: &PoolSpec) -> String {
     format!("{size} × {}{gpu} {market}, boot {}{speed}", i.name, d(i.boot))
 }
 
-fn hpa_metric(m: &crate::scenario::model::HpaMetric) -> String {
-    use crate::scenario::model::HpaMetric;
+fn hpa_metric(m: &crate::scenario::HpaMetric) -> String {
+    use crate::scenario::HpaMetric;
     match m {
         HpaMetric::Utilization { percent } => format!("utilization {percent}%"),
         HpaMetric::InFlight { per_replica } => {

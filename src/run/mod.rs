@@ -15,7 +15,7 @@ pub use outcome::{Outcome, SimError};
 /// Simulates `s` once with its seed. `market` holds the spot series read from its traces
 /// ([`crate::trace::market::load`]); `progress` is called now and then with the simulated time.
 pub fn simulate(s: &Scenario, market: &MarketData, progress: &mut dyn FnMut(SimTime)) -> Result<Outcome, SimError> {
-    if s.job.is_some() {
+    if s.job().is_some() {
         return crate::job::simulate(s, market);
     }
     let mut trace = open_trace(s)?;

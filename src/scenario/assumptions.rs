@@ -8,8 +8,9 @@
 //! times (or the job's work) are scaled by it, an on-demand price only where something is billed
 //! at it.
 
-use super::model::*;
-use super::raw::{RawInstanceType, RawInterruptions, RawScenario};
+use super::fleet::RawInstanceType;
+use super::spot::RawInterruptions;
+use super::*;
 use crate::engine::Duration;
 use crate::fleet::market_refs::{self, MarketRef};
 use crate::fleet::{catalog, market_refs::all as all_refs};
@@ -70,7 +71,7 @@ fn users<'s>(raw: &RawScenario, s: &'s Scenario, price_defaulted: bool) -> Vec<U
             speed_matters: p.service.is_none(),
         });
     }
-    if let Some(job) = &s.job {
+    if let Some(job) = s.job() {
         let spot = job.policy != JobPolicy::OnDemand;
         users.push(User {
             who: "the job".into(),
@@ -221,7 +222,7 @@ fn scenario_wide(raw: &RawScenario, s: &Scenario, launches_later: bool, out: &mu
         ));
     }
     let interval_given = raw.output.as_ref().is_some_and(|o| o.timeseries_interval.is_some());
-    if s.serving.is_some() && !interval_given && s.timeseries_interval != Duration::from_secs(60) {
+    if s.serving().is_some() && !interval_given && s.timeseries_interval != Duration::from_secs(60) {
         out.push(own(
             "time-series interval (rows of timeseries.csv and the timeline chart)".into(),
             "output.timeseries_interval",

@@ -1,4 +1,7 @@
 //! Scenario errors: every one names the file, the line and column when known, and the key.
+//!
+//! A section's validation fails with an [`Invalid`] (the dotted key and what is wrong with it);
+//! [`super::load`] turns it into a [`ScenarioError`] with the file, line and column.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -42,4 +45,23 @@ impl fmt::Display for ScenarioError {
         }
         write!(f, ": {}", self.message)
     }
+}
+
+/// A validation failure: the dotted key and what is wrong with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    /// Dotted key path.
+    pub key: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+/// An `Err(Invalid)` for `key`.
+pub(super) fn invalid<T>(key: impl Into<String>, message: impl Into<String>) -> Result<T, Invalid> {
+    Err(Invalid { key: key.into(), message: message.into() })
+}
+
+/// A number for messages: `1e300` rather than 301 digits.
+pub(super) fn number(v: f64) -> String {
+    if v.abs() >= 1e15 { format!("{v:e}") } else { v.to_string() }
 }

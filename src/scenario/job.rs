@@ -1,15 +1,170 @@
-//! Validation of the `job:` block: work, gang, deadline, policy, overheads and checkpointing,
-//! with Young's and Daly's intervals computed from the gang's hazard.
+//! `job:` — a training or batch job: work, gang, zones, deadline, policy, overheads and
+//! checkpointing, with `young` and `daly` intervals resolved from the gang's hazard
+//! ([`crate::job::interval`]).
 
-use super::model::*;
-use super::raw::*;
-use super::validate::{Invalid, invalid};
+use serde::{Deserialize, Serialize};
+
+use super::Market;
+use super::error::{Invalid, invalid};
+use super::fleet::instance::InstanceSpec;
+use super::fleet::{RawInstanceType, RawMarket, RawPool, RawZoneStrategy, ZoneStrategy};
+use super::spot::{RawInterruptions, RawSpot};
+use super::units::DurationValue;
 use crate::engine::Duration;
+use crate::job::interval::{daly_interval, young_interval};
 
 type Result<T> = std::result::Result<T, Invalid>;
 
+/// `job:`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJob {
+    /// Compute time needed at speed 1.0.
+    pub work: DurationValue,
+    /// Instances that must all run (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gang: Option<u32>,
+    /// Instance type.
+    pub instance: String,
+    /// Zones where spot may be taken (default one zone, `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<Vec<String>>,
+    /// Where a new spot gang goes: `stay`, `cheapest` (default) or `most_available`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone_policy: Option<RawZoneStrategy>,
+    /// Deadline from time 0 (default: the horizon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DurationValue>,
+    /// `on_demand`, `spot_only`, `greedy` or `uniform_progress` (default spot_only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<RawJobPolicy>,
+    /// Each launch, the first included: billed, no progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_overhead: Option<DurationValue>,
+    /// Checkpointing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<RawCheckpoint>,
+}
+
+/// Job placement policies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawJobPolicy {
+    /// Always on demand.
+    OnDemand,
+    /// Spot when obtainable, else wait.
+    SpotOnly,
+    /// Spot until the deadline forces on-demand.
+    Greedy,
+    /// Can't Be Late's uniform progress.
+    UniformProgress,
+}
+
+/// `checkpoint:`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheckpoint {
+    /// A duration, or `young`, `daly`, `none`, `continuous`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// Time to write a checkpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write: Option<DurationValue>,
+    /// Time to restore one after a restart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<DurationValue>,
+    /// `emergency` or `ignore` (default ignore).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_notice: Option<RawOnNotice>,
+}
+
+/// What a notice does to a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawOnNotice {
+    /// Write a checkpoint inside the notice window when it fits.
+    Emergency,
+    /// Keep computing until the stop.
+    Ignore,
+}
+
+/// A long job on spot and on-demand capacity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobSpec {
+    /// Compute time needed at speed 1.0.
+    pub work: Duration,
+    /// Instances that must all run.
+    pub gang: u32,
+    /// Instance type.
+    pub instance: InstanceSpec,
+    /// Zones where spot may be taken.
+    pub zones: Vec<String>,
+    /// How a spot gang picks its zone.
+    pub zone_policy: ZoneStrategy,
+    /// Deadline from time 0.
+    pub deadline: Duration,
+    /// Placement policy.
+    pub policy: JobPolicy,
+    /// Each launch: billed, no progress.
+    pub restart_overhead: Duration,
+    /// When to checkpoint.
+    pub interval: CheckpointInterval,
+    /// Time to write a checkpoint.
+    pub write: Duration,
+    /// Time to restore after a restart (when there is a checkpoint).
+    pub restore: Duration,
+    /// Write a checkpoint inside the notice window when it fits.
+    pub emergency: bool,
+    /// Spot price where no trace gives one, USD per instance-hour; `None` when `spot.price` is a
+    /// trace and the catalog has no reference discount (every zone then has a price series).
+    pub spot_price: Option<f64>,
+    /// On-demand price, USD per instance-hour.
+    pub on_demand_price: f64,
+    /// Interruptions per instance-hour (hazard model); the gang's is `gang` times this.
+    pub interruptions_per_hour: f64,
+    /// Warning before a spot gang is reclaimed.
+    pub notice: Duration,
+}
+
+/// Job placement policies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobPolicy {
+    /// Always on demand.
+    OnDemand,
+    /// Spot when obtainable, else wait.
+    SpotOnly,
+    /// Spot while obtainable; on demand once the deadline requires it.
+    Greedy,
+    /// Can't Be Late's uniform progress.
+    UniformProgress,
+}
+
+impl JobPolicy {
+    /// The scenario's word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobPolicy::OnDemand => "on_demand",
+            JobPolicy::SpotOnly => "spot_only",
+            JobPolicy::Greedy => "greedy",
+            JobPolicy::UniformProgress => "uniform_progress",
+        }
+    }
+}
+
+/// When a job checkpoints.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CheckpointInterval {
+    /// After every so much compute (Young's and Daly's intervals resolve to this).
+    Every(Duration),
+    /// Never: an interruption loses everything.
+    None,
+    /// Progress is never lost, at no cost.
+    Continuous,
+}
+
 /// Most instances in a gang.
 pub const MAX_GANG: u32 = 10_000;
+
 /// Shortest checkpoint interval.
 const MIN_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -23,7 +178,7 @@ pub fn job(raw: &RawJob, types: &[RawInstanceType], spot: Option<&RawSpot>, hori
     if gang == 0 || gang > MAX_GANG {
         return invalid(format!("{K}.gang"), format!("must be between 1 and {MAX_GANG}, found {gang}"));
     }
-    let instance = super::validate::resolve_instance(&raw.instance, types).map_err(|e| Invalid {
+    let instance = super::fleet::instance::resolve_instance(&raw.instance, types).map_err(|e| Invalid {
         key: if e.key == "name" { format!("{K}.instance") } else { e.key },
         message: e.message,
     })?;
@@ -53,7 +208,7 @@ pub fn job(raw: &RawJob, types: &[RawInstanceType], spot: Option<&RawSpot>, hori
         price: None,
         service: None,
     };
-    let market = super::spot::pool_market(K, &pool, Market::Spot, &instance, spot)?;
+    let market = super::spot::pool::pool_market(K, &pool, Market::Spot, &instance, spot)?;
     let ck = raw.checkpoint.as_ref();
     let write = ck.and_then(|c| c.write).map_or(Duration::ZERO, |d| d.0);
     let restore = ck.and_then(|c| c.restore).map_or(Duration::ZERO, |d| d.0);
@@ -107,22 +262,6 @@ pub fn job(raw: &RawJob, types: &[RawInstanceType], spot: Option<&RawSpot>, hori
     })
 }
 
-/// Young (1974): τ = √(2δM).
-pub fn young_interval(write: Duration, mtbf_s: f64) -> f64 {
-    (2.0 * write.as_secs_f64() * mtbf_s).sqrt()
-}
-
-/// Daly (2006), the higher-order optimum: τ = √(2δM)·[1 + ⅓√(δ/2M) + ⅑(δ/2M)] − δ for δ < 2M,
-/// else τ = M.
-pub fn daly_interval(write: Duration, mtbf_s: f64) -> f64 {
-    let d = write.as_secs_f64();
-    if d >= 2.0 * mtbf_s {
-        return mtbf_s;
-    }
-    let x = d / (2.0 * mtbf_s);
-    (2.0 * d * mtbf_s).sqrt() * (1.0 + x.sqrt() / 3.0 + x / 9.0) - d
-}
-
 fn interval(text: Option<&str>, write: Duration, gang_per_hour: f64) -> Result<CheckpointInterval> {
     const K: &str = "job.checkpoint.interval";
     let text = text.unwrap_or("none").trim();
@@ -160,20 +299,4 @@ fn interval(text: Option<&str>, write: Duration, gang_per_hour: f64) -> Result<C
             Err(e) => return invalid(K, format!("{e}; or one of none, continuous, young, daly")),
         },
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn young_and_daly_intervals() {
-        // δ = 5 min, M = 10 h = 36,000 s: Young √(2·300·36000) = 4,647.58 s.
-        let w = Duration::from_secs(300);
-        assert!((young_interval(w, 36_000.0) - 4_647.58).abs() < 0.01);
-        // Daly by hand: x = 300/72000 = 0.0041667, √x = 0.064550;
-        // 1 + 0.064550/3 + 0.0041667/9 = 1.021980; 4647.58 × 1.021980 − 300 = 4,449.73 s.
-        assert!((daly_interval(w, 36_000.0) - 4_449.73).abs() < 0.05, "{}", daly_interval(w, 36_000.0));
-        assert_eq!(daly_interval(Duration::from_secs(100), 40.0), 40.0);
-    }
 }

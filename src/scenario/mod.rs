@@ -1,32 +1,52 @@
 //! Scenario files: reading, `--set` overrides and validation into a [`Scenario`].
 //!
-//! Two stages: the YAML is parsed into the raw structs of [`raw`] (shape and units, with the
-//! position of any error), then [`validate`] checks values and cross-references and builds the
-//! [`model`] the engine runs. Every error is a [`ScenarioError`] naming file, line, column and key.
+//! Two stages, split as the file is: each section has one file (or folder) holding its raw serde
+//! structs, which mirror the YAML key for key (shape and units, with the position of any error),
+//! its validated types, which cannot hold bad values, and the validation between them. [`root`]
+//! holds the whole file — [`RawScenario`], [`Scenario`] and its [`Workload`] — and calls each
+//! section's validation. Every error is a [`ScenarioError`] naming file, line, column and key.
 
+pub mod assertions;
 pub mod assumptions;
 pub mod autoscaler;
+pub mod billing;
 pub mod error;
+pub mod fleet;
 pub mod job;
+pub mod limits;
 pub mod locate;
-pub mod model;
+pub mod output;
 pub mod overrides;
-pub mod raw;
+pub mod root;
 pub mod serving;
 pub mod spot;
 pub mod sweep;
-pub mod tokens;
 pub mod units;
-pub mod validate;
 
 use std::path::{Path, PathBuf};
 
+pub use assertions::{Assertion, CmpOp, parse_assertion};
+pub use autoscaler::hpa::{HpaMetric, HpaSpec, PolicyChange, ScalingPolicy, ScalingRules, SelectPolicy};
+pub use autoscaler::kpa::KpaSpec;
+pub use autoscaler::queue::QueueSpec;
+pub use autoscaler::schedule::{ScheduleEntry, ScheduleWindow};
+pub use autoscaler::{AutoscalerSpec, ScalerSpec};
+pub use billing::Billing;
 pub use error::ScenarioError;
-pub use model::*;
+pub use fleet::{FleetSpec, InstanceSpec, Market, PoolBounds, PoolSpec, ZoneStrategy, untraced_spot_price};
+pub use job::{CheckpointInterval, JobPolicy, JobSpec};
+pub use limits::Limits;
 pub use overrides::Override;
+pub use root::{RawScenario, Scenario, Workload};
+pub use serving::Serving;
+pub use serving::batcher::Batcher;
+pub use serving::router::Router;
+pub use serving::service::{BatchTime, Service, ServiceDistribution};
+pub use serving::workload::{Arrivals, Cache, Sla};
+pub use spot::{AvailabilityTraceSpec, Interruptions, PriceTraceFormat, PriceTraceSpec, SpotSpec};
+pub use sweep::{Axis, Goal, Objective, SweepSpec};
 
 use locate::{LocationIndex, Position};
-use raw::RawScenario;
 
 /// A loaded scenario with what produced it (for the manifest).
 #[derive(Clone, Debug)]
@@ -81,7 +101,7 @@ fn from_text(
     if !overrides.is_empty() {
         raw = overrides::apply(path, &raw, overrides)?;
     }
-    let scenario = validate::validate(&raw, base_dir).map_err(|e| {
+    let scenario = root::validate(&raw, base_dir).map_err(|e| {
         let from_override = overrides::blame(overrides, &e.key);
         ScenarioError {
             file: path.to_path_buf(),

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::RawScenario;
 use super::ScenarioError;
-use super::raw::RawScenario;
 
 /// One `KEY=VALUE`.
 #[derive(Clone, Debug, PartialEq)]

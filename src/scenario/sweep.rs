@@ -5,8 +5,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::model::{Axis, Goal, Objective, SweepSpec};
-use super::validate::{Invalid, invalid, parse_assertion};
+use super::Assertion;
+use super::assertions::parse_assertion;
+use super::error::{Invalid, invalid};
 
 type Result<T> = std::result::Result<T, Invalid>;
 
@@ -14,6 +15,47 @@ use crate::sweep::range::check_distinct;
 pub use crate::sweep::range::{MAX_AXIS_VALUES, expand};
 /// Most replications per cell.
 pub const MAX_REPLICATIONS: u32 = 1_000_000;
+
+/// `sweep:` validated: axes in file order, replications, and what "best" means.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SweepSpec {
+    /// Runs per cell, when the file sets it.
+    pub replications: Option<u32>,
+    /// Grid axes; cells are their product.
+    pub axes: Vec<Axis>,
+    /// The metric to minimize or maximize over cell means.
+    pub objective: Option<Objective>,
+    /// Conditions on cell means that the best cell must meet.
+    pub constraints: Vec<Assertion>,
+}
+
+/// One grid axis: a scenario key and the values it takes, as `--set` would be given them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Axis {
+    /// Dotted scenario key.
+    pub key: String,
+    /// Values as text (`5m`, `16`, `young`).
+    pub values: Vec<String>,
+}
+
+/// What the best sweep cell does with a metric.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Objective {
+    /// Dotted summary key.
+    pub metric: String,
+    /// Lowest or highest mean.
+    pub goal: Goal,
+}
+
+/// Minimize or maximize.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Goal {
+    /// Lowest mean wins.
+    Minimize,
+    /// Highest mean wins.
+    Maximize,
+}
 
 /// `sweep:`
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

@@ -16,7 +16,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, LogNormal};
 
 use crate::engine::rng::{self, Source, Stream};
-use crate::scenario::tokens::{EmpiricalSource, LengthSpec, MAX_TOKENS, TokensSpec};
+use crate::scenario::serving::tokens::{EmpiricalSource, LengthSpec, MAX_TOKENS, TokensSpec};
 use crate::trace::requests::TraceRequest;
 
 /// `(prompt, output)` lengths of every row of a request trace.

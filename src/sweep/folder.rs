@@ -14,7 +14,7 @@ use super::{Plan, RunId, Shard};
 use crate::output::manifest::Manifest;
 use crate::output::{lock, write_atomic};
 use crate::scenario::Objective;
-use crate::scenario::validate::parse_assertion;
+use crate::scenario::parse_assertion;
 
 /// The sweep part of `manifest.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -204,7 +204,7 @@ fn paired(rows: &[RunRow], a: usize, b: usize, objective: &Objective) -> Option<
 mod tests {
     use super::*;
     use crate::scenario::Axis;
-    use crate::scenario::validate::parse_assertion;
+    use crate::scenario::parse_assertion;
     use crate::sweep::RunId;
 
     fn metric_index(key: &str) -> usize {

@@ -4,7 +4,7 @@
 //! An empirical source is a request trace like any other (its times are read and checked, then
 //! not used): every row's prompt and output lengths are kept, at most [`MAX_ROWS`] rows.
 
-use crate::scenario::tokens::{EmpiricalSource, LengthSpec};
+use crate::scenario::serving::tokens::{EmpiricalSource, LengthSpec};
 use crate::scenario::{BatchTime, Scenario, Serving};
 use crate::serving::tokens::{LengthRows, LengthTables};
 use crate::trace::requests::{RequestFormat, RequestTrace, TraceError};
@@ -15,7 +15,7 @@ pub const MAX_ROWS: u64 = 10_000_000;
 /// The rows of every trace `s` resamples; empty when it resamples none.
 pub fn load(s: &Scenario) -> Result<LengthTables, TraceError> {
     let mut tables = LengthTables::default();
-    let Some(sv) = &s.serving else { return Ok(tables) };
+    let Some(sv) = s.serving() else { return Ok(tables) };
     for src in sv.tokens.empirical_sources() {
         let prompt = matches!(&sv.tokens.prompt, Some(LengthSpec::Empirical(p)) if p == src);
         let output = matches!(&sv.tokens.output, Some(LengthSpec::Empirical(o)) if o == src);
@@ -77,7 +77,7 @@ fn token_terms(s: &Scenario, sv: &Serving) -> (bool, bool) {
 /// A replayed trace without a token column that a batch-time term needs, when `workload.tokens`
 /// gives no lengths for that side either, is refused: the term would be ignored.
 pub fn check_columns(s: &Scenario, trace: &RequestTrace) -> Result<(), TraceError> {
-    let Some(sv) = &s.serving else { return Ok(()) };
+    let Some(sv) = s.serving() else { return Ok(()) };
     let (needs_prompt, needs_output) = token_terms(s, sv);
     let Some((_, format, _)) = s.request_trace() else { return Ok(()) };
     let (in_name, out_name) = column_names(format);

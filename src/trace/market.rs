@@ -88,7 +88,7 @@ pub fn check(s: &Scenario, data: &MarketData) -> Result<(), MarketError> {
     if !spot_spec.price_traces.is_empty() {
         check_coverage(s, &data.prices, |d, z, i| d.price_of(z, i).is_some(), data, "price")?;
     }
-    if let Some(job) = s.job.as_ref().filter(|j| j.spot_price.is_none())
+    if let Some(job) = s.job().filter(|j| j.spot_price.is_none())
         && let Some(zone) = job.zones.iter().find(|z| data.price_of(z, &job.instance.name).is_none())
     {
         return Err(MarketError::Unpriced {
@@ -148,7 +148,7 @@ pub fn trace_paths(s: &Scenario) -> Vec<std::path::PathBuf> {
         }
         out.extend(spot_spec.price_traces.iter().map(|t| t.path.clone()));
     }
-    if let Some(sv) = &s.serving {
+    if let Some(sv) = s.serving() {
         for src in sv.tokens.empirical_sources() {
             if !out.contains(&src.path) {
                 out.push(src.path.clone());

@@ -109,7 +109,7 @@ fn the_checker_catches_results_that_break_an_invariant() {
     let (s, market, out) = case_of(Kind::Job, 0, dir.path());
     assert_eq!(invariants::check(&s, &market, &out).broken, Vec::<String>::new());
     let job_broken = |damage: &dyn Fn(&mut Outcome)| damaged(&s, &market, &out, damage);
-    let work_s = s.job.as_ref().unwrap().work.as_secs_f64();
+    let work_s = s.job().unwrap().work.as_secs_f64();
     assert!(job_broken(&|o| o.audit.job_saved_work_s = work_s * 2.0).contains("more than the job's"));
     assert!(
         job_broken(&|o| {

@@ -104,7 +104,7 @@ struct JobWorld<'s> {
 
 /// Runs the job scenario `s` against `market`.
 pub fn simulate(s: &Scenario, market: &MarketData) -> Result<Outcome, SimError> {
-    let Some(job) = &s.job else {
+    let Some(job) = s.job() else {
         return Err(SimError::Limit(format!("scenario {:?} has no job", s.name)));
     };
     let mut w = JobWorld::new(s, job, market);

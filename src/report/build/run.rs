@@ -142,7 +142,7 @@ fn sentences(summary: &Value, params: Option<&Parameters>, is_job: bool, dir: &P
         ));
     }
     for text in params.map(|p| p.asserts.as_slice()).unwrap_or_default() {
-        let Ok(a) = crate::scenario::validate::parse_assertion(text) else { continue };
+        let Ok(a) = crate::scenario::parse_assertion(text) else { continue };
         let value = num(summary, &a.metric);
         out.push(verdict::assertion(&verdict::Assert {
             text: text.clone(),

@@ -11,7 +11,7 @@ use super::grid::{Cell, Grid};
 use super::grid_figures::{Rules, heat_map, pareto, sweep_curve};
 use super::{cell_name, label_of, lineage, read_json, tables, unit_of, verdict};
 use crate::report::{CHART_SIZE, Report};
-use crate::scenario::validate::parse_assertion;
+use crate::scenario::parse_assertion;
 use crate::sweep::stats::Method;
 
 /// Cells listed in the report's table at most (`summary.csv` has them all).

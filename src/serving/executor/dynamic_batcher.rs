@@ -112,7 +112,7 @@ mod tests {
              fleet: {{ pools: [ {{ name: a, instance: g5.xlarge, count: 1 }} ] }}\n"
         );
         let s = crate::scenario::from_yaml(&yaml).expect("valid scenario");
-        let sv = s.serving.clone().expect("serving");
+        let sv = s.serving().cloned().expect("serving");
         let mut b = DynamicBatcher::new(&s, &sv);
         for index in 0..3 {
             b.add_replica(ReplicaRef { index, pool: 0, speed: 2.0 });

@@ -160,7 +160,7 @@ pub fn simulate(s: &Scenario, trace: Option<&mut dyn RequestSource>) -> Result<O
 /// that a caller can show how far through the horizon the run is. The callback does not change
 /// the run.
 pub fn simulate_with(s: &Scenario, inputs: Inputs<'_>, progress: &mut dyn FnMut(SimTime)) -> Result<Outcome, SimError> {
-    let Some(sv) = &s.serving else {
+    let Some(sv) = s.serving() else {
         return Err(SimError::Limit(format!("scenario {:?} is a job scenario, not a serving one", s.name)));
     };
     if s.request_trace().is_some() && inputs.requests.is_none() {

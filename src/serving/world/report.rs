@@ -10,7 +10,7 @@ use crate::fleet::billing::{self, Rate};
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::scenario::Market;
-use crate::scenario::validate::max_timeseries_rows;
+use crate::scenario::output::max_timeseries_rows;
 use crate::serving::executor::Executor;
 
 /// What billing found, per instance and in total.

@@ -1,117 +1,21 @@
-//! Validation of markets: the `spot:` section and the market fields of each pool (prices, zones,
-//! interruption rates and notices, with defaults from the built-in market references).
+//! The market fields of a pool (and of a job's gang, checked as a spot pool of `gang` instances):
+//! prices, zones, zone choice, fallback, interruption rate and notice, with defaults from the
+//! built-in market references.
 
-use std::path::Path;
-
-use super::model::*;
-use super::raw::*;
-use super::validate::{Invalid, invalid, number};
+use super::{RawInterruptions, RawPrice, RawSpot};
 use crate::engine::Duration;
 use crate::fleet::market_refs;
+use crate::scenario::error::{Invalid, invalid, number};
+use crate::scenario::fleet::{RawPool, RawZoneStrategy};
+use crate::scenario::{InstanceSpec, Market, ZoneStrategy};
 
 type Result<T> = std::result::Result<T, Invalid>;
 
 /// Default notice when neither the scenario nor the provider's reference gives one (AWS's 2 min).
 const DEFAULT_NOTICE: Duration = Duration::from_secs(120);
 
-/// The `spot:` section, if any pool is spot (otherwise the section is checked and dropped).
-pub fn spot(raw: Option<&RawSpot>, base_dir: &Path, any_spot_pool: bool) -> Result<Option<SpotSpec>> {
-    let interruptions = match raw.and_then(|s| s.interruptions.as_ref()) {
-        None => Interruptions::Hazard { weekend_factor: default_weekend_factor(), profile: [1.0; 24] },
-        Some(RawInterruptions::Hazard(h)) => hazard(h)?,
-        Some(RawInterruptions::Trace(entries)) => {
-            let mut traces = Vec::new();
-            for (i, t) in entries.as_slice().iter().enumerate() {
-                let key = format!("spot.interruptions.trace[{i}]");
-                let skypilot = matches!(t.format, RawAvailabilityFormat::SkypilotAvailability);
-                if skypilot && t.zone.is_none() {
-                    return invalid(
-                        format!("{key}.zone"),
-                        "a skypilot-availability file holds one series: name the zone it applies to",
-                    );
-                }
-                traces.push(AvailabilityTraceSpec {
-                    path: base_dir.join(&t.path),
-                    skypilot,
-                    zone: t.zone.clone(),
-                    instance: t.instance.clone(),
-                });
-            }
-            if traces.is_empty() {
-                return invalid("spot.interruptions.trace", "lists no trace");
-            }
-            Interruptions::Traces(traces)
-        }
-    };
-    let mut price_traces = Vec::new();
-    if let Some(RawPrice::Trace(entries)) = raw.and_then(|s| s.price.as_ref()) {
-        for (i, t) in entries.as_slice().iter().enumerate() {
-            let format = match t.format {
-                RawPriceFormat::Csv => PriceTraceFormat::Csv,
-                RawPriceFormat::AwsJson => PriceTraceFormat::AwsJson,
-                RawPriceFormat::SkypilotPrices => PriceTraceFormat::SkypilotPrices,
-            };
-            let tick = t.tick.map(|d| d.0);
-            if format == PriceTraceFormat::SkypilotPrices && tick.is_none_or(|d| d == Duration::ZERO) {
-                return invalid(
-                    format!("spot.price.trace[{i}].tick"),
-                    "skypilot-prices files have no tick length: give it, e.g. tick: 195s",
-                );
-            }
-            price_traces.push(PriceTraceSpec {
-                path: base_dir.join(&t.path),
-                format,
-                zone: t.zone.clone(),
-                instance: t.instance.clone(),
-                tick,
-            });
-        }
-    }
-    Ok(any_spot_pool.then_some(SpotSpec { interruptions, price_traces }))
-}
-
-/// The published weekend factor when interruptions are left to defaults (weekends ≈ 40% lower).
-fn default_weekend_factor() -> f64 {
-    market_refs::weekend_factor().map_or(1.0, |r| r.value)
-}
-
-fn hazard(h: &RawHazard) -> Result<Interruptions> {
-    const K: &str = "spot.interruptions.hazard";
-    if let Some(r) = h.per_hour
-        && !(r.is_finite() && (0.0..=100.0).contains(&r))
-    {
-        return invalid(
-            format!("{K}.per_hour"),
-            format!("must be interruptions per instance-hour in [0, 100], found {r}"),
-        );
-    }
-    let weekend_factor = h.weekend_factor.unwrap_or(1.0);
-    if !(weekend_factor.is_finite() && (0.0..=100.0).contains(&weekend_factor)) {
-        return invalid(
-            format!("{K}.weekend_factor"),
-            format!("must be a multiplier in [0, 100], found {weekend_factor}"),
-        );
-    }
-    let mut profile = [1.0; 24];
-    if let Some(p) = &h.profile {
-        if p.len() != 24 {
-            return invalid(
-                format!("{K}.profile"),
-                format!("needs 24 multipliers, one per UTC hour, found {}", p.len()),
-            );
-        }
-        for (i, &f) in p.iter().enumerate() {
-            if !(f.is_finite() && (0.0..=100.0).contains(&f)) {
-                return invalid(format!("{K}.profile[{i}]"), format!("must be a multiplier in [0, 100], found {f}"));
-            }
-            profile[i] = f;
-        }
-    }
-    Ok(Interruptions::Hazard { weekend_factor, profile })
-}
-
 /// The market fields of pool `key`, with defaults for spot pools.
-pub fn pool_market(
+pub(in crate::scenario) fn pool_market(
     key: &str,
     p: &RawPool,
     market: Market,

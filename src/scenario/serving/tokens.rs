@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::raw::RawTraceFormat;
-use super::validate::{Invalid, invalid};
+use super::workload::RawTraceFormat;
+use crate::scenario::error::{Invalid, invalid};
 use crate::trace::requests::RequestFormat;
 
 type Result<T> = std::result::Result<T, Invalid>;

@@ -1,0 +1,179 @@
+//! A serving scenario's own sections: `workload` (arrivals, SLA, cache and, in [`tokens`], the
+//! prompt and output lengths), `service` (and each pool's own `service:`), `batcher` and
+//! `router`, one file each, and the agreement between token terms and the lengths that feed them.
+
+pub mod batcher;
+pub mod router;
+pub mod service;
+pub mod tokens;
+pub mod workload;
+
+use std::path::Path;
+
+use super::PoolSpec;
+use super::error::{Invalid, invalid};
+use super::root::RawScenario;
+use super::units::DurationValue;
+use crate::engine::Duration;
+use batcher::Batcher;
+use router::Router;
+use service::{RawBatchTime, Service};
+use tokens::TokensSpec;
+use workload::{Arrivals, Cache, Sla};
+
+type Result<T> = std::result::Result<T, Invalid>;
+
+/// Requests through a batcher onto a fleet.
+#[derive(Clone, Debug)]
+pub struct Serving {
+    /// Arrival process.
+    pub arrivals: Arrivals,
+    /// Latency objective, if any.
+    pub sla: Option<Sla>,
+    /// Response cache in front of the fleet, if any.
+    pub cache: Option<Cache>,
+    /// Batch service times.
+    pub service: Service,
+    /// Batch formation.
+    pub batcher: Batcher,
+    /// How requests reach replicas.
+    pub router: Router,
+    /// Prompt and output lengths for arrivals that carry none (`workload.tokens`).
+    pub tokens: TokensSpec,
+}
+
+/// The serving sections of `raw`: workload, service (with each pool's own), batcher, router.
+pub(super) fn serving(raw: &RawScenario, base_dir: &Path, pools: &mut [PoolSpec]) -> Result<Serving> {
+    let Some(workload) = &raw.workload else {
+        return invalid("workload", "missing: a serving scenario needs `workload`, `service` and `fleet`");
+    };
+    let Some(service) = &raw.service else {
+        return invalid("service", "missing: a serving scenario needs `service.batch_time`");
+    };
+    let batcher = batcher::batcher(raw.batcher.as_ref())?;
+    if matches!(workload.arrivals, workload::RawArrivals::Items(_)) && batcher.max_queue.is_some() {
+        return invalid("batcher.max_queue", "a batch-inference queue (items) keeps every item: leave max_queue out");
+    }
+    let service = Service {
+        batch_time: service::batch_time("service.batch_time", &service.batch_time, batcher.max_batch_size)?,
+        distribution: service::distribution("service.distribution", service.distribution.as_ref())?,
+    };
+    service::pool_services(raw.fleet.as_ref(), &service, batcher.max_batch_size, pools)?;
+    let arrivals = workload::arrivals(&workload.arrivals, base_dir)?;
+    let tokens = tokens::tokens(workload.tokens.as_ref(), base_dir)?;
+    token_terms(raw, &arrivals, &tokens)?;
+    Ok(Serving {
+        arrivals,
+        sla: workload::sla(workload.sla.as_ref())?,
+        cache: workload::cache(workload)?,
+        service,
+        batcher,
+        router: router::router(raw.router),
+        tokens,
+    })
+}
+
+/// Token terms and lengths agree: a non-zero `per_input_token` / `per_output_token` (in
+/// `service` or a pool's own) has lengths to multiply — carried by the arrivals or drawn from
+/// `workload.tokens` — and each side of `workload.tokens` has a term that uses it. A trace's
+/// columns are checked when it is opened.
+fn token_terms(raw: &RawScenario, arrivals: &Arrivals, tokens: &TokensSpec) -> Result<()> {
+    use tokens::{Carried, check_term};
+    let (prompt, output, kind) = match arrivals {
+        Arrivals::Poisson { .. } => (Carried::No, Carried::No, "poisson"),
+        Arrivals::Constant { .. } => (Carried::No, Carried::No, "constant"),
+        Arrivals::Diurnal { .. } => (Carried::No, Carried::No, "diurnal"),
+        Arrivals::Items { size, .. } => (if *size > 0 { Carried::Yes } else { Carried::No }, Carried::No, "items"),
+        Arrivals::Trace { .. } => (Carried::IfTraceColumn, Carried::IfTraceColumn, "trace"),
+    };
+    if prompt == Carried::Yes && tokens.prompt.is_some() {
+        return invalid(
+            "workload.tokens.prompt",
+            "the items carry their prompt length (workload.arrivals.items.size): give one or the other",
+        );
+    }
+    let mut terms: Vec<(String, &RawBatchTime)> = Vec::new();
+    if let Some(service) = &raw.service {
+        terms.push(("service.batch_time".into(), &service.batch_time));
+    }
+    for (i, p) in raw.fleet.iter().flat_map(|f| f.pools.iter()).enumerate() {
+        if let Some(bt) = p.service.as_ref().and_then(|sv| sv.batch_time.as_ref()) {
+            terms.push((format!("fleet.pools[{i}].service.batch_time"), bt));
+        }
+    }
+    let needs = |d: Option<DurationValue>| d.is_some_and(|d| d.0 > Duration::ZERO);
+    for (key, bt) in &terms {
+        check_term(
+            &format!("{key}.per_input_token"),
+            "prompt",
+            needs(bt.per_input_token),
+            prompt,
+            tokens.prompt.is_some(),
+            kind,
+        )?;
+        check_term(
+            &format!("{key}.per_output_token"),
+            "output",
+            needs(bt.per_output_token),
+            output,
+            tokens.output.is_some(),
+            kind,
+        )?;
+    }
+    for (side, given, term) in [
+        ("prompt", tokens.prompt.is_some(), "per_input_token"),
+        ("output", tokens.output.is_some(), "per_output_token"),
+    ] {
+        let used = terms
+            .iter()
+            .any(|(_, bt)| if side == "prompt" { bt.per_input_token.is_some() } else { bt.per_output_token.is_some() });
+        if given && !used {
+            return invalid(
+                format!("workload.tokens.{side}"),
+                format!(
+                    "no batch time has a {term} term, so these lengths would not be used: add the term to service.batch_time or leave workload.tokens.{side} out"
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::from_yaml;
+    use crate::scenario::{BatchTime, ServiceDistribution};
+
+    const BASE: &str = "name: x\nhorizon: 1m\nworkload:\n  arrivals:\n    poisson: { rate: 5/s }\n\
+        service:\n  batch_time: { base: 8ms }\n  distribution: exponential\nbatcher: { max_batch_size: 4 }\n\
+        fleet:\n  pools:\n    - { name: a, instance: g5.xlarge, count: 1 }\n";
+
+    fn with_pool_service(service: &str) -> String {
+        BASE.replace("count: 1 }", &format!("count: 1, service: {service} }}"))
+    }
+
+    #[test]
+    fn a_pool_service_overrides_key_by_key() {
+        let s = from_yaml(&with_pool_service("{ distribution: deterministic }")).unwrap();
+        let own = s.fleet.pools[0].service.as_ref().expect("the pool's own service");
+        assert_eq!(own.distribution, ServiceDistribution::Deterministic);
+        assert_eq!(own.batch_time, s.serving().unwrap().service.batch_time, "batch_time inherited");
+        let s = from_yaml(&with_pool_service("{ batch_time: { table: { 1: 2ms, 4: 5ms } } }")).unwrap();
+        let own = s.fleet.pools[0].service.as_ref().unwrap();
+        assert_eq!(own.batch_time, BatchTime::Table(vec![(1, 2e6), (4, 5e6)]));
+        assert_eq!(own.distribution, ServiceDistribution::Exponential, "distribution inherited");
+        assert!(from_yaml(BASE).unwrap().fleet.pools[0].service.is_none());
+    }
+
+    #[test]
+    fn a_pool_service_is_checked_under_its_own_key() {
+        for (service, fragment) in [
+            ("{}", "fleet.pools[0].service: give batch_time, distribution or both"),
+            ("{ batch_time: { table: { 2: 3ms } } }", "fleet.pools[0].service.batch_time.table: has one entry"),
+            ("{ distribution: { lognormal: { cv: 0 } } }", "fleet.pools[0].service.distribution.lognormal.cv"),
+        ] {
+            let e = from_yaml(&with_pool_service(service)).expect_err(service).to_string();
+            assert!(e.contains(fragment), "{service}: {e}");
+        }
+    }
+}
