@@ -4,7 +4,7 @@
 
 use crate::engine::SimTime;
 use crate::fleet::market::MarketData;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Workload};
 use crate::serving::{self, Inputs, RequestSource};
 use crate::trace::requests::RequestTrace;
 
@@ -15,9 +15,13 @@ pub use outcome::{Outcome, SimError};
 /// Simulates `s` once with its seed. `market` holds the spot series read from its traces
 /// ([`crate::trace::market::load`]); `progress` is called now and then with the simulated time.
 pub fn simulate(s: &Scenario, market: &MarketData, progress: &mut dyn FnMut(SimTime)) -> Result<Outcome, SimError> {
-    if s.job().is_some() {
-        return crate::job::simulate(s, market);
+    match &s.workload {
+        Workload::Job(_) => crate::job::simulate(s, market),
+        Workload::Serving(_) => simulate_serving(s, market, progress),
     }
+}
+
+fn simulate_serving(s: &Scenario, market: &MarketData, progress: &mut dyn FnMut(SimTime)) -> Result<Outcome, SimError> {
     let mut trace = open_trace(s)?;
     let lengths = crate::trace::lengths::load(s)?;
     let inputs =

@@ -6,7 +6,7 @@
 //! `batch_time(b) / speed`, drawn from the distribution; latency = completion − arrival. Arrivals
 //! stop at the horizon and the queues drain afterwards. Per-replica routers route only to ready
 //! replicas, hold requests in a lobby while none is ready, and route a leaving replica's queue
-//! again (`router.rs`, `world/routing.rs`).
+//! again (`router/`, `world/routing.rs`); what a replica does with its queue is its executor (`executor/`).
 
 pub mod arrivals;
 pub mod executor;
