@@ -3,7 +3,8 @@
 //! Each autoscaler is pure logic over an [`Observation`] of the fleet and its load: no events,
 //! no randomness, so that its decisions can be stepped through by hand in tests. The serving
 //! world builds the observation, calls [`Autoscaler::decide`] when the autoscaler asks
-//! ([`Autoscaler::next_decision`]), and turns the total it returns into pool targets.
+//! ([`Autoscaler::next_decision`]), and [`placement`] turns the total it returns into a
+//! [`placement::Decision`]: a target per autoscaled pool.
 //!
 //! One file per autoscaler: [`hpa`] (Kubernetes), [`keda`] (queue length, scale to zero),
 //! [`kpa`] (Knative), and [`schedule`] (floors by time of day or simulated time).
@@ -11,6 +12,7 @@
 pub mod hpa;
 pub mod keda;
 pub mod kpa;
+pub mod placement;
 pub mod schedule;
 
 use crate::engine::SimTime;

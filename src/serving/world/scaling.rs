@@ -2,10 +2,10 @@
 //! targets, and schedule floors.
 //!
 //! One autoscaler drives every pool with min/max; pools with a fixed `count` count towards the
-//! replicas it sees and asks for (as pods of one Deployment would) but keep their count. A total
-//! is spread over the autoscaled pools: scaling up fills them in file order up to their max;
-//! scaling down empties spot pools before the others (each in reverse file order), down to their
-//! min, and within a pool lets go of spot instances before on-demand stand-ins, newest first.
+//! replicas it sees and asks for (as pods of one Deployment would) but keep their count. The total
+//! it asks for becomes a target per autoscaled pool by `autoscale::placement` (up: file order to
+//! each max; down: spot pools first, reverse file order, to each min); within a pool the fleet
+//! lets go of spot instances before on-demand stand-ins, newest first.
 //! New replicas are billed from launch and serve after their instance type's `boot`.
 //!
 //! Decisions go on after the horizon while requests are still waiting, so that a fleet scaled
@@ -13,6 +13,7 @@
 //! and the autoscaler would not start one.
 
 use super::{Event, World};
+use crate::autoscale::placement::{self, PoolSlot};
 use crate::autoscale::schedule::Schedule;
 use crate::autoscale::{self, Autoscaler, Observation};
 use crate::engine::SimTime;
@@ -206,40 +207,24 @@ impl<E: Executor> World<'_, '_, E> {
         }
     }
 
-    /// Pool targets summing to `auto_total` (within Σ min..Σ max), changed from the present
-    /// ones as the module documentation says.
+    /// Where `auto_total` replicas of the autoscaled pools go ([`placement::place`]).
     fn spread(&self, auto_total: u32) -> Vec<(usize, u32)> {
         let Some(sc) = &self.scaling else { return Vec::new() };
         let pools = &self.s.fleet.pools;
-        let mut targets: Vec<(usize, u32)> = sc.auto_pools.iter().map(|&p| (p, self.fleet.pools[p].target)).collect();
-        let bounds = |p: usize| pools[p].scaling.map_or((0, 0), |b| (b.min, b.max));
-        // Every pool within its own bounds first.
-        for (p, t) in &mut targets {
-            let (min, max) = bounds(*p);
-            *t = (*t).clamp(min, max);
-        }
-        let sum: u32 = targets.iter().map(|(_, t)| t).sum();
-        if auto_total > sum {
-            let mut add = auto_total - sum;
-            for (p, t) in &mut targets {
-                let room = bounds(*p).1 - *t;
-                let n = room.min(add);
-                *t += n;
-                add -= n;
-            }
-        } else if auto_total < sum {
-            let mut remove = sum - auto_total;
-            for spot_pass in [true, false] {
-                for (p, t) in targets.iter_mut().rev() {
-                    if (pools[*p].market == Market::Spot) != spot_pass {
-                        continue;
-                    }
-                    let n = (*t - bounds(*p).0).min(remove);
-                    *t -= n;
-                    remove -= n;
+        let slots: Vec<PoolSlot> = sc
+            .auto_pools
+            .iter()
+            .map(|&p| {
+                let (min, max) = pools[p].scaling.map_or((0, 0), |b| (b.min, b.max));
+                PoolSlot {
+                    pool: p,
+                    target: self.fleet.pools[p].target,
+                    min,
+                    max,
+                    spot: pools[p].market == Market::Spot,
                 }
-            }
-        }
-        targets
+            })
+            .collect();
+        placement::place(auto_total, &slots).targets
     }
 }
