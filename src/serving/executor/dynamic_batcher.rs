@@ -77,11 +77,11 @@ impl Executor for DynamicBatcher {
     }
 
     #[inline]
-    fn finish(&mut self, r: usize, done: &mut Vec<Request>) {
+    fn finish(&mut self, _now: SimTime, r: usize, done: &mut Vec<Request>) {
         std::mem::swap(done, &mut self.replicas[r].1);
     }
 
-    fn abandon(&mut self, r: usize, held: &mut Vec<Request>) {
+    fn abandon(&mut self, _now: SimTime, r: usize, held: &mut Vec<Request>) {
         held.append(&mut self.replicas[r].1);
     }
 
@@ -138,7 +138,7 @@ mod tests {
         assert!(queue.is_empty());
         assert_eq!(b.holding(2), 2);
         let mut done = Vec::new();
-        b.finish(2, &mut done);
+        b.finish(SimTime(12_000_000), 2, &mut done);
         assert_eq!(done.iter().map(|r| r.arrived).collect::<Vec<_>>(), [SimTime(0), SimTime(1_000_000)]);
         assert_eq!(b.holding(2), 0);
         // An empty queue: nothing to do.
@@ -153,7 +153,7 @@ mod tests {
         assert_eq!(queue.iter().map(|r| r.arrived).collect::<Vec<_>>(), [SimTime(2_000_000)]);
         // A stopped replica gives its batch back, oldest first.
         let mut held = Vec::new();
-        b.abandon(2, &mut held);
+        b.abandon(SimTime(3_000_000), 2, &mut held);
         assert_eq!(held.iter().map(|r| r.arrived).collect::<Vec<_>>(), [SimTime(0), SimTime(1_000_000)]);
         assert!(b.warnings().is_empty());
     }

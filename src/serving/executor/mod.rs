@@ -67,12 +67,13 @@ pub trait Executor {
     /// take the requests it runs from the front of `queue` — or say when to be asked again.
     fn start(&mut self, now: SimTime, r: usize, queue: &mut VecDeque<Request>) -> Step;
 
-    /// The step of replica `r` ended: the requests it completed are swapped into `done` (which
-    /// comes empty, and is left to the executor to reuse).
-    fn finish(&mut self, r: usize, done: &mut Vec<Request>);
+    /// The step of replica `r` ended at `now`: the requests it completed are swapped into `done`
+    /// (which comes empty, and is left to the executor to reuse).
+    fn finish(&mut self, now: SimTime, r: usize, done: &mut Vec<Request>);
 
-    /// Replica `r` stopped during a step: appends every request it holds to `held`, oldest first.
-    fn abandon(&mut self, r: usize, held: &mut Vec<Request>);
+    /// Replica `r` stopped at `now` during a step: appends every request it holds to `held`,
+    /// oldest first.
+    fn abandon(&mut self, now: SimTime, r: usize, held: &mut Vec<Request>);
 
     /// Requests replica `r` holds (in service).
     fn holding(&self, r: usize) -> usize;

@@ -444,7 +444,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
     fn on_step_ended(&mut self, now: SimTime, r: usize) {
         self.replicas[r].step_done = None;
         let mut done = std::mem::take(&mut self.scratch);
-        self.executor.finish(r, &mut done);
+        self.executor.finish(now, r, &mut done);
         for &req in &done {
             self.complete(req, now);
         }
@@ -489,7 +489,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         self.n_busy -= 1;
         let q = replica.queue_idx;
         let mut batch = std::mem::take(&mut self.scratch);
-        self.executor.abandon(r, &mut batch);
+        self.executor.abandon(now, r, &mut batch);
         self.n_retried += batch.len() as u64;
         self.n_queued += batch.len();
         if !self.router.is_shared() {
