@@ -1,9 +1,11 @@
-//! The serving world and its event loop: requests, batches and the instances that serve them.
+//! The serving world: requests, the steps replicas run on them, and the instances that serve.
 //!
-//! `mod.rs` handles requests (arrival, routing, batching, completion); `fleet.rs` handles
-//! instances (launch, boot, interruption notice, stop, spot zones and prices); `routing.rs` keeps
-//! per-replica routers on the ready replicas (the lobby, queues routed again); `report.rs` turns
-//! the state into the summary and time series.
+//! `mod.rs` handles requests (arrival, routing, queues, the executor's steps, completion);
+//! `fleet.rs` holds the fleet's state (pools, spot zones, time-weighted counters); `instances.rs`
+//! an instance's life (launch, boot, interruption notice, stop, stand-ins, pool targets);
+//! `routing.rs` keeps per-replica routers on the ready replicas (the lobby, queues routed again);
+//! `scaling.rs` the autoscaler; `report.rs` turns the state into the summary and time series. The
+//! world is generic over its [`Executor`]: what a replica does with its queue.
 
 mod fleet;
 mod instances;
