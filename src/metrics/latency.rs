@@ -66,6 +66,24 @@ impl LatencyStats {
         }
     }
 
+    /// Records `count` equal latencies (e.g. the inter-token gaps of one decode iteration).
+    pub fn record_n(&mut self, latency: Duration, count: u64) {
+        if count == 0 {
+            return;
+        }
+        let ns = latency.as_nanos();
+        if self.hist.record_n(ns.max(1), count).is_err() {
+            self.hist.saturating_record(ns.max(1));
+        }
+        self.n += count;
+        self.sum_ns += u128::from(ns) * u128::from(count);
+        self.max_ns = self.max_ns.max(ns);
+        self.min_ns = self.min_ns.min(ns);
+        if self.sla_ns.is_some_and(|sla| ns > sla) {
+            self.n_over_sla += count;
+        }
+    }
+
     /// Requests recorded.
     pub fn count(&self) -> u64 {
         self.n

@@ -3,6 +3,7 @@
 pub mod latency;
 pub mod summary;
 pub mod timeseries;
+pub mod tokens;
 
 pub use latency::{LatencyStats, LatencySummary};
 pub use summary::Summary;

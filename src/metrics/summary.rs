@@ -26,6 +26,9 @@ pub struct Summary {
     /// Job scenarios: the job's figures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<JobSummary>,
+    /// LLM scenarios: `ttft_s`, `tpot_s`, `itl_s`, `tokens`, `kv`, `llm` (top-level keys).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub token: Option<super::tokens::TokenSummary>,
     /// Engine counters.
     pub engine: Engine,
     /// Defaults the run relies on — catalog figures and fleetsim's own — with their sources.
@@ -71,6 +74,10 @@ pub struct Requests {
     pub measured: u64,
     /// Requests still queued or in service at the end (0 once drained).
     pub in_flight: u64,
+    /// LLM scenarios: of the dropped, those a replica refused (prompt + output above
+    /// `max_model_len`, or a KV footprint above the replica's cache).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<u64>,
 }
 
 /// `sla.*` (null when the scenario sets no SLA).
@@ -84,6 +91,22 @@ pub struct SlaSummary {
     pub violation_rate: Option<f64>,
     /// Whether at most `1 − quantile` of requests were over the target.
     pub met: Option<bool>,
+    /// LLM scenarios with objectives: the fraction of measured requests that met every one
+    /// (TTFT, TPOT, end to end) given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attainment: Option<f64>,
+    /// LLM scenarios with objectives: requests per second that met every one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goodput_rps: Option<f64>,
+    /// The TTFT objective.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttft: Option<super::tokens::SloSummary>,
+    /// The TPOT objective.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tpot: Option<super::tokens::SloSummary>,
+    /// The end-to-end objective (LLM scenarios; the same figures as the keys above).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e2e: Option<super::tokens::SloSummary>,
 }
 
 /// `cost_usd.*`
@@ -101,6 +124,12 @@ pub struct Cost {
     pub per_million_requests: f64,
     /// Spot cost per zone.
     pub by_zone: std::collections::BTreeMap<String, f64>,
+    /// LLM scenarios: total per million output tokens of completed requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_million_output_tokens: Option<f64>,
+    /// LLM scenarios: total per million tokens (prompt + output) of completed requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_million_tokens: Option<f64>,
 }
 
 /// `throughput.*`
@@ -235,6 +264,7 @@ pub const METRIC_KEYS: &[&str] = &[
     "requests.cache_hits",
     "requests.measured",
     "requests.in_flight",
+    "requests.rejected",
     "latency_s.mean",
     "latency_s.p50",
     "latency_s.p90",
@@ -245,11 +275,21 @@ pub const METRIC_KEYS: &[&str] = &[
     "sla.quantile",
     "sla.violation_rate",
     "sla.met",
+    "sla.attainment",
+    "sla.goodput_rps",
+    "sla.ttft.violation_rate",
+    "sla.ttft.met",
+    "sla.tpot.violation_rate",
+    "sla.tpot.met",
+    "sla.e2e.violation_rate",
+    "sla.e2e.met",
     "cost_usd.total",
     "cost_usd.on_demand",
     "cost_usd.spot",
     "cost_usd.reserved",
     "cost_usd.per_million_requests",
+    "cost_usd.per_million_output_tokens",
+    "cost_usd.per_million_tokens",
     "throughput.rps",
     "throughput.requests_per_usd",
     "throughput.rps_per_usd_per_hour",
@@ -263,6 +303,32 @@ pub const METRIC_KEYS: &[&str] = &[
     "fleet.utilization",
     "fleet.scale_ups",
     "fleet.scale_downs",
+    "ttft_s.mean",
+    "ttft_s.p50",
+    "ttft_s.p90",
+    "ttft_s.p95",
+    "ttft_s.p99",
+    "ttft_s.max",
+    "tpot_s.mean",
+    "tpot_s.p50",
+    "tpot_s.p90",
+    "tpot_s.p95",
+    "tpot_s.p99",
+    "tpot_s.max",
+    "itl_s.mean",
+    "itl_s.p50",
+    "itl_s.p90",
+    "itl_s.p95",
+    "itl_s.p99",
+    "itl_s.max",
+    "tokens.prompt",
+    "tokens.output",
+    "tokens.output_per_s",
+    "kv.utilization_mean",
+    "kv.preemptions",
+    "llm.iterations",
+    "llm.mean_batch_tokens",
+    "llm.mean_running",
     "job.completed",
     "job.makespan_s",
     "job.lost_work_s",

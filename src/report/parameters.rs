@@ -166,43 +166,87 @@ fn serving(sv: &Serving, add: &mut impl FnMut(&str, &str, String)) {
             format!("{} of requests, {} each", format::percent(c.hit_rate), d(c.latency)),
         );
     }
-    let ms = |ns: f64| format::duration(ns / 1e9);
-    let batch = match &sv.service.batch_time {
-        BatchTime::Linear { base_ns, per_item_ns, per_input_token_ns, per_output_token_ns } => {
-            let mut v = format!("{} + {} per request", ms(*base_ns), ms(*per_item_ns));
-            if *per_input_token_ns > 0.0 {
-                v.push_str(&format!(" + {} per input token", ms(*per_input_token_ns)));
+    match (sv.batcher(), sv.llm()) {
+        (Some((service, batcher)), _) => {
+        let ms = |ns: f64| format::duration(ns / 1e9);
+        let batch = match &service.batch_time {
+            BatchTime::Linear { base_ns, per_item_ns, per_input_token_ns, per_output_token_ns } => {
+                let mut v = format!("{} + {} per request", ms(*base_ns), ms(*per_item_ns));
+                if *per_input_token_ns > 0.0 {
+                    v.push_str(&format!(" + {} per input token", ms(*per_input_token_ns)));
+                }
+                if *per_output_token_ns > 0.0 {
+                    v.push_str(&format!(" + {} per output token", ms(*per_output_token_ns)));
+                }
+                v
             }
-            if *per_output_token_ns > 0.0 {
-                v.push_str(&format!(" + {} per output token", ms(*per_output_token_ns)));
+            BatchTime::Table(points) => {
+                points.iter().map(|(b, ns)| format!("{b}: {}", ms(*ns))).collect::<Vec<_>>().join(", ")
             }
-            v
+        };
+        let spread = match service.distribution {
+            ServiceDistribution::Deterministic => "deterministic".to_string(),
+            ServiceDistribution::Exponential => "exponential".to_string(),
+            ServiceDistribution::Lognormal { cv } => format!("lognormal, cv {}", format::sig3(cv)),
+        };
+        add("batch time", "service.batch_time", format!("{batch} ({spread})"));
+        let b = batcher;
+        let mut batcher = format!("up to {} per batch, waits at most {}", b.max_batch_size, d(b.max_wait));
+        if let Some(q) = b.max_queue {
+            batcher.push_str(&format!(", queue of at most {}", format::count(q as f64)));
         }
-        BatchTime::Table(points) => {
-            points.iter().map(|(b, ns)| format!("{b}: {}", ms(*ns))).collect::<Vec<_>>().join(", ")
+        if let Some(w) = b.max_queue_wait {
+            batcher.push_str(&format!(", drops requests waiting {}", d(w)));
         }
-    };
-    let spread = match sv.service.distribution {
-        ServiceDistribution::Deterministic => "deterministic".to_string(),
-        ServiceDistribution::Exponential => "exponential".to_string(),
-        ServiceDistribution::Lognormal { cv } => format!("lognormal, cv {}", format::sig3(cv)),
-    };
-    add("batch time", "service.batch_time", format!("{batch} ({spread})"));
-    let b = &sv.batcher;
-    let mut batcher = format!("up to {} per batch, waits at most {}", b.max_batch_size, d(b.max_wait));
-    if let Some(q) = b.max_queue {
-        batcher.push_str(&format!(", queue of at most {}", format::count(q as f64)));
+        add("batcher", "batcher", batcher);
+        }
+        (None, Some(llm)) => llm_parameters(llm, add),
+        (None, None) => {}
     }
-    if let Some(w) = b.max_queue_wait {
-        batcher.push_str(&format!(", drops requests waiting {}", d(w)));
-    }
-    add("batcher", "batcher", batcher);
     let router = match sv.router {
         crate::scenario::Router::SharedQueue => "shared_queue",
         crate::scenario::Router::RoundRobin => "round_robin",
         crate::scenario::Router::LeastOutstanding => "least_outstanding",
+        crate::scenario::Router::LeastKv => "least_kv",
     };
     add("router", "router", router.into());
+}
+
+/// The LLM engine of the first pool (others are told apart when they differ).
+fn llm_parameters(llm: &crate::scenario::serving::llm::LlmSpec, add: &mut impl FnMut(&str, &str, String)) {
+    let Some(first) = llm.pools.first() else { return };
+    let c = &first.config;
+    add(
+        "LLM engine",
+        "llm",
+        format!(
+            "{} scheduler, up to {} sequences and {} tokens per iteration, max_model_len {}, KV cache {} tokens in blocks of {}",
+            c.scheduler.name(),
+            c.max_num_seqs,
+            c.max_num_batched_tokens,
+            c.max_model_len,
+            c.kv_cache_tokens,
+            c.block_size
+        ),
+    );
+    add("step time", "llm.step_time", first.step_time.describe.clone());
+    for (i, p) in llm.pools.iter().enumerate().skip(1) {
+        if p.config != first.config || p.step_time.describe != first.step_time.describe {
+            let c = &p.config;
+            add(
+                &format!("LLM engine of pool {i}"),
+                &format!("fleet.pools[{i}].llm"),
+                format!(
+                    "{} scheduler, {} sequences, {} tokens per iteration, KV {} tokens; {}",
+                    c.scheduler.name(),
+                    c.max_num_seqs,
+                    c.max_num_batched_tokens,
+                    c.kv_cache_tokens,
+                    p.step_time.describe
+                ),
+            );
+        }
+    }
 }
 
 fn pool(p: &PoolSpec) -> String {

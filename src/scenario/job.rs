@@ -194,6 +194,7 @@ pub fn job(raw: &RawJob, types: &[RawInstanceType], spot: Option<&RawSpot>, hori
     }
     // The spot side of the job, validated as a spot pool of `gang` instances would be.
     let pool = RawPool {
+        llm: None,
         name: "job".into(),
         instance: raw.instance.clone(),
         market: Some(RawMarket::Spot),

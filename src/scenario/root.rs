@@ -64,6 +64,9 @@ pub struct RawScenario {
     /// How requests reach replicas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub router: Option<RawRouter>,
+    /// An LLM engine on every replica (replaces service and batcher).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<super::serving::llm::RawLlm>,
     /// Pools of instances and instance-type overrides (serving scenarios).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fleet: Option<RawFleet>,
@@ -199,6 +202,7 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
                 ("service", raw.service.is_some()),
                 ("batcher", raw.batcher.is_some()),
                 ("router", raw.router.is_some()),
+                ("llm", raw.llm.is_some()),
                 ("fleet.pools", fleet.as_ref().is_some_and(|f| !f.pools.is_empty())),
                 ("autoscaler", raw.autoscaler.is_some()),
             ] {

@@ -65,7 +65,8 @@ fn read(src: &EmpiricalSource, prompt: bool, output: bool) -> Result<LengthRows,
 /// Which sides any batch time of the serving scenario `s` multiplies by a length (a non-zero
 /// `per_input_token`, `per_output_token`), in `service` or a pool's own.
 fn token_terms(s: &Scenario, sv: &Serving) -> (bool, bool) {
-    let services = std::iter::once(&sv.service).chain(s.fleet.pools.iter().filter_map(|p| p.service.as_ref()));
+    let Some((service, _)) = sv.batcher() else { return (true, true) }; // an LLM engine uses both
+    let services = std::iter::once(service).chain(s.fleet.pools.iter().filter_map(|p| p.service.as_ref()));
     services.fold((false, false), |(p, o), service| match service.batch_time {
         BatchTime::Linear { per_input_token_ns, per_output_token_ns, .. } => {
             (p || per_input_token_ns > 0.0, o || per_output_token_ns > 0.0)

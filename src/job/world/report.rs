@@ -98,6 +98,7 @@ impl JobWorld<'_> {
                 reserved: 0.0,
                 per_million_requests: 0.0,
                 by_zone: self.cost_by_zone.clone(),
+                ..Cost::default()
             },
             throughput: Throughput::default(),
             fleet: FleetSummary {
@@ -116,6 +117,7 @@ impl JobWorld<'_> {
             job: Some(job),
             engine: Engine { events: self.events.n_events(), wall_s: 0.0, seed: self.s.seed, end_s: end.as_secs_f64() },
             assumptions: self.s.assumptions.clone(),
+            token: None,
         };
         let mut warnings = Vec::new();
         if !completed {

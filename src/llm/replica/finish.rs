@@ -52,7 +52,7 @@ impl Replica {
             } else {
                 output_tokens += 1;
                 let prefilled = step != DECODE;
-                slot.token(now, &mut gaps, sink);
+                slot.token(now, self.measure_from, &mut gaps, sink);
                 let leaves = slot.seq.produced == slot.seq.output_tokens || (prefilled && hand_off);
                 if leaves {
                     self.kv.give_back(slot.blocks);
@@ -92,14 +92,15 @@ impl Slot {
         }
     }
 
-    /// One output token at `now`: the first (TTFT) or one more gap.
+    /// One output token at `now`: the first (TTFT) or one more gap (reported only for requests
+    /// that arrived at or after `measure_from`).
     #[inline]
-    fn token(&mut self, now: SimTime, gaps: &mut GapRun, sink: &mut (impl TokenSink + ?Sized)) {
+    fn token(&mut self, now: SimTime, measure_from: SimTime, gaps: &mut GapRun, sink: &mut (impl TokenSink + ?Sized)) {
         let seq = &mut self.seq;
         if seq.produced == 0 {
             seq.first_token_at = now;
             sink.first_token(seq, now.since(seq.arrival));
-        } else {
+        } else if seq.arrival >= measure_from {
             gaps.push(now.since(seq.last_token_at), sink);
         }
         seq.produced += 1;

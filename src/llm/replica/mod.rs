@@ -113,6 +113,8 @@ pub struct Replica {
     clock: SimTime,
     n_preemptions: u64,
     n_refused: u64,
+    /// Inter-token gaps are reported only for requests arriving at or after this (warmup).
+    measure_from: SimTime,
 }
 
 impl std::fmt::Debug for Replica {
@@ -145,7 +147,22 @@ impl Replica {
             clock: SimTime::ZERO,
             n_preemptions: 0,
             n_refused: 0,
+            measure_from: SimTime::ZERO,
         }
+    }
+
+    /// Reports inter-token gaps ([`TokenSink::token_gaps`]) only for requests that arrived at or
+    /// after `t` (a run's warmup); everything else is reported as before.
+    pub fn measure_from(&mut self, t: SimTime) {
+        self.measure_from = t;
+    }
+
+    /// Gives back the requests waiting to be admitted (fresh, preempted or transferred ones), in
+    /// queue order, for the caller to route elsewhere; what is running stays. Not during an
+    /// iteration's planning (between `start_iteration` and `finish_iteration` is fine: an
+    /// iteration only involves running sequences).
+    pub fn take_waiting(&mut self, out: &mut Vec<Sequence>) {
+        out.extend(self.waiting.drain(..).map(|s| s.seq));
     }
 
     /// Queues a request to be prefilled: a fresh one (P tokens), or one that had produced n

@@ -72,6 +72,9 @@ pub struct RawPool {
     /// The pool's own batch times: each key given replaces `service`'s for its replicas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<RawPoolService>,
+    /// The pool's own LLM engine keys (LLM scenarios): each key given replaces `llm`'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<crate::scenario::serving::llm::RawLlm>,
 }
 
 /// Zone choice for a new spot instance (a serving pool's `zone_strategy`) or gang (a job's

@@ -3,6 +3,7 @@
 //! `router`, one file each, and the agreement between token terms and the lengths that feed them.
 
 pub mod batcher;
+pub mod llm;
 pub mod router;
 pub mod service;
 pub mod tokens;
@@ -28,18 +29,56 @@ type Result<T> = std::result::Result<T, Invalid>;
 pub struct Serving {
     /// Arrival process.
     pub arrivals: Arrivals,
-    /// Latency objective, if any.
+    /// End-to-end latency objective, if any.
     pub sla: Option<Sla>,
+    /// LLM scenarios: the TTFT and TPOT objectives.
+    pub token_slos: workload::TokenSlos,
     /// Response cache in front of the fleet, if any.
     pub cache: Option<Cache>,
-    /// Batch service times.
-    pub service: Service,
-    /// Batch formation.
-    pub batcher: Batcher,
+    /// What each replica runs: the dynamic batcher, or an LLM engine.
+    pub engine: Engine,
     /// How requests reach replicas.
     pub router: Router,
     /// Prompt and output lengths for arrivals that carry none (`workload.tokens`).
     pub tokens: TokensSpec,
+}
+
+/// What a serving scenario's replicas run.
+#[derive(Clone, Debug)]
+pub enum Engine {
+    /// `service:` and `batcher:` — batches of requests (each pool's own `service:` is on its
+    /// `PoolSpec`).
+    Batcher {
+        /// Batch service times.
+        service: Service,
+        /// Batch formation.
+        batcher: Batcher,
+    },
+    /// `llm:` — an iteration-level LLM engine per replica.
+    Llm(Box<llm::LlmSpec>),
+}
+
+impl Serving {
+    /// The batcher's service and batch formation (`None` for an LLM scenario).
+    pub fn batcher(&self) -> Option<(&Service, &Batcher)> {
+        match &self.engine {
+            Engine::Batcher { service, batcher } => Some((service, batcher)),
+            Engine::Llm(_) => None,
+        }
+    }
+
+    /// The LLM engine of each pool (`None` for a batcher scenario).
+    pub fn llm(&self) -> Option<&llm::LlmSpec> {
+        match &self.engine {
+            Engine::Llm(spec) => Some(spec),
+            Engine::Batcher { .. } => None,
+        }
+    }
+
+    /// `batcher.max_queue` and `batcher.max_queue_wait` (none for an LLM scenario).
+    pub fn queue_bounds(&self) -> (Option<usize>, Option<Duration>) {
+        self.batcher().map_or((None, None), |(_, b)| (b.max_queue, b.max_queue_wait))
+    }
 }
 
 /// The serving sections of `raw`: workload, service (with each pool's own), batcher, router.
@@ -47,8 +86,11 @@ pub(super) fn serving(raw: &RawScenario, base_dir: &Path, pools: &mut [PoolSpec]
     let Some(workload) = &raw.workload else {
         return invalid("workload", "missing: a serving scenario needs `workload`, `service` and `fleet`");
     };
+    if let Some(raw_llm) = &raw.llm {
+        return llm_serving(raw, raw_llm, workload, base_dir);
+    }
     let Some(service) = &raw.service else {
-        return invalid("service", "missing: a serving scenario needs `service.batch_time`");
+        return invalid("service", "missing: a serving scenario needs `service.batch_time` (or an `llm:` engine)");
     };
     let batcher = batcher::batcher(raw.batcher.as_ref())?;
     if matches!(workload.arrivals, workload::RawArrivals::Items(_)) && batcher.max_queue.is_some() {
@@ -62,15 +104,75 @@ pub(super) fn serving(raw: &RawScenario, base_dir: &Path, pools: &mut [PoolSpec]
     let arrivals = workload::arrivals(&workload.arrivals, base_dir)?;
     let tokens = tokens::tokens(workload.tokens.as_ref(), base_dir)?;
     token_terms(raw, &arrivals, &tokens)?;
+    let (sla, token_slos) = workload::sla(workload.sla.as_ref(), false)?;
     Ok(Serving {
         arrivals,
-        sla: workload::sla(workload.sla.as_ref())?,
+        sla,
+        token_slos,
         cache: workload::cache(workload)?,
-        service,
-        batcher,
-        router: router::router(raw.router),
+        engine: Engine::Batcher { service, batcher },
+        router: router::router(raw.router, false)?,
         tokens,
     })
+}
+
+/// A serving scenario whose replicas run an LLM engine: `llm:` replaces `service:` and `batcher:`,
+/// and every request needs its prompt and output lengths.
+fn llm_serving(
+    raw: &RawScenario,
+    raw_llm: &llm::RawLlm,
+    workload: &workload::RawWorkload,
+    base_dir: &Path,
+) -> Result<Serving> {
+    for (key, present) in [("service", raw.service.is_some()), ("batcher", raw.batcher.is_some())] {
+        if present {
+            return invalid(key, "an LLM scenario runs `llm:` on its replicas: leave service and batcher out");
+        }
+    }
+    let raw_pools = raw.fleet.as_ref().map(|f| f.pools.as_slice()).unwrap_or_default();
+    for (i, p) in raw_pools.iter().enumerate() {
+        if p.service.is_some() {
+            return invalid(format!("fleet.pools[{i}].service"), "an LLM scenario's pools take `llm:`, not `service:`");
+        }
+    }
+    let pool_llm: Vec<Option<&llm::RawLlm>> = raw_pools.iter().map(|p| p.llm.as_ref()).collect();
+    let spec = llm::llm(raw_llm, &pool_llm)?;
+    let arrivals = workload::arrivals(&workload.arrivals, base_dir)?;
+    let tokens = tokens::tokens(workload.tokens.as_ref(), base_dir)?;
+    llm_lengths(&arrivals, &tokens)?;
+    let (sla, token_slos) = workload::sla(workload.sla.as_ref(), true)?;
+    Ok(Serving {
+        arrivals,
+        sla,
+        token_slos,
+        cache: workload::cache(workload)?,
+        engine: Engine::Llm(Box::new(spec)),
+        router: router::router(raw.router, true)?,
+        tokens,
+    })
+}
+
+/// Every LLM request needs a prompt and an output length: carried by a trace (its columns are
+/// checked when it is opened) or drawn from `workload.tokens`.
+fn llm_lengths(arrivals: &Arrivals, tokens: &TokensSpec) -> Result<()> {
+    let kind = match arrivals {
+        Arrivals::Trace { .. } => return Ok(()),
+        Arrivals::Poisson { .. } => "poisson",
+        Arrivals::Constant { .. } => "constant",
+        Arrivals::Diurnal { .. } => "diurnal",
+        Arrivals::Items { .. } => "items",
+    };
+    for (side, given) in [("prompt", tokens.prompt.is_some()), ("output", tokens.output.is_some())] {
+        if !given {
+            return invalid(
+                format!("workload.tokens.{side}"),
+                format!(
+                    "missing: {kind} arrivals carry no lengths and an LLM replica needs each request's {side} length, e.g. {side}: {{ fixed: 512 }}"
+                ),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Token terms and lengths agree: a non-zero `per_input_token` / `per_output_token` (in
@@ -157,7 +259,7 @@ mod tests {
         let s = from_yaml(&with_pool_service("{ distribution: deterministic }")).unwrap();
         let own = s.fleet.pools[0].service.as_ref().expect("the pool's own service");
         assert_eq!(own.distribution, ServiceDistribution::Deterministic);
-        assert_eq!(own.batch_time, s.serving().unwrap().service.batch_time, "batch_time inherited");
+        assert_eq!(own.batch_time, s.serving().unwrap().batcher().unwrap().0.batch_time, "batch_time inherited");
         let s = from_yaml(&with_pool_service("{ batch_time: { table: { 1: 2ms, 4: 5ms } } }")).unwrap();
         let own = s.fleet.pools[0].service.as_ref().unwrap();
         assert_eq!(own.batch_time, BatchTime::Table(vec![(1, 2e6), (4, 5e6)]));

@@ -112,11 +112,41 @@ pub enum RawTraceFormat {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSla {
-    /// Latency target.
+    /// Latency target (end to end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<DurationValue>,
+    /// Quantile the target applies to (default 0.99).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantile: Option<f64>,
+    /// LLM: time to first token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft: Option<RawSlo>,
+    /// LLM: time per output token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tpot: Option<RawSlo>,
+    /// End-to-end latency (the LLM spelling of `latency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e2e: Option<RawSlo>,
+}
+
+/// `workload.sla.{ttft,tpot,e2e}: { latency, quantile }`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    /// Target.
     pub latency: DurationValue,
     /// Quantile the target applies to (default 0.99).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantile: Option<f64>,
+}
+
+/// The token-level objectives of an LLM scenario (its end-to-end one is [`Sla`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TokenSlos {
+    /// Time to first token.
+    pub ttft: Option<Sla>,
+    /// Time per output token.
+    pub tpot: Option<Sla>,
 }
 
 /// Arrival processes.
@@ -259,19 +289,52 @@ fn fraction(key: &str, v: f64, what: &str) -> Result<f64> {
     Ok(v)
 }
 
-pub(super) fn sla(raw: Option<&RawSla>) -> Result<Option<Sla>> {
-    let Some(raw) = raw else { return Ok(None) };
-    if raw.latency.0 == Duration::ZERO {
-        return invalid("workload.sla.latency", "must be longer than 0, e.g. 250ms");
+/// The end-to-end objective (`latency`, or `e2e`) and, for LLM scenarios, the token ones.
+pub(super) fn sla(raw: Option<&RawSla>, llm: bool) -> Result<(Option<Sla>, TokenSlos)> {
+    let Some(raw) = raw else { return Ok((None, TokenSlos::default())) };
+    let slo = |key: &str, latency: Duration, quantile: Option<f64>| -> Result<Sla> {
+        if latency == Duration::ZERO {
+            return invalid(format!("{key}.latency"), "must be longer than 0, e.g. 250ms");
+        }
+        let quantile = quantile.unwrap_or(0.99);
+        if !(quantile.is_finite() && quantile > 0.0 && quantile < 1.0) {
+            return invalid(
+                format!("{key}.quantile"),
+                format!("must be strictly between 0 and 1 (e.g. 0.99), found {quantile}"),
+            );
+        }
+        Ok(Sla { latency, quantile })
+    };
+    if !llm {
+        for (key, given) in [("ttft", raw.ttft.is_some()), ("tpot", raw.tpot.is_some()), ("e2e", raw.e2e.is_some())] {
+            if given {
+                return invalid(
+                    format!("workload.sla.{key}"),
+                    "token-level objectives need LLM replicas (an `llm:` section); give workload.sla.latency instead",
+                );
+            }
+        }
     }
-    let quantile = raw.quantile.unwrap_or(0.99);
-    if !(quantile.is_finite() && quantile > 0.0 && quantile < 1.0) {
-        return invalid(
-            "workload.sla.quantile",
-            format!("must be strictly between 0 and 1 (e.g. 0.99), found {quantile}"),
-        );
+    let e2e = match (&raw.latency, &raw.e2e) {
+        (Some(_), Some(_)) => {
+            return invalid("workload.sla.e2e", "give the end-to-end objective once: `latency` (with `quantile`) or `e2e`");
+        }
+        (Some(l), None) => Some(slo("workload.sla", l.0, raw.quantile)?),
+        (None, Some(e)) => Some(slo("workload.sla.e2e", e.latency.0, e.quantile)?),
+        (None, None) => None,
+    };
+    if raw.latency.is_none() && raw.quantile.is_some() {
+        return invalid("workload.sla.quantile", "applies to workload.sla.latency, which is missing");
     }
-    Ok(Some(Sla { latency: raw.latency.0, quantile }))
+    let token = TokenSlos {
+        ttft: raw.ttft.as_ref().map(|t| slo("workload.sla.ttft", t.latency.0, t.quantile)).transpose()?,
+        tpot: raw.tpot.as_ref().map(|t| slo("workload.sla.tpot", t.latency.0, t.quantile)).transpose()?,
+    };
+    if e2e.is_none() && token == TokenSlos::default() {
+        let what = if llm { "give latency (with quantile), or any of ttft, tpot, e2e" } else { "give latency, e.g. { latency: 250ms }" };
+        return invalid("workload.sla", format!("is empty: {what}"));
+    }
+    Ok((e2e, token))
 }
 
 pub(super) fn cache(w: &RawWorkload) -> Result<Option<Cache>> {

@@ -31,14 +31,15 @@ pub struct DynamicBatcher {
 impl DynamicBatcher {
     /// The batcher of serving scenario `s`.
     pub fn new(s: &Scenario, sv: &crate::scenario::Serving) -> DynamicBatcher {
+        let (service, batcher) = sv.batcher().expect("a batcher scenario");
         DynamicBatcher {
-            max_batch: sv.batcher.max_batch_size.get() as usize,
-            max_wait: sv.batcher.max_wait,
+            max_batch: batcher.max_batch_size.get() as usize,
+            max_wait: batcher.max_wait,
             services: s
                 .fleet
                 .pools
                 .iter()
-                .map(|p| ServiceModel::new(p.service.as_ref().unwrap_or(&sv.service)))
+                .map(|p| ServiceModel::new(p.service.as_ref().unwrap_or(service)))
                 .collect(),
             rng: rng::stream(s.seed, Source::Service),
             replicas: Vec::new(),
@@ -48,6 +49,8 @@ impl DynamicBatcher {
 }
 
 impl Executor for DynamicBatcher {
+    type Item = Request;
+
     fn add_replica(&mut self, replica: ReplicaRef) {
         debug_assert_eq!(replica.index, self.replicas.len(), "replicas are added in order");
         self.replicas.push((replica, Vec::new()));

@@ -18,12 +18,47 @@
 //! them itself and reports them through [`Executor::holding`].
 
 mod dynamic_batcher;
+mod llm;
 
 pub use dynamic_batcher::{DynamicBatcher, MAX_BATCH_TIME};
+pub use llm::LlmExecutor;
 
 use std::collections::VecDeque;
 
 use crate::engine::{Duration, SimTime};
+
+/// What the world queues, routes and counts for an executor: anything that knows when it arrived.
+/// The dynamic batcher queues [`Request`]s; the LLM executor queues
+/// [`crate::llm::sequence::Sequence`]s, which carry their progress from replica to replica.
+pub trait Item: Copy + std::fmt::Debug {
+    /// The item for an arrival: the run's `id`-th request (0, 1, 2, …), with its token counts
+    /// (0 when unknown).
+    fn arrival(id: u64, arrived: SimTime, tokens_in: u32, tokens_out: u32) -> Self;
+    /// When the request arrived: latency counts from it, across retries.
+    fn arrived(&self) -> SimTime;
+}
+
+impl Item for Request {
+    #[inline]
+    fn arrival(_id: u64, arrived: SimTime, tokens_in: u32, tokens_out: u32) -> Request {
+        Request { arrived, tokens_in, tokens_out }
+    }
+    #[inline]
+    fn arrived(&self) -> SimTime {
+        self.arrived
+    }
+}
+
+impl Item for crate::llm::sequence::Sequence {
+    #[inline]
+    fn arrival(id: u64, arrived: SimTime, tokens_in: u32, tokens_out: u32) -> Self {
+        crate::llm::sequence::Sequence::new(id, arrived, tokens_in, tokens_out)
+    }
+    #[inline]
+    fn arrived(&self) -> SimTime {
+        self.arrival
+    }
+}
 
 /// A request in the serving world: when it arrived and its token counts (0 when unknown).
 #[derive(Clone, Copy, Debug)]
@@ -60,20 +95,23 @@ pub struct ReplicaRef {
 
 /// What a replica does with its queue. See the module documentation for the protocol.
 pub trait Executor {
+    /// What waits in the queues and runs on the replicas.
+    type Item: Item;
+
     /// A replica was launched (indices come in order: 0, 1, 2, …).
     fn add_replica(&mut self, replica: ReplicaRef);
 
     /// Replica `r` is ready and idle; `queue` is what waits for it, oldest first. Start a step —
     /// take the requests it runs from the front of `queue` — or say when to be asked again.
-    fn start(&mut self, now: SimTime, r: usize, queue: &mut VecDeque<Request>) -> Step;
+    fn start(&mut self, now: SimTime, r: usize, queue: &mut VecDeque<Self::Item>) -> Step;
 
     /// The step of replica `r` ended at `now`: the requests it completed are swapped into `done`
     /// (which comes empty, and is left to the executor to reuse).
-    fn finish(&mut self, now: SimTime, r: usize, done: &mut Vec<Request>);
+    fn finish(&mut self, now: SimTime, r: usize, done: &mut Vec<Self::Item>);
 
     /// Replica `r` stopped at `now` during a step: appends every request it holds to `held`,
     /// oldest first.
-    fn abandon(&mut self, now: SimTime, r: usize, held: &mut Vec<Request>);
+    fn abandon(&mut self, now: SimTime, r: usize, held: &mut Vec<Self::Item>);
 
     /// Requests replica `r` holds (in service).
     fn holding(&self, r: usize) -> usize;
@@ -81,5 +119,27 @@ pub trait Executor {
     /// What the run's warnings should say of this executor (e.g. cut batch times).
     fn warnings(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// Whether `start` may refuse requests it can never serve (then the world collects them with
+    /// [`Executor::take_rejected`] after each `start`).
+    const REJECTS: bool = false;
+
+    /// Moves the requests refused since the last call into `out` (the world counts them as
+    /// rejected and dropped).
+    fn take_rejected(&mut self, _out: &mut Vec<Self::Item>) {}
+
+    /// Replica `r` takes no new requests (notice, scale-down): moves what it holds but has not
+    /// started into `out`, for the world to route again. What it runs stays.
+    fn give_back_waiting(&mut self, _r: usize, _out: &mut Vec<Self::Item>) {}
+
+    /// Free KV cache blocks of replica `r` (the `least_kv` router's figure).
+    fn free_kv_blocks(&self, _r: usize) -> u64 {
+        0
+    }
+
+    /// Token-level figures, for an executor that measures them.
+    fn token_metrics(&self) -> Option<&crate::metrics::tokens::TokenMetrics> {
+        None
     }
 }

@@ -9,10 +9,12 @@
 //! Queue indices: with the shared queue there is one queue, 0. With a per-replica router queue 0
 //! is the lobby and replica r's queue is r + 1 ([`queue_of`]).
 
+mod least_kv;
 mod least_outstanding;
 mod round_robin;
 mod shared_queue;
 
+pub use least_kv::LeastKv;
 pub use least_outstanding::LeastOutstanding;
 pub use round_robin::RoundRobin;
 pub use shared_queue::SharedQueue;
@@ -40,6 +42,16 @@ pub trait Router: Send {
     /// [`LOBBY`] when no replica is ready.
     fn route(&mut self) -> usize;
 
+    /// Whether the router compares a figure of each replica's executor ([`Router::route_by`]).
+    fn wants_figures(&self) -> bool {
+        false
+    }
+
+    /// As [`Router::route`], given each replica's figure (for `least_kv`: its free KV blocks).
+    fn route_by(&mut self, _figure: &dyn Fn(usize) -> u64) -> usize {
+        self.route()
+    }
+
     /// Replica `r` is ready: requests may be routed to it.
     fn ready(&mut self, r: usize);
 
@@ -54,6 +66,7 @@ pub trait Router: Send {
 /// not a call, on every request.
 pub struct RouterState {
     shared: bool,
+    figures: bool,
     router: Box<dyn Router>,
 }
 
@@ -65,8 +78,9 @@ impl RouterState {
             Kind::SharedQueue => Box::new(SharedQueue),
             Kind::RoundRobin => Box::new(RoundRobin::default()),
             Kind::LeastOutstanding => Box::new(LeastOutstanding::default()),
+            Kind::LeastKv => Box::new(LeastKv::default()),
         };
-        RouterState { shared: router.is_shared(), router }
+        RouterState { shared: router.is_shared(), figures: router.wants_figures(), router }
     }
 
     /// Whether all replicas share one queue.
@@ -82,6 +96,17 @@ impl RouterState {
             return 0; // the hot path: kept small enough to inline
         }
         self.router.route()
+    }
+
+    /// Whether routing needs each replica's executor figure ([`RouterState::route_by`]).
+    #[inline]
+    pub fn wants_figures(&self) -> bool {
+        self.figures
+    }
+
+    /// See [`Router::route_by`].
+    pub fn route_by(&mut self, figure: &dyn Fn(usize) -> u64) -> usize {
+        self.router.route_by(figure)
     }
 
     /// See [`Router::ready`].

@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 use rand::RngExt;
 
 use super::arrivals::{ArrivalStream, RequestSource};
-use super::executor::{DynamicBatcher, Executor, Request, Step};
+use super::executor::{DynamicBatcher, Executor, Item, LlmExecutor, Step};
 use super::router::{LOBBY, RouterState};
 use super::tokens::LengthTables;
 use crate::engine::rng::{self, Source, Stream};
@@ -71,13 +71,18 @@ enum Event {
     QueueWaitExpired(u32),
 }
 
-#[derive(Default)]
-struct RequestQueue {
-    items: VecDeque<Request>,
+struct RequestQueue<T> {
+    items: VecDeque<T>,
     /// Time of the latest `QueueWake` scheduled for this queue.
     timer_at: Option<SimTime>,
     /// Time of the pending `QueueWaitExpired`, if any.
     expiry_at: Option<SimTime>,
+}
+
+impl<T> Default for RequestQueue<T> {
+    fn default() -> Self {
+        RequestQueue { items: VecDeque::new(), timer_at: None, expiry_at: None }
+    }
 }
 
 /// One instance serving as a replica.
@@ -119,9 +124,9 @@ struct World<'s, 't, E: Executor> {
     /// What replicas do with their queues.
     executor: E,
     /// Requests a step just completed or gave back (kept to reuse its allocation).
-    scratch: Vec<Request>,
+    scratch: Vec<E::Item>,
     cache_rng: Stream,
-    queues: Vec<RequestQueue>,
+    queues: Vec<RequestQueue<E::Item>>,
     replicas: Vec<Replica>,
     idle: Vec<u32>,
     n_busy: u32,
@@ -143,6 +148,8 @@ struct World<'s, 't, E: Executor> {
     /// Arrivals dropped because `limits.max_requests_in_memory` requests were held.
     n_dropped_at_memory: u64,
     n_timed_out: u64,
+    /// Of the dropped, those the executor refused (an LLM request above `max_model_len`).
+    n_rejected: u64,
     n_retried: u64,
     /// Last completion, or drop after `max_queue_wait`: the run lasts at least until then.
     last_completion: SimTime,
@@ -175,7 +182,18 @@ pub fn simulate_with(s: &Scenario, inputs: Inputs<'_>, progress: &mut dyn FnMut(
             s.name
         )));
     }
-    let mut world = World::new(s, sv, inputs, DynamicBatcher::new(s, sv));
+    match sv.llm() {
+        Some(llm) => run(World::new(s, sv, inputs, LlmExecutor::new(s, llm)), s, progress),
+        None => run(World::new(s, sv, inputs, DynamicBatcher::new(s, sv)), s, progress),
+    }
+}
+
+/// Runs `world` to its end.
+fn run<E: Executor>(
+    mut world: World<'_, '_, E>,
+    s: &Scenario,
+    progress: &mut dyn FnMut(SimTime),
+) -> Result<Outcome, SimError> {
     Simulation { max_events: s.limits.max_events, progress }.run(&mut world)?;
     Ok(world.finish())
 }
@@ -245,8 +263,8 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         let router = RouterState::new(sv.router);
         // The shared queue, or the lobby; replicas' own queues are added as they launch.
         let n_queues = 1;
-        let max_queued =
-            sv.batcher.max_queue.map_or(s.limits.max_queued_requests, |m| m.min(s.limits.max_queued_requests));
+        let (max_queue, max_queue_wait) = sv.queue_bounds();
+        let max_queued = max_queue.map_or(s.limits.max_queued_requests, |m| m.min(s.limits.max_queued_requests));
         World {
             s,
             sv,
@@ -266,7 +284,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
             router,
             max_queued,
             max_held: s.limits.max_requests_in_memory,
-            max_queue_wait: sv.batcher.max_queue_wait,
+            max_queue_wait,
             fleet: FleetState::new(s, inputs.market),
             scaling: scaling::Scaling::new(s),
             latency: LatencyStats::new(sv.sla.map(|sla| sla.latency)),
@@ -279,6 +297,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
             n_dropped_at_limit: 0,
             n_dropped_at_memory: 0,
             n_timed_out: 0,
+            n_rejected: 0,
             n_retried: 0,
             last_completion: SimTime::ZERO,
             interval: Interval::default(),
@@ -309,7 +328,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         };
         self.n_arrived += 1;
         self.interval.arrivals += 1;
-        let req = Request { arrived: now, tokens_in: trace_req.tokens_in, tokens_out: trace_req.tokens_out };
+        let req = E::Item::arrival(self.n_arrived - 1, now, trace_req.tokens_in, trace_req.tokens_out);
         match self.sv.cache {
             Some(cache) if self.cache_rng.random::<f64>() < cache.hit_rate => {
                 self.n_cache_hits += 1;
@@ -320,7 +339,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         self.schedule_next_arrival()
     }
 
-    fn enqueue(&mut self, now: SimTime, req: Request) {
+    fn enqueue(&mut self, now: SimTime, req: E::Item) {
         let held = self.n_arrived - self.n_completed - self.n_dropped; // this one included
         if self.n_queued >= self.max_queued || held > self.max_held {
             if self.n_queued >= self.s.limits.max_queued_requests {
@@ -331,7 +350,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
             self.count_drop(&req);
             return;
         }
-        let q = self.router.route();
+        let q = self.route();
         self.queues[q].items.push_back(req); // the newest: the queue stays oldest first
         self.n_queued += 1;
         if self.fleet.n_target == 0 && self.scaling.is_some() {
@@ -340,10 +359,38 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         self.try_dispatch(now, q);
     }
 
+    /// The queue the next request joins (the router's choice, given the executor's figures when
+    /// it compares them).
+    #[inline]
+    fn route(&mut self) -> usize {
+        if self.router.wants_figures() {
+            let executor = &self.executor;
+            self.router.route_by(&|r| executor.free_kv_blocks(r))
+        } else {
+            self.router.route()
+        }
+    }
+
+    /// Collects the requests the executor refused (rejected and counted as dropped).
+    fn collect_rejected(&mut self, now: SimTime, r: usize) {
+        let mut rejected = std::mem::take(&mut self.scratch);
+        self.executor.take_rejected(&mut rejected);
+        if !rejected.is_empty() {
+            self.router.completed(r, rejected.len() as u32);
+            self.n_rejected += rejected.len() as u64;
+            self.last_completion = self.last_completion.max(now);
+            for req in &rejected {
+                self.count_drop(req);
+            }
+        }
+        rejected.clear();
+        self.scratch = rejected;
+    }
+
     /// Counts a request dropped (queue full or waited too long).
-    fn count_drop(&mut self, req: &Request) {
+    fn count_drop(&mut self, req: &E::Item) {
         self.n_dropped += 1;
-        if req.arrived >= self.warmup {
+        if req.arrived() >= self.warmup {
             self.n_dropped_measured += 1;
         }
     }
@@ -353,7 +400,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
     fn expire_waiting(&mut self, now: SimTime, q: usize) {
         let Some(limit) = self.max_queue_wait else { return };
         while let Some(&front) = self.queues[q].items.front() {
-            if front.arrived.after(limit) > now {
+            if front.arrived().after(limit) > now {
                 break;
             }
             self.queues[q].items.pop_front();
@@ -367,7 +414,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
             self.count_drop(&front);
         }
         if let Some(front) = self.queues[q].items.front() {
-            let at = front.arrived.after(limit);
+            let at = front.arrived().after(limit);
             if self.queues[q].expiry_at.is_none_or(|e| e > at) {
                 self.queues[q].expiry_at = Some(at);
                 self.events.schedule(at, Event::QueueWaitExpired(q as u32));
@@ -404,9 +451,14 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         while let Some(r) = self.idle_for(q) {
             let queue = &mut self.queues[q];
             let before = queue.items.len();
-            match self.executor.start(now, r, &mut queue.items) {
+            let step = self.executor.start(now, r, &mut queue.items);
+            self.n_queued -= before - queue.items.len();
+            if E::REJECTS {
+                self.collect_rejected(now, r);
+            }
+            let queue = &mut self.queues[q];
+            match step {
                 Step::Run(took) => {
-                    self.n_queued -= before - queue.items.len();
                     if self.router.is_shared() {
                         self.idle.pop();
                     }
@@ -434,12 +486,12 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
     }
 
     #[inline]
-    fn complete(&mut self, req: Request, at: SimTime) {
+    fn complete(&mut self, req: E::Item, at: SimTime) {
         self.n_completed += 1;
         self.interval.completions += 1;
         self.last_completion = self.last_completion.max(at);
-        if req.arrived >= self.warmup {
-            self.latency.record(at.since(req.arrived));
+        if req.arrived() >= self.warmup {
+            self.latency.record(at.since(req.arrived()));
         }
     }
 
@@ -464,8 +516,15 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
                 }
                 self.try_dispatch(now, q);
             }
-            // A released stand-in stops once its batch is done; a noticed one waits for its stop.
+            // A released stand-in stops once its batch is done; a noticed one waits for its stop,
+            // running what its executor still holds (an LLM replica's admitted sequences).
             ReplicaState::Releasing => self.stop_instance(now, r),
+            ReplicaState::Noticed if self.executor.holding(r) > 0 => {
+                let mut nothing_new = VecDeque::new();
+                if let Step::Run(took) = self.executor.start(now, r, &mut nothing_new) {
+                    self.begin_step(now, r, took);
+                }
+            }
             ReplicaState::Booting | ReplicaState::Noticed | ReplicaState::Stopped => {}
         }
     }
@@ -481,14 +540,16 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
     /// (under a per-replica router, routes it again).
     fn requeue_batch(&mut self, now: SimTime, r: usize) {
         let replica = &mut self.replicas[r];
-        if !replica.busy {
+        if !replica.busy && self.executor.holding(r) == 0 {
             return;
         }
-        replica.busy = false;
+        if replica.busy {
+            replica.busy = false;
+            self.n_busy -= 1;
+        }
         if let Some(done) = replica.step_done.take() {
             self.events.cancel(done);
         }
-        self.n_busy -= 1;
         let q = replica.queue_idx;
         let mut batch = std::mem::take(&mut self.scratch);
         self.executor.abandon(now, r, &mut batch);
@@ -505,7 +566,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         // unless another interrupted batch went back first): the head is always the oldest.
         let items = &mut self.queues[q].items;
         for &req in batch.iter().rev() {
-            let at = items.partition_point(|r| r.arrived < req.arrived);
+            let at = items.partition_point(|r| r.arrived() < req.arrived());
             items.insert(at, req);
         }
         batch.clear();

@@ -7,6 +7,8 @@ use super::{Outcome, World};
 use crate::engine::SimTime;
 use crate::fleet::audit::{Audit, InstanceBill};
 use crate::fleet::billing::{self, Rate};
+use crate::metrics::tokens::TokenMetrics;
+use crate::scenario::serving::workload::TokenSlos;
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::scenario::Market;
@@ -281,17 +283,12 @@ impl<E: Executor> World<'_, '_, E> {
                 quantile: Some(sla.quantile),
                 violation_rate: rate,
                 met: rate.map(|r| r <= 1.0 - sla.quantile),
+                ..SlaSummary::default()
             }
         });
         let in_queues: u64 = self.n_queued as u64;
-        let in_service: u64 = self
-            .replicas
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.busy)
-            .map(|(i, _)| self.executor.holding(i) as u64)
-            .sum();
-        Summary {
+        let in_service: u64 = (0..self.replicas.len()).map(|i| self.executor.holding(i) as u64).sum();
+        let mut summary = Summary {
             scenario: self.s.name.clone(),
             requests: Requests {
                 arrived: self.n_arrived,
@@ -303,6 +300,7 @@ impl<E: Executor> World<'_, '_, E> {
                 cache_hits: self.n_cache_hits,
                 measured,
                 in_flight: in_queues + in_service,
+                rejected: None,
             },
             latency_s: self.latency.summary(),
             sla: sla.unwrap_or_default(),
@@ -313,6 +311,7 @@ impl<E: Executor> World<'_, '_, E> {
                 reserved: bill.by_market[2],
                 per_million_requests: if self.n_completed > 0 { total / self.n_completed as f64 * 1e6 } else { 0.0 },
                 by_zone: bill.by_zone.clone(),
+                ..Cost::default()
             },
             throughput: Throughput {
                 rps,
@@ -335,6 +334,30 @@ impl<E: Executor> World<'_, '_, E> {
             job: None,
             engine: Engine { events: self.events.n_events(), wall_s: 0.0, seed: self.s.seed, end_s },
             assumptions: self.s.assumptions.clone(),
+            token: None,
+        };
+        if let Some(m) = self.executor.token_metrics() {
+            self.add_token_figures(&mut summary, m, end_s, total);
+        }
+        summary
+    }
+
+    /// The keys an LLM run adds: token latencies, tokens, the KV cache, iterations, rejections,
+    /// cost per token and the objectives.
+    fn add_token_figures(&self, summary: &mut Summary, m: &TokenMetrics, end_s: f64, total: f64) {
+        summary.token = Some(m.summary(end_s));
+        summary.requests.rejected = Some(self.n_rejected);
+        let per_million = |n: u64| if n > 0 { total / n as f64 * 1e6 } else { 0.0 };
+        summary.cost_usd.per_million_output_tokens = Some(per_million(m.output_tokens()));
+        summary.cost_usd.per_million_tokens = Some(per_million(m.output_tokens() + m.prompt_tokens()));
+        if self.sv.sla.is_some() || self.sv.token_slos != TokenSlos::default() {
+            let slos = m.slos(self.n_dropped_measured);
+            let sla = &mut summary.sla;
+            sla.attainment = Some(slos.attainment);
+            sla.goodput_rps = Some(if end_s > 0.0 { slos.n_met as f64 / end_s } else { 0.0 });
+            (sla.ttft, sla.tpot, sla.e2e) = (slos.ttft, slos.tpot, slos.e2e);
+            // An LLM run's violations are of any objective.
+            summary.requests.sla_violations = (m.measured() + self.n_dropped_measured) - slos.n_met;
         }
     }
 

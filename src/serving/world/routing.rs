@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use super::{RequestQueue, World};
 use crate::engine::SimTime;
 use crate::serving::executor::Executor;
-use crate::serving::executor::Request;
+use crate::serving::executor::Item;
 use crate::serving::router::{LOBBY, queue_of};
 
 impl<E: Executor> World<'_, '_, E> {
@@ -45,19 +45,28 @@ impl<E: Executor> World<'_, '_, E> {
     pub(super) fn router_replica_left(&mut self, now: SimTime, r: usize) {
         self.router.unready(r);
         let q = queue_of(r);
-        let queued = std::mem::take(&mut self.queues[q].items);
+        let mut queued = std::mem::take(&mut self.queues[q].items);
+        // What its executor had taken but not started leaves too, in arrival order.
+        let mut waiting = Vec::new();
+        self.executor.give_back_waiting(r, &mut waiting);
+        if !waiting.is_empty() {
+            self.n_queued += waiting.len();
+            let mut all: Vec<E::Item> = queued.drain(..).chain(waiting).collect();
+            all.sort_by_key(|x| x.arrived());
+            queued.extend(all);
+        }
         self.router.completed(r, queued.len() as u32);
         self.reroute(now, queued);
     }
 
     /// Routes `requests` (oldest first) through the router, each to its place by arrival in the
     /// chosen queue, then starts what batches the queues that received some can start.
-    pub(super) fn reroute(&mut self, now: SimTime, requests: impl IntoIterator<Item = Request>) {
+    pub(super) fn reroute(&mut self, now: SimTime, requests: impl IntoIterator<Item = E::Item>) {
         let mut touched = BTreeSet::new();
         for req in requests {
-            let q = self.router.route();
+            let q = self.route();
             let items = &mut self.queues[q].items;
-            let at = items.partition_point(|x| x.arrived <= req.arrived);
+            let at = items.partition_point(|x| x.arrived() <= req.arrived());
             items.insert(at, req);
             touched.insert(q);
         }
