@@ -14,6 +14,7 @@ mod invariants;
 mod job;
 mod job_events;
 mod limits;
+mod llm;
 mod llm_cli;
 mod queueing;
 mod report;

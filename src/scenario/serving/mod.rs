@@ -155,19 +155,25 @@ fn llm_serving(
 /// Every LLM request needs a prompt and an output length: carried by a trace (its columns are
 /// checked when it is opened) or drawn from `workload.tokens`.
 fn llm_lengths(arrivals: &Arrivals, tokens: &TokensSpec) -> Result<()> {
-    let kind = match arrivals {
+    let (kind, prompt_carried) = match arrivals {
         Arrivals::Trace { .. } => return Ok(()),
-        Arrivals::Poisson { .. } => "poisson",
-        Arrivals::Constant { .. } => "constant",
-        Arrivals::Diurnal { .. } => "diurnal",
-        Arrivals::Items { .. } => "items",
+        Arrivals::Poisson { .. } => ("poisson", false),
+        Arrivals::Constant { .. } => ("constant", false),
+        Arrivals::Diurnal { .. } => ("diurnal", false),
+        Arrivals::Items { size, .. } => ("items", *size > 0),
     };
-    for (side, given) in [("prompt", tokens.prompt.is_some()), ("output", tokens.output.is_some())] {
+    if prompt_carried && tokens.prompt.is_some() {
+        return invalid(
+            "workload.tokens.prompt",
+            "the items carry their prompt length (workload.arrivals.items.size): give one or the other",
+        );
+    }
+    for (side, given) in [("prompt", prompt_carried || tokens.prompt.is_some()), ("output", tokens.output.is_some())] {
         if !given {
             return invalid(
                 format!("workload.tokens.{side}"),
                 format!(
-                    "missing: {kind} arrivals carry no lengths and an LLM replica needs each request's {side} length, e.g. {side}: {{ fixed: 512 }}"
+                    "missing: {kind} arrivals carry no {side} lengths and an LLM replica needs each request's, e.g. {side}: {{ fixed: 512 }}"
                 ),
             );
         }

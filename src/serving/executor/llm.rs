@@ -103,6 +103,7 @@ impl Executor for LlmExecutor {
     type Item = Sequence;
 
     const REJECTS: bool = true;
+    const GROUPS_ARRIVALS: bool = true;
 
     fn add_replica(&mut self, replica: ReplicaRef) {
         debug_assert_eq!(replica.index, self.replicas.len(), "replicas are added in order");

@@ -121,6 +121,11 @@ pub trait Executor {
         Vec::new()
     }
 
+    /// Whether requests arriving at one instant all join their queues before any replica is asked
+    /// to start (an iteration-level engine then takes them into one iteration); otherwise each
+    /// arrival may start a step at once.
+    const GROUPS_ARRIVALS: bool = false;
+
     /// Whether `start` may refuse requests it can never serve (then the world collects them with
     /// [`Executor::take_rejected`] after each `start`).
     const REJECTS: bool = false;

@@ -127,6 +127,9 @@ struct World<'s, 't, E: Executor> {
     scratch: Vec<E::Item>,
     cache_rng: Stream,
     queues: Vec<RequestQueue<E::Item>>,
+    /// Queues that received arrivals at this instant, to dispatch after its last arrival
+    /// ([`Executor::GROUPS_ARRIVALS`]).
+    deferred: Vec<u32>,
     replicas: Vec<Replica>,
     idle: Vec<u32>,
     n_busy: u32,
@@ -278,6 +281,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
             scratch: Vec::new(),
             cache_rng: rng::stream(s.seed, Source::Cache),
             queues: (0..n_queues).map(|_| RequestQueue::default()).collect(),
+            deferred: Vec::new(),
             replicas: Vec::with_capacity(n_target),
             idle: Vec::new(),
             n_busy: 0,
@@ -336,7 +340,14 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
             }
             _ => self.enqueue(now, req),
         }
-        self.schedule_next_arrival()
+        self.schedule_next_arrival()?;
+        if E::GROUPS_ARRIVALS && self.pending.is_none_or(|p| p.time > now) {
+            // The last arrival of this instant: the queues that received some may start now.
+            while let Some(q) = self.deferred.pop() {
+                self.try_dispatch(now, q as usize);
+            }
+        }
+        Ok(())
     }
 
     fn enqueue(&mut self, now: SimTime, req: E::Item) {
@@ -356,7 +367,13 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         if self.fleet.n_target == 0 && self.scaling.is_some() {
             self.on_request_at_zero(now);
         }
-        self.try_dispatch(now, q);
+        if E::GROUPS_ARRIVALS {
+            if !self.deferred.contains(&(q as u32)) {
+                self.deferred.push(q as u32);
+            }
+        } else {
+            self.try_dispatch(now, q);
+        }
     }
 
     /// The queue the next request joins (the router's choice, given the executor's figures when
