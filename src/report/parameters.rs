@@ -168,37 +168,37 @@ fn serving(sv: &Serving, add: &mut impl FnMut(&str, &str, String)) {
     }
     match (sv.batcher(), sv.llm()) {
         (Some((service, batcher)), _) => {
-        let ms = |ns: f64| format::duration(ns / 1e9);
-        let batch = match &service.batch_time {
-            BatchTime::Linear { base_ns, per_item_ns, per_input_token_ns, per_output_token_ns } => {
-                let mut v = format!("{} + {} per request", ms(*base_ns), ms(*per_item_ns));
-                if *per_input_token_ns > 0.0 {
-                    v.push_str(&format!(" + {} per input token", ms(*per_input_token_ns)));
+            let ms = |ns: f64| format::duration(ns / 1e9);
+            let batch = match &service.batch_time {
+                BatchTime::Linear { base_ns, per_item_ns, per_input_token_ns, per_output_token_ns } => {
+                    let mut v = format!("{} + {} per request", ms(*base_ns), ms(*per_item_ns));
+                    if *per_input_token_ns > 0.0 {
+                        v.push_str(&format!(" + {} per input token", ms(*per_input_token_ns)));
+                    }
+                    if *per_output_token_ns > 0.0 {
+                        v.push_str(&format!(" + {} per output token", ms(*per_output_token_ns)));
+                    }
+                    v
                 }
-                if *per_output_token_ns > 0.0 {
-                    v.push_str(&format!(" + {} per output token", ms(*per_output_token_ns)));
+                BatchTime::Table(points) => {
+                    points.iter().map(|(b, ns)| format!("{b}: {}", ms(*ns))).collect::<Vec<_>>().join(", ")
                 }
-                v
+            };
+            let spread = match service.distribution {
+                ServiceDistribution::Deterministic => "deterministic".to_string(),
+                ServiceDistribution::Exponential => "exponential".to_string(),
+                ServiceDistribution::Lognormal { cv } => format!("lognormal, cv {}", format::sig3(cv)),
+            };
+            add("batch time", "service.batch_time", format!("{batch} ({spread})"));
+            let b = batcher;
+            let mut batcher = format!("up to {} per batch, waits at most {}", b.max_batch_size, d(b.max_wait));
+            if let Some(q) = b.max_queue {
+                batcher.push_str(&format!(", queue of at most {}", format::count(q as f64)));
             }
-            BatchTime::Table(points) => {
-                points.iter().map(|(b, ns)| format!("{b}: {}", ms(*ns))).collect::<Vec<_>>().join(", ")
+            if let Some(w) = b.max_queue_wait {
+                batcher.push_str(&format!(", drops requests waiting {}", d(w)));
             }
-        };
-        let spread = match service.distribution {
-            ServiceDistribution::Deterministic => "deterministic".to_string(),
-            ServiceDistribution::Exponential => "exponential".to_string(),
-            ServiceDistribution::Lognormal { cv } => format!("lognormal, cv {}", format::sig3(cv)),
-        };
-        add("batch time", "service.batch_time", format!("{batch} ({spread})"));
-        let b = batcher;
-        let mut batcher = format!("up to {} per batch, waits at most {}", b.max_batch_size, d(b.max_wait));
-        if let Some(q) = b.max_queue {
-            batcher.push_str(&format!(", queue of at most {}", format::count(q as f64)));
-        }
-        if let Some(w) = b.max_queue_wait {
-            batcher.push_str(&format!(", drops requests waiting {}", d(w)));
-        }
-        add("batcher", "batcher", batcher);
+            add("batcher", "batcher", batcher);
         }
         (None, Some(llm)) => llm_parameters(llm, add),
         (None, None) => {}

@@ -64,7 +64,13 @@ fn one_request_alone() {
 fn two_requests_together_under_vllm() {
     // One prefill of both: 10 + 0.1·200 + 0.001·(100² + 100²) = 50 ms; then 9 decodes of two with
     // contexts C + C for C = 101 … 109: Σ (5 + 0.02·C + 2) = 63 + 18.9 = 81.9 ms.
-    let s = run_yaml(&yaml(2, 100, 10, 1, &format!("scheduler: vllm, max_model_len: 4096, kv_cache_tokens: 100000, {FITTED}")));
+    let s = run_yaml(&yaml(
+        2,
+        100,
+        10,
+        1,
+        &format!("scheduler: vllm, max_model_len: 4096, kv_cache_tokens: 100000, {FITTED}"),
+    ));
     let t = s.token.as_ref().unwrap();
     assert_ms("TTFT (both)", t.ttft_s.max, 50.0);
     assert_ms("TTFT mean", t.ttft_s.mean, 50.0);
@@ -83,7 +89,9 @@ fn two_requests_together_under_chunked() {
     //   0.001·(100² − 50²) = 7.5, decode terms 0.01·101 + 1 → 24.51 ms → A's token 2, B's token 1.
     // Iterations 3–10: both decode, C_A = 102 … 109, C_B = 101 … 108 → A completes (O = 10).
     // Iteration 11: B alone, C = 109 → B completes.
-    let llm = format!("scheduler: chunked, max_num_batched_tokens: 150, max_num_seqs: 8, max_model_len: 4096, kv_cache_tokens: 100000, {FITTED}");
+    let llm = format!(
+        "scheduler: chunked, max_num_batched_tokens: 150, max_num_seqs: 8, max_model_len: 4096, kv_cache_tokens: 100000, {FITTED}"
+    );
     let s = run_yaml(&yaml(2, 100, 10, 1, &llm));
     let t = s.token.as_ref().unwrap();
     let first = 37.5;
@@ -103,13 +111,16 @@ fn a_chunked_prompt_costs_what_the_whole_prompt_costs() {
     // With no per-iteration prefill base, chunks of 128, 128 and 44 tokens of a 300-token prompt
     // cost b·k + c·((p + k)² − p²) each: they telescope to b·300 + c·300², the unchunked cost.
     let st = "step_time: { fitted: { prefill_ms: [0, 0.1, 0.001], decode_ms: [5, 0.01, 1] } }";
-    let whole = run_yaml(&yaml(1, 300, 1, 1, &format!("scheduler: vllm, max_model_len: 4096, kv_cache_tokens: 100000, {st}")));
+    let whole =
+        run_yaml(&yaml(1, 300, 1, 1, &format!("scheduler: vllm, max_model_len: 4096, kv_cache_tokens: 100000, {st}")));
     let chunked = run_yaml(&yaml(
         1,
         300,
         1,
         1,
-        &format!("scheduler: chunked, max_num_batched_tokens: 128, max_num_seqs: 8, max_model_len: 4096, kv_cache_tokens: 100000, {st}"),
+        &format!(
+            "scheduler: chunked, max_num_batched_tokens: 128, max_num_seqs: 8, max_model_len: 4096, kv_cache_tokens: 100000, {st}"
+        ),
     ));
     let (w, c) = (whole.token.as_ref().unwrap(), chunked.token.as_ref().unwrap());
     // 0.1·300 + 0.001·300² = 120 ms either way; O = 1 completes at its first token.
@@ -136,7 +147,8 @@ fn a_small_kv_cache_forces_one_preemption() {
     ));
     let t = s.token.as_ref().unwrap();
     assert_eq!(t.kv.preemptions, 1);
-    let prefill = |tokens: &[f64]| 10.0 + 0.1 * tokens.iter().sum::<f64>() + 0.001 * tokens.iter().map(|p| p * p).sum::<f64>();
+    let prefill =
+        |tokens: &[f64]| 10.0 + 0.1 * tokens.iter().sum::<f64>() + 0.001 * tokens.iter().map(|p| p * p).sum::<f64>();
     let together: f64 = (101..=110).map(|c| decode_ms(2, 2 * c)).sum();
     let a_alone: f64 = (111..=119).map(|c| decode_ms(1, c)).sum();
     let a_done = prefill(&[100.0, 100.0]) + together + a_alone;

@@ -257,8 +257,7 @@ fn fitted(raw: &RawFitted, key_of: &dyn Fn(&str) -> String) -> Result<StepModel>
         Invalid { key: key_of(issue.key), message: issue.message.clone() }
     })?;
     let fmt3 = |t: [f64; 3]| format!("[{}, {}, {}]", t[0], t[1], t[2]);
-    let mut describe =
-        format!("fitted: prefill {} ms, decode {} ms", fmt3(raw.prefill_ms), fmt3(raw.decode_ms));
+    let mut describe = format!("fitted: prefill {} ms, decode {} ms", fmt3(raw.prefill_ms), fmt3(raw.decode_ms));
     if let (Some(t), Some(from)) = (raw.decode_large_ms, raw.large_batch_from) {
         describe.push_str(&format!(", decode {} ms from {from} sequences", fmt3(t)));
     }
@@ -279,7 +278,10 @@ mod tests {
         let s = from_yaml(BASE).unwrap();
         let llm = s.serving().unwrap().llm().expect("an llm scenario");
         let (a, b) = (&llm.pools[0].config, &llm.pools[1].config);
-        assert_eq!((a.scheduler, a.max_num_seqs, a.block_size, a.max_num_batched_tokens), (Scheduler::Vllm, 256, 16, 4096));
+        assert_eq!(
+            (a.scheduler, a.max_num_seqs, a.block_size, a.max_num_batched_tokens),
+            (Scheduler::Vllm, 256, 16, 4096)
+        );
         assert_eq!((b.scheduler, b.max_num_seqs, b.max_num_batched_tokens), (Scheduler::Chunked, 8, 2048));
         assert_eq!(b.kv_cache_tokens, 100_000, "inherited");
         assert_eq!(s.serving().unwrap().router, crate::scenario::Router::LeastOutstanding, "the LLM default");
@@ -290,10 +292,22 @@ mod tests {
         for (from, to, fragment) in [
             ("  max_model_len: 4096\n", "", "llm.max_model_len: missing"),
             ("  kv_cache_tokens: 100000\n", "", "llm.kv_cache_tokens: missing"),
-            ("  kv_cache_tokens: 100000\n", "  kv_cache_tokens: 100000\n  max_num_batched_tokens: 1000\n", "llm.max_num_batched_tokens: 1000 is below max_model_len"),
-            ("max_num_seqs: 8 }", "max_num_seqs: 4000 }", "fleet.pools[1].llm.max_num_batched_tokens: 2048 is below max_num_seqs"),
+            (
+                "  kv_cache_tokens: 100000\n",
+                "  kv_cache_tokens: 100000\n  max_num_batched_tokens: 1000\n",
+                "llm.max_num_batched_tokens: 1000 is below max_model_len",
+            ),
+            (
+                "max_num_seqs: 8 }",
+                "max_num_seqs: 4000 }",
+                "fleet.pools[1].llm.max_num_batched_tokens: 2048 is below max_num_seqs",
+            ),
             ("max_num_seqs: 8 }", "max_num_seqs: 0 }", "fleet.pools[1].llm.max_num_seqs: must be between 1"),
-            ("decode_ms: [5, 0.001, 0.1] }", "decode_ms: [5, 0.001, 0.1], decode_large_ms: [1, 2, 3] }", "large_batch_from: missing"),
+            (
+                "decode_ms: [5, 0.001, 0.1] }",
+                "decode_ms: [5, 0.001, 0.1], decode_large_ms: [1, 2, 3] }",
+                "large_batch_from: missing",
+            ),
             ("llm:\n", "service: { batch_time: { base: 1ms } }\nllm:\n", "service: an LLM scenario"),
             ("workload:\n", "router: shared_queue\nworkload:\n", "router: LLM replicas"),
         ] {

@@ -44,7 +44,10 @@ pub(super) fn router(raw: Option<RawRouter>, llm: bool) -> Result<Router, Invali
             );
         }
         RawRouter::LeastKv if !llm => {
-            return invalid("router", "least_kv routes by free KV cache blocks: it needs LLM replicas (an `llm:` section)");
+            return invalid(
+                "router",
+                "least_kv routes by free KV cache blocks: it needs LLM replicas (an `llm:` section)",
+            );
         }
         RawRouter::SharedQueue => Router::SharedQueue,
         RawRouter::RoundRobin => Router::RoundRobin,

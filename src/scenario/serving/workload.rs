@@ -317,7 +317,10 @@ pub(super) fn sla(raw: Option<&RawSla>, llm: bool) -> Result<(Option<Sla>, Token
     }
     let e2e = match (&raw.latency, &raw.e2e) {
         (Some(_), Some(_)) => {
-            return invalid("workload.sla.e2e", "give the end-to-end objective once: `latency` (with `quantile`) or `e2e`");
+            return invalid(
+                "workload.sla.e2e",
+                "give the end-to-end objective once: `latency` (with `quantile`) or `e2e`",
+            );
         }
         (Some(l), None) => Some(slo("workload.sla", l.0, raw.quantile)?),
         (None, Some(e)) => Some(slo("workload.sla.e2e", e.latency.0, e.quantile)?),
@@ -331,7 +334,11 @@ pub(super) fn sla(raw: Option<&RawSla>, llm: bool) -> Result<(Option<Sla>, Token
         tpot: raw.tpot.as_ref().map(|t| slo("workload.sla.tpot", t.latency.0, t.quantile)).transpose()?,
     };
     if e2e.is_none() && token == TokenSlos::default() {
-        let what = if llm { "give latency (with quantile), or any of ttft, tpot, e2e" } else { "give latency, e.g. { latency: 250ms }" };
+        let what = if llm {
+            "give latency (with quantile), or any of ttft, tpot, e2e"
+        } else {
+            "give latency, e.g. { latency: 250ms }"
+        };
         return invalid("workload.sla", format!("is empty: {what}"));
     }
     Ok((e2e, token))

@@ -35,12 +35,7 @@ impl DynamicBatcher {
         DynamicBatcher {
             max_batch: batcher.max_batch_size.get() as usize,
             max_wait: batcher.max_wait,
-            services: s
-                .fleet
-                .pools
-                .iter()
-                .map(|p| ServiceModel::new(p.service.as_ref().unwrap_or(service)))
-                .collect(),
+            services: s.fleet.pools.iter().map(|p| ServiceModel::new(p.service.as_ref().unwrap_or(service))).collect(),
             rng: rng::stream(s.seed, Source::Service),
             replicas: Vec::new(),
             n_capped: 0,

@@ -7,12 +7,12 @@ use super::{Outcome, World};
 use crate::engine::SimTime;
 use crate::fleet::audit::{Audit, InstanceBill};
 use crate::fleet::billing::{self, Rate};
-use crate::metrics::tokens::TokenMetrics;
-use crate::scenario::serving::workload::TokenSlos;
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
+use crate::metrics::tokens::TokenMetrics;
 use crate::scenario::Market;
 use crate::scenario::output::max_timeseries_rows;
+use crate::scenario::serving::workload::TokenSlos;
 use crate::serving::executor::Executor;
 
 /// What billing found, per instance and in total.
