@@ -30,6 +30,12 @@ impl HazardShape {
         }
     }
 
+    /// A hazard with no weekly or daily shape (tests).
+    #[cfg(test)]
+    pub(crate) fn flat() -> HazardShape {
+        HazardShape { weekend_factor: 1.0, profile: [1.0; 24], start_unix_s: 0 }
+    }
+
     /// The multiplier on the base rate at `t`.
     pub fn factor(&self, t: SimTime) -> f64 {
         let unix = self.start_unix_s + (t.0 / 1_000_000_000) as i64;

@@ -1,20 +1,20 @@
 //! The job world: one gang at a time, its phases, interruptions, decisions and bill.
 //!
-//! `mod.rs` holds the state, the event handling, the market and the policy's decisions;
-//! `phases.rs` a gang's life (launch, phases, notice, stop); `report.rs` its bill and the summary.
+//! The gang is a launch of `gang` instances on a [`Fleet`] of one pool
+//! ([`PoolTerms::of_job`]): the fleet picks its zone, draws its interruptions, notices and stops
+//! it and bills it; the job keeps its phases, progress and checkpoints. `mod.rs` holds the state,
+//! the event handling, the market and the policy's decisions; `phases.rs` a gang's phases (launch,
+//! overhead, restore, compute, writes, notice, stop); `report.rs` its bill and the summary.
 
 mod phases;
 mod report;
 
 use super::policy::{self, JobView, Placement, Policy};
-use crate::engine::rng::{self, Stream};
 use crate::engine::sim::LimitWords;
 use crate::engine::{ActionKey, AfterHorizon, Duration, LimitReached, Model, Sim, SimTime, Simulation};
-use crate::fleet::audit::InstanceBill;
-use crate::fleet::hazard::HazardShape;
+use crate::fleet::instances::{PoolTerms, Settings};
 use crate::fleet::market::MarketData;
-use crate::fleet::zone::SpotZone;
-use crate::fleet::zone_picker::{self, Candidate, ZonePicker};
+use crate::fleet::{Fleet, FleetEvent, InstanceId, InstanceState, ZoneId};
 use crate::metrics::timeseries::Row;
 use crate::run::{Outcome, SimError};
 use crate::scenario::{CheckpointInterval, JobSpec, Scenario};
@@ -23,12 +23,8 @@ use crate::scenario::{CheckpointInterval, JobSpec, Scenario};
 enum Event {
     /// The current phase of the running gang ended.
     PhaseEnded,
-    /// The running gang was told it will be reclaimed.
-    Noticed,
-    /// The noticed gang stops (end of notice).
-    Stopped,
-    /// A zone's availability or price changed.
-    ZoneChanged(usize),
+    /// What the fleet scheduled: the gang noticed or stopped, a zone's market changed.
+    Fleet(FleetEvent),
     /// The time the policy asked to be asked again at ([`Policy::wake_at`]).
     Wake,
 }
@@ -45,24 +41,24 @@ enum Phase {
     Idle,
 }
 
+/// The running gang: its instances on the fleet and where the job is in its phases.
 #[derive(Clone, Copy, Debug)]
 struct Run {
-    spot_zone: Option<usize>,
-    launched: SimTime,
+    gang: InstanceId,
     phase: Phase,
     phase_start: SimTime,
-    noticed: bool,
-    /// The pending end of the phase, notice and stop: cancelled when the gang stops.
+    /// The pending end of the phase: cancelled when the gang stops.
     phase_end: Option<ActionKey>,
-    notice_at: Option<ActionKey>,
-    stop_at: Option<ActionKey>,
 }
 
-struct Zone {
-    market: SpotZone,
-    /// Per gang member: its interruption process (next event time, stream).
-    members: Vec<(SimTime, Stream)>,
+impl From<FleetEvent> for Event {
+    fn from(e: FleetEvent) -> Event {
+        Event::Fleet(e)
+    }
 }
+
+/// The fleet's one pool: the job's gangs.
+const GANG_POOL: usize = 0;
 
 struct JobWorld<'s> {
     s: &'s Scenario,
@@ -71,8 +67,8 @@ struct JobWorld<'s> {
     /// The policy's pending wake-up: its time and key (one at most).
     wake: Option<(SimTime, ActionKey)>,
     policy: Box<dyn Policy>,
-    zones: Vec<Zone>,
-    hazard: Option<HazardShape>,
+    /// The gangs, launched one at a time.
+    fleet: Fleet,
     horizon: SimTime,
     deadline: SimTime,
     speed: f64,
@@ -81,25 +77,13 @@ struct JobWorld<'s> {
     unsaved_ns: u64,
     run: Option<Run>,
     placement: Option<Placement>,
-    /// Zone choice for spot gangs.
-    zone_picker: Box<dyn ZonePicker + Send>,
     done_at: Option<SimTime>,
     // Metrics.
     lost_ns: u64,
     n_checkpoints: u64,
     write_ns: u64,
     restore_ns: u64,
-    n_interruptions: u64,
-    spot_ns: u64,
-    on_demand_ns: u64,
-    cost_spot: f64,
-    cost_on_demand: f64,
-    cost_by_zone: std::collections::BTreeMap<String, f64>,
-    n_launches: u64,
-    instance_ns: f64,
-    interruption_times: Vec<SimTime>,
     rows: Vec<Row>,
-    bills: Vec<InstanceBill>,
 }
 
 /// Runs the job scenario `s` against `market`.
@@ -122,9 +106,7 @@ impl Model for JobWorld<'_> {
     }
 
     fn start(&mut self) -> Result<(), SimError> {
-        for z in 0..self.zones.len() {
-            self.schedule_zone_change(z, SimTime::ZERO);
-        }
+        self.fleet.schedule_zone_changes(&mut self.events);
         self.decide(SimTime::ZERO);
         Ok(())
     }
@@ -132,20 +114,20 @@ impl Model for JobWorld<'_> {
     fn handle(&mut self, now: SimTime, event: Event) -> Result<(), SimError> {
         match event {
             Event::PhaseEnded => {
-                self.take_key(|run| &mut run.phase_end);
+                if let Some(run) = &mut self.run {
+                    run.phase_end = None;
+                }
                 self.on_phase_ended(now);
                 self.decide(now);
             }
-            Event::Noticed => {
-                self.take_key(|run| &mut run.notice_at);
-                self.on_noticed(now);
+            Event::Fleet(FleetEvent::InterruptionNoticed(_)) => {
+                self.notice(now);
                 self.decide(now);
             }
-            Event::Stopped => {
-                self.take_key(|run| &mut run.stop_at);
-                self.on_stopped(now, true)
-            }
-            Event::ZoneChanged(z) => self.on_zone_changed(now, z),
+            Event::Fleet(FleetEvent::InstanceStopped(_)) => self.on_stopped(now),
+            Event::Fleet(FleetEvent::ZoneChanged(z)) => self.on_zone_changed(now, z),
+            // A gang is ready at launch: its fleet schedules no boot.
+            Event::Fleet(FleetEvent::InstanceReady(_)) => {}
             Event::Wake => {
                 self.wake = None;
                 self.decide(now);
@@ -170,28 +152,13 @@ impl Model for JobWorld<'_> {
 
 impl<'s> JobWorld<'s> {
     fn new(s: &'s Scenario, job: &'s JobSpec, market: &MarketData) -> JobWorld<'s> {
-        let hazard = HazardShape::of(s);
-        let zones = job
-            .zones
-            .iter()
-            .map(|name| Zone {
-                market: SpotZone::new(market, name, &job.instance.name),
-                members: (0..job.gang)
-                    .map(|j| {
-                        let stream = rng::indexed_stream(s.seed, &format!("job-interruptions/{name}"), u64::from(j));
-                        (SimTime::ZERO, stream)
-                    })
-                    .collect(),
-            })
-            .collect();
-        let mut w = JobWorld {
+        JobWorld {
             s,
             job,
             events: Sim::new(SimTime(s.horizon.as_nanos()), s.limits.max_instances_launched),
             wake: None,
             policy: policy::for_job(job.policy),
-            zones,
-            hazard,
+            fleet: Fleet::new(vec![PoolTerms::of_job(job)], market, Settings::of(s)),
             horizon: SimTime(s.horizon.as_nanos()),
             deadline: SimTime(job.deadline.as_nanos()),
             speed: job.instance.speed,
@@ -199,30 +166,13 @@ impl<'s> JobWorld<'s> {
             unsaved_ns: 0,
             run: None,
             placement: None,
-            zone_picker: zone_picker::for_strategy(job.zone_policy),
             done_at: None,
             lost_ns: 0,
             n_checkpoints: 0,
             write_ns: 0,
             restore_ns: 0,
-            n_interruptions: 0,
-            spot_ns: 0,
-            on_demand_ns: 0,
-            cost_spot: 0.0,
-            cost_on_demand: 0.0,
-            cost_by_zone: Default::default(),
-            n_launches: 0,
-            instance_ns: 0.0,
-            interruption_times: Vec::new(),
             rows: Vec::new(),
-            bills: Vec::new(),
-        };
-        for z in 0..w.zones.len() {
-            for j in 0..w.zones[z].members.len() {
-                w.advance_member(z, j, SimTime::ZERO);
-            }
         }
-        w
     }
 
     /// Total work as compute time at the instance's speed.
@@ -232,48 +182,16 @@ impl<'s> JobWorld<'s> {
 
     // ---- market ----
 
-    /// Moves member `j` of zone `z` to its first interruption event after `t`.
-    fn advance_member(&mut self, z: usize, j: usize, t: SimTime) {
-        let Some(shape) = self.hazard else {
-            self.zones[z].members[j].0 = SimTime::MAX;
-            return;
-        };
-        let per_hour = self.job.interruptions_per_hour;
-        while self.zones[z].members[j].0 <= t {
-            let (from, stream) = &mut self.zones[z].members[j];
-            *from = shape.next_event(per_hour, *from, self.horizon, stream).unwrap_or(SimTime::MAX);
-        }
+    /// Whether the running gang has been noticed (it is winding down).
+    fn noticed(&self) -> bool {
+        self.run.is_some_and(|run| self.fleet.state(run.gang) == InstanceState::Noticed)
     }
 
-    /// Whether the whole gang fits in zone `z` at `t` (one gang at a time: none of it runs there).
-    fn available(&self, z: usize, t: SimTime) -> bool {
-        self.zones[z].market.fits(t, 0, self.job.gang)
-    }
-
-    /// The zone a spot gang would launch in now, by the zone policy, if spot is obtainable there.
-    fn best_zone(&self, t: SimTime) -> Option<usize> {
-        let ok: Vec<Candidate> = (0..self.zones.len())
-            .filter(|&z| self.available(z, t))
-            .map(|z| self.zones[z].market.candidate(z, t, 0, self.job.spot_price))
-            .collect();
-        self.zone_picker.pick(&ok, self.zones.len())
-    }
-
-    fn schedule_zone_change(&mut self, z: usize, now: SimTime) {
-        if let Some(t) = self.zones[z].market.next_change_after(now).filter(|&t| t < self.horizon) {
-            self.events.schedule(t, Event::ZoneChanged(z));
-        }
-    }
-
-    fn on_zone_changed(&mut self, now: SimTime, z: usize) {
-        if let Some(run) = self.run
-            && run.spot_zone == Some(z)
-            && !run.noticed
-            && !self.available(z, now)
-        {
+    fn on_zone_changed(&mut self, now: SimTime, z: ZoneId) {
+        if !self.fleet.reclaims(now, z).is_empty() {
             self.notice(now);
         }
-        self.schedule_zone_change(z, now);
+        self.fleet.schedule_zone_change(&mut self.events, now, z);
         self.decide(now);
     }
 
@@ -287,8 +205,8 @@ impl<'s> JobWorld<'s> {
             progress: Duration(self.safe_ns + self.unsaved_ns + self.computing_since(now)),
             time_needed: self.time_needed(now),
             overhead: self.job.restart_overhead,
-            spot_obtainable: self.best_zone(now).is_some(),
-            running: if self.run.is_some_and(|r| !r.noticed) { self.placement } else { None },
+            spot_obtainable: self.fleet.pick_zone(GANG_POOL, now).is_some(),
+            running: if self.run.is_some() && !self.noticed() { self.placement } else { None },
             computing: matches!(self.run, Some(Run { phase: Phase::Compute, .. })),
         }
     }
@@ -337,7 +255,7 @@ impl<'s> JobWorld<'s> {
             (Some(_), b) => {
                 // Switch markets: the current gang stops (unsaved progress is lost) and a new one
                 // launches.
-                self.stop_run(now, false);
+                self.stop_run(now);
                 self.launch(now, b);
             }
             (None, Placement::Wait) => {}

@@ -1,48 +1,32 @@
-//! A gang's life: launch, its phases (overhead, restore, compute, checkpoint writes), the
-//! interruption notice with its emergency write, and the stop.
+//! A gang's life as the job sees it: launch on the fleet, its phases (overhead, restore,
+//! compute, checkpoint writes), the interruption notice with its emergency write, and the stop.
 
-use super::{JobWorld, Phase, Run};
+use super::{GANG_POOL, JobWorld, Phase, Run};
 use crate::engine::{ActionKey, Duration, SimTime};
+use crate::fleet::instances::Launch;
 use crate::job::policy::Placement;
-use crate::scenario::CheckpointInterval;
+use crate::scenario::{CheckpointInterval, Market};
 
 use super::Event;
 
 impl JobWorld<'_> {
+    /// Launches a gang where `placement` says (spot in the zone the zone policy picks, if spot
+    /// is obtainable); it starts with the restart overhead.
     pub(super) fn launch(&mut self, now: SimTime, placement: Placement) {
-        let spot_zone = match placement {
-            Placement::Spot => match self.best_zone(now) {
+        let zone = match placement {
+            Placement::Spot => match self.fleet.pick_zone(GANG_POOL, now) {
                 Some(z) => Some(z),
                 None => return,
             },
             Placement::OnDemand => None,
             Placement::Wait => return,
         };
-        self.n_launches += 1;
-        self.events.note_launches(1);
+        let market = if zone.is_some() { Market::Spot } else { Market::OnDemand };
+        let l = Launch { pool: GANG_POOL, market, zone, stand_in: false };
+        let (gang, _) = self.fleet.launch(&mut self.events, now, l, true);
+        self.fleet.set_ready(gang);
         self.placement = Some(placement);
-        self.run = Some(Run {
-            spot_zone,
-            launched: now,
-            phase: Phase::Overhead,
-            phase_start: now,
-            noticed: false,
-            phase_end: None,
-            notice_at: None,
-            stop_at: None,
-        });
-        if let Some(z) = spot_zone {
-            self.zone_picker.chose(z, self.zones.len());
-            let mut first = SimTime::MAX;
-            for j in 0..self.zones[z].members.len() {
-                self.advance_member(z, j, now);
-                first = first.min(self.zones[z].members[j].0);
-            }
-            if first < self.horizon {
-                let key = self.events.schedule_keyed(first, Event::Noticed);
-                self.set_key(|run| &mut run.notice_at, key);
-            }
-        }
+        self.run = Some(Run { gang, phase: Phase::Overhead, phase_start: now, phase_end: None });
         self.start_phase(now, Phase::Overhead, self.job.restart_overhead);
     }
 
@@ -52,34 +36,20 @@ impl JobWorld<'_> {
             run.phase_start = now;
         }
         let key = self.events.schedule_keyed(now.after(length), Event::PhaseEnded);
-        self.set_key(|run| &mut run.phase_end, key);
+        self.set_phase_end(key);
     }
 
-    /// Keeps `key` as the running gang's pending event chosen by `slot`.
-    pub(super) fn set_key(&mut self, slot: impl Fn(&mut Run) -> &mut Option<ActionKey>, key: ActionKey) {
+    /// Keeps `key` as the running gang's pending phase end.
+    fn set_phase_end(&mut self, key: ActionKey) {
         if let Some(run) = &mut self.run {
-            *slot(run) = Some(key);
-        }
-    }
-
-    /// Forgets the running gang's event chosen by `slot`: it has just happened.
-    pub(super) fn take_key(&mut self, slot: impl Fn(&mut Run) -> &mut Option<ActionKey>) {
-        if let Some(run) = &mut self.run {
-            *slot(run) = None;
-        }
-    }
-
-    /// Cancels the running gang's pending event chosen by `slot`.
-    pub(super) fn cancel_key(&mut self, slot: impl Fn(&mut Run) -> &mut Option<ActionKey>) {
-        if let Some(key) = self.run.as_mut().and_then(|run| slot(run).take()) {
-            self.events.cancel(key);
+            run.phase_end = Some(key);
         }
     }
 
     /// Every launch after the first restores the job's state (the last checkpoint, or the
     /// initial state) before computing; `continuous` and `none` have nothing to restore.
     pub(super) fn after_overhead(&mut self, now: SimTime) {
-        let restores = self.n_launches > 1 && matches!(self.job.interval, CheckpointInterval::Every(_));
+        let restores = self.fleet.n_launched() > 1 && matches!(self.job.interval, CheckpointInterval::Every(_));
         if restores && self.job.restore > Duration::ZERO {
             self.start_phase(now, Phase::Restore, self.job.restore);
         } else {
@@ -131,7 +101,7 @@ impl JobWorld<'_> {
                 // An emergency write may have saved the last of the work.
                 if last || self.safe_ns >= self.work_ns() {
                     self.complete(now);
-                } else if run.noticed {
+                } else if self.noticed() {
                     self.run = Some(Run { phase: Phase::Idle, phase_start: now, ..run });
                 } else {
                     self.start_compute(now);
@@ -146,28 +116,23 @@ impl JobWorld<'_> {
         if let Some(run) = &mut self.run {
             run.phase = Phase::Idle;
         }
-        self.stop_run(now, false);
+        self.stop_run(now);
         self.done_at = Some(now);
     }
 
     /// The gang was told it will be reclaimed: it stops after `notice`, writing an emergency
     /// checkpoint first when asked to and when it fits.
     pub(super) fn notice(&mut self, now: SimTime) {
-        let Some(mut run) = self.run else { return };
-        if run.noticed {
+        let Some(run) = self.run else { return };
+        if !self.fleet.noticeable(run.gang) {
             return;
         }
-        self.n_interruptions += 1;
-        self.interruption_times.push(now);
-        run.noticed = true;
-        self.run = Some(run);
+        self.fleet.notice(&mut self.events, now, run.gang);
         let notice = self.job.notice;
         if notice == Duration::ZERO {
-            self.on_stopped(now, true);
+            self.on_stopped(now);
             return;
         }
-        let key = self.events.schedule_keyed(now.after(notice), Event::Stopped);
-        self.set_key(|run| &mut run.stop_at, key);
         let can_write = matches!(self.job.interval, CheckpointInterval::Every(_)) && self.job.write <= notice;
         if self.job.emergency && can_write && run.phase == Phase::Compute {
             self.unsaved_ns += now.since(run.phase_start).as_nanos();
@@ -179,33 +144,31 @@ impl JobWorld<'_> {
     /// the stop is scheduled again after the write's end, so that a write exactly as long as the
     /// notice completes before the gang stops.
     pub(super) fn start_emergency_write(&mut self, now: SimTime) {
-        self.cancel_key(|run| &mut run.phase_end);
-        self.cancel_key(|run| &mut run.stop_at);
-        if let Some(run) = &mut self.run {
-            run.phase = Phase::Write { last: false };
-            run.phase_start = now;
+        let Some(run) = &mut self.run else { return };
+        if let Some(key) = run.phase_end.take() {
+            self.events.cancel(key);
         }
+        run.phase = Phase::Write { last: false };
+        run.phase_start = now;
+        let gang = run.gang;
         let key = self.events.schedule_keyed(now.after(self.job.write), Event::PhaseEnded);
-        self.set_key(|run| &mut run.phase_end, key);
-        let key = self.events.schedule_keyed(now.after(self.job.notice), Event::Stopped);
-        self.set_key(|run| &mut run.stop_at, key);
+        self.set_phase_end(key);
+        self.fleet.defer_stop(&mut self.events, gang);
     }
 
-    pub(super) fn on_noticed(&mut self, now: SimTime) {
-        self.notice(now);
-    }
-
-    pub(super) fn on_stopped(&mut self, now: SimTime, interrupted: bool) {
-        self.stop_run(now, interrupted);
+    pub(super) fn on_stopped(&mut self, now: SimTime) {
+        self.stop_run(now);
         self.decide(now);
     }
 
-    /// Ends the current gang: partial compute is kept only by `continuous`; the bill is added.
-    pub(super) fn stop_run(&mut self, now: SimTime, _interrupted: bool) {
-        for key in self.run.iter().flat_map(|run| [run.phase_end, run.notice_at, run.stop_at]).flatten() {
+    /// Ends the current gang: partial compute is kept only by `continuous`; the fleet stops (and
+    /// will bill) its instances.
+    pub(super) fn stop_run(&mut self, now: SimTime) {
+        let Some(run) = self.run.take() else { return };
+        if let Some(key) = run.phase_end {
             self.events.cancel(key);
         }
-        let Some(run) = self.run.take() else { return };
+        self.fleet.stop(&mut self.events, now, run.gang);
         let partial = match run.phase {
             Phase::Compute => now.since(run.phase_start).as_nanos(),
             Phase::Write { .. } => {
@@ -223,6 +186,5 @@ impl JobWorld<'_> {
         } else {
             self.lost_ns += partial + std::mem::take(&mut self.unsaved_ns);
         }
-        self.bill(run, now);
     }
 }

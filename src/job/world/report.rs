@@ -1,59 +1,63 @@
 //! A job run's bill and summary.
 
-use super::{JobWorld, Run};
-use crate::engine::SimTime;
+use std::collections::BTreeMap;
+
+use super::JobWorld;
 use crate::fleet::audit::{Audit, InstanceBill};
-use crate::fleet::billing::{self, Rate};
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::metrics::{LatencyStats, Summary};
 use crate::run::Outcome;
 use crate::scenario::{CheckpointInterval, Market};
 
-impl JobWorld<'_> {
-    pub(super) fn bill(&mut self, run: Run, stop: SimTime) {
-        let ran = stop.since(run.launched);
-        let gang = f64::from(self.job.gang);
-        self.instance_ns += ran.as_nanos() as f64 * gang;
-        let rate = match run.spot_zone {
-            Some(z) => Rate::Spot { zone: &self.zones[z].market, untraced: self.job.spot_price },
-            None => Rate::PerHour(self.job.on_demand_price),
-        };
-        let (billed, each) = billing::charge(run.launched, stop, &self.s.billing, rate);
-        let usd = gang * each;
-        match run.spot_zone {
-            Some(z) => {
-                self.cost_spot += usd;
-                *self.cost_by_zone.entry(self.zones[z].market.name.clone()).or_default() += usd;
-                self.spot_ns += ran.as_nanos();
-            }
-            None => {
-                self.cost_on_demand += usd;
-                self.on_demand_ns += ran.as_nanos();
+/// The gangs' bills added up.
+#[derive(Default)]
+struct Bill {
+    spot_usd: f64,
+    on_demand_usd: f64,
+    by_zone: BTreeMap<String, f64>,
+    spot_ns: u64,
+    on_demand_ns: u64,
+    /// Σ instances × time run, ns.
+    instance_ns: f64,
+}
+
+impl Bill {
+    /// Adds up `bills`, in launch order.
+    fn of(bills: &[InstanceBill]) -> Bill {
+        let mut bill = Bill::default();
+        for b in bills {
+            let ran = b.stopped.since(b.launched).as_nanos();
+            bill.instance_ns += ran as f64 * f64::from(b.count);
+            if b.market == Market::Spot {
+                bill.spot_usd += b.cost_usd;
+                if let Some(zone) = &b.zone {
+                    *bill.by_zone.entry(zone.clone()).or_default() += b.cost_usd;
+                }
+                bill.spot_ns += ran;
+            } else {
+                bill.on_demand_usd += b.cost_usd;
+                bill.on_demand_ns += ran;
             }
         }
-        self.bills.push(InstanceBill {
-            pool: 0,
-            count: self.job.gang,
-            market: if run.spot_zone.is_some() { Market::Spot } else { Market::OnDemand },
-            stand_in: false,
-            zone: run.spot_zone.map(|z| self.zones[z].market.name.clone()),
-            launched: run.launched,
-            stopped: stop,
-            billed,
-            cost_usd: usd,
-        });
+        bill
     }
+}
 
+impl JobWorld<'_> {
     pub(super) fn finish(mut self) -> Outcome {
         let end = self.done_at.unwrap_or(self.horizon);
         if self.run.is_some() {
             // Cut off by the horizon: work not yet saved is unfinished, not lost.
             let lost_before = self.lost_ns;
-            self.stop_run(end, false);
+            self.stop_run(end);
             self.lost_ns = lost_before;
         }
-        let total = self.cost_spot + self.cost_on_demand;
+        let bills = self.fleet.bills(end);
+        let bill = Bill::of(&bills);
+        let n_interruptions = self.fleet.n_interruptions();
+        let n_launches = self.fleet.n_launched();
+        let total = bill.spot_usd + bill.on_demand_usd;
         let completed = self.done_at.is_some();
         let job = JobSummary {
             completed,
@@ -62,11 +66,11 @@ impl JobWorld<'_> {
             checkpoints: self.n_checkpoints,
             checkpoint_overhead_s: self.write_ns as f64 / 1e9,
             restore_overhead_s: self.restore_ns as f64 / 1e9,
-            interruptions: self.n_interruptions,
+            interruptions: n_interruptions,
             deadline_met: completed && end <= self.deadline,
-            spot_s: self.spot_ns as f64 / 1e9,
-            on_demand_s: self.on_demand_ns as f64 / 1e9,
-            launches: self.n_launches,
+            spot_s: bill.spot_ns as f64 / 1e9,
+            on_demand_s: bill.on_demand_ns as f64 / 1e9,
+            launches: n_launches,
             progress: (self.safe_ns as f64 / self.work_ns().max(1) as f64).min(1.0),
             checkpoint_interval_s: match self.job.interval {
                 CheckpointInterval::Every(tau) => Some(tau.as_secs_f64()),
@@ -83,7 +87,7 @@ impl JobWorld<'_> {
             target_replicas: 0,
             replicas_by_pool: Vec::new(),
             replicas_by_market: [0, 0, 0],
-            interruptions: self.n_interruptions,
+            interruptions: n_interruptions,
             cost_usd: total,
         });
         let summary = Summary {
@@ -93,21 +97,21 @@ impl JobWorld<'_> {
             sla: SlaSummary::default(),
             cost_usd: Cost {
                 total,
-                on_demand: self.cost_on_demand,
-                spot: self.cost_spot,
+                on_demand: bill.on_demand_usd,
+                spot: bill.spot_usd,
                 reserved: 0.0,
                 per_million_requests: 0.0,
-                by_zone: self.cost_by_zone.clone(),
+                by_zone: bill.by_zone,
                 ..Cost::default()
             },
             throughput: Throughput::default(),
             fleet: FleetSummary {
-                instance_hours: self.instance_ns / 3.6e12,
-                interruptions: self.n_interruptions,
-                mean_replicas: if end.0 > 0 { self.instance_ns / end.0 as f64 } else { 0.0 },
+                instance_hours: bill.instance_ns / 3.6e12,
+                interruptions: n_interruptions,
+                mean_replicas: if end.0 > 0 { bill.instance_ns / end.0 as f64 } else { 0.0 },
                 max_replicas: self.job.gang,
                 utilization: 0.0,
-                instances_launched: self.n_launches * u64::from(self.job.gang),
+                instances_launched: n_launches * u64::from(self.job.gang),
                 spot_capacity_hours_lost: 0.0,
                 time_below_capacity_s: 0.0,
                 scale_ups: 0,
@@ -131,8 +135,8 @@ impl JobWorld<'_> {
             timeseries: TimeSeries { pool_names: Vec::new(), rows: self.rows },
             latency: LatencyStats::new(None),
             warnings,
-            interruption_times: self.interruption_times,
-            audit: Audit { instances: self.bills, job_saved_work_s: self.safe_ns as f64 * self.speed / 1e9 },
+            interruption_times: self.fleet.take_interruption_times(),
+            audit: Audit { instances: bills, job_saved_work_s: self.safe_ns as f64 * self.speed / 1e9 },
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The serving world: requests, the steps replicas run on them, and the instances that serve.
 //!
 //! `mod.rs` handles requests (arrival, routing, queues, the executor's steps, completion);
-//! `fleet.rs` holds the fleet's state (pools, spot zones, time-weighted counters); `instances.rs`
-//! an instance's life (launch, boot, interruption notice, stop, stand-ins, pool targets);
+//! the instances are a [`crate::fleet::Fleet`]'s: `instances.rs` drives it (launch, boot,
+//! interruption notice, stop, stand-ins, pool targets, as they touch replicas), `fleet.rs` starts
+//! it and keeps its time-weighted readiness counters;
 //! `routing.rs` keeps per-replica routers on the ready replicas (the lobby, queues routed again);
 //! `scaling.rs` the autoscaler; `report.rs` turns the state into the summary and time series. The
 //! world is generic over its [`Executor`]: what a replica does with its queue.
@@ -24,14 +25,16 @@ use super::tokens::LengthTables;
 use crate::engine::rng::{self, Source, Stream};
 use crate::engine::sim::LimitWords;
 use crate::engine::{ActionKey, AfterHorizon, Duration, LimitReached, Model, Sim, SimTime, Simulation};
+use crate::fleet::instances::{PoolTerms, Settings};
 use crate::fleet::market::MarketData;
+use crate::fleet::{Fleet, FleetEvent, InstanceId, InstanceState};
 use crate::metrics::LatencyStats;
 use crate::metrics::timeseries::Row;
 use crate::run::{Outcome, SimError};
-use crate::scenario::{Market, Scenario, Serving};
+use crate::scenario::{Scenario, Serving};
 use crate::trace::requests::TraceRequest;
 
-use fleet::{FleetState, ReplicaState};
+use fleet::ReadyStats;
 
 /// What a run reads besides its scenario.
 #[derive(Default)]
@@ -55,14 +58,8 @@ enum Event {
     QueueWake(u32),
     /// A time-series interval ended.
     IntervalEnded,
-    /// A launched instance finished booting.
-    InstanceReady(u32),
-    /// An instance was told it will be reclaimed (hazard or lifetime).
-    InterruptionNoticed(u32),
-    /// A noticed or released instance stopped.
-    InstanceStopped(u32),
-    /// A zone's availability or spot price changed.
-    ZoneChanged(u32),
+    /// What the fleet scheduled: an instance ready, noticed or stopped; a zone's market changed.
+    Fleet(FleetEvent),
     /// The autoscaler's next decision is due.
     AutoscalerTick,
     /// A schedule window opened or closed.
@@ -85,22 +82,14 @@ impl<T> Default for RequestQueue<T> {
     }
 }
 
-/// One instance serving as a replica.
+/// What the world keeps for replica `r`, which runs on the fleet's instance `InstanceId(r)`.
 struct Replica {
-    pool_idx: usize,
-    /// The market it is billed in (an on-demand stand-in of a spot pool is `OnDemand`).
-    market: Market,
-    zone_idx: Option<usize>,
     queue_idx: usize,
-    state: ReplicaState,
     /// Running a step of its executor.
     busy: bool,
     /// The pending end of the step.
     step_done: Option<ActionKey>,
     busy_ns: u64,
-    launched: SimTime,
-    stopped: Option<SimTime>,
-    stand_in: bool,
 }
 
 #[derive(Default)]
@@ -138,7 +127,8 @@ struct World<'s, 't, E: Executor> {
     /// `limits.max_requests_in_memory`.
     max_held: u64,
     max_queue_wait: Option<Duration>,
-    fleet: FleetState,
+    fleet: Fleet,
+    ready_stats: ReadyStats,
     scaling: Option<scaling::Scaling>,
     latency: LatencyStats,
     n_arrived: u64,
@@ -201,6 +191,12 @@ fn run<E: Executor>(
     Ok(world.finish())
 }
 
+impl From<FleetEvent> for Event {
+    fn from(e: FleetEvent) -> Event {
+        Event::Fleet(e)
+    }
+}
+
 impl<E: Executor> Model for World<'_, '_, E> {
     type Event = Event;
     type Error = SimError;
@@ -232,10 +228,7 @@ impl<E: Executor> Model for World<'_, '_, E> {
             Event::StepEnded(replica) => self.on_step_ended(now, replica as usize),
             Event::QueueWake(q) => self.on_queue_wake(now, q as usize),
             Event::IntervalEnded => self.on_interval_ended(now),
-            Event::InstanceReady(r) => self.on_instance_ready(now, r as usize),
-            Event::InterruptionNoticed(r) => self.on_interruption_noticed(now, r as usize),
-            Event::InstanceStopped(r) => self.on_instance_stopped(now, r as usize),
-            Event::ZoneChanged(z) => self.on_zone_changed(now, z as usize),
+            Event::Fleet(e) => self.on_fleet_event(now, e),
             Event::AutoscalerTick => self.on_autoscaler_tick(now),
             Event::ScheduleChanged => self.on_schedule_changed(now),
             Event::QueueWaitExpired(q) => self.on_queue_wait_expired(now, q as usize),
@@ -289,7 +282,8 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
             max_queued,
             max_held: s.limits.max_requests_in_memory,
             max_queue_wait,
-            fleet: FleetState::new(s, inputs.market),
+            fleet: Fleet::new(s.fleet.pools.iter().map(PoolTerms::of_pool).collect(), &inputs.market, Settings::of(s)),
+            ready_stats: ReadyStats::default(),
             scaling: scaling::Scaling::new(s),
             latency: LatencyStats::new(sv.sla.map(|sla| sla.latency)),
             n_arrived: 0,
@@ -364,7 +358,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         let q = self.route();
         self.queues[q].items.push_back(req); // the newest: the queue stays oldest first
         self.n_queued += 1;
-        if self.fleet.n_target == 0 && self.scaling.is_some() {
+        if self.fleet.n_target() == 0 && self.scaling.is_some() {
             self.on_request_at_zero(now);
         }
         if E::GROUPS_ARRIVALS {
@@ -453,8 +447,8 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         if self.router.is_shared() {
             self.idle.last().map(|&r| r as usize)
         } else {
-            (q != LOBBY && self.replicas.get(q - 1).is_some_and(|r| !r.busy && r.state == ReplicaState::Ready))
-                .then(|| q - 1)
+            let ready = |r: usize| self.fleet.is_ready(InstanceId(r as u32));
+            (q != LOBBY && self.replicas.get(q - 1).is_some_and(|rep| !rep.busy) && ready(q - 1)).then(|| q - 1)
         }
     }
 
@@ -526,8 +520,8 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         replica.busy = false;
         self.n_busy -= 1;
         let q = replica.queue_idx;
-        match replica.state {
-            ReplicaState::Ready => {
+        match self.fleet.state(InstanceId(r as u32)) {
+            InstanceState::Ready => {
                 if self.router.is_shared() {
                     self.idle.push(r as u32);
                 }
@@ -535,14 +529,14 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
             }
             // A released stand-in stops once its batch is done; a noticed one waits for its stop,
             // running what its executor still holds (an LLM replica's admitted sequences).
-            ReplicaState::Releasing => self.stop_instance(now, r),
-            ReplicaState::Noticed if self.executor.holding(r) > 0 => {
+            InstanceState::Releasing => self.stop_instance(now, r),
+            InstanceState::Noticed if self.executor.holding(r) > 0 => {
                 let mut nothing_new = VecDeque::new();
                 if let Step::Run(took) = self.executor.start(now, r, &mut nothing_new) {
                     self.begin_step(now, r, took);
                 }
             }
-            ReplicaState::Booting | ReplicaState::Noticed | ReplicaState::Stopped => {}
+            InstanceState::Booting | InstanceState::Noticed | InstanceState::Stopped => {}
         }
     }
 

@@ -2,11 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::fleet::ReplicaState;
 use super::{Outcome, World};
 use crate::engine::SimTime;
 use crate::fleet::audit::{Audit, InstanceBill};
-use crate::fleet::billing::{self, Rate};
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
 use crate::metrics::tokens::TokenMetrics;
@@ -64,26 +62,18 @@ impl<E: Executor> World<'_, '_, E> {
         }
     }
 
-    fn is_live(&self, r: usize) -> bool {
-        matches!(self.replicas[r].state, ReplicaState::Booting | ReplicaState::Ready)
-    }
-
     /// Cost accrued by `now` before rounding and minimums (those apply at the end).
     fn running_cost(&self, now: SimTime) -> f64 {
-        let live: f64 = self.fleet.live.iter().map(|&r| self.raw_cost(r as usize, now)).sum();
-        self.fleet.stopped_cost_usd + live
+        self.fleet.running_cost(now)
     }
 
     fn push_row(&mut self, now: SimTime, cost_usd: f64) {
         let interval = std::mem::take(&mut self.interval);
         let mut by_pool = vec![0u32; self.s.fleet.pools.len()];
         let mut by_market = [0u32; 3];
-        for &r in &self.fleet.live {
-            let r = r as usize;
-            if self.is_live(r) {
-                by_pool[self.replicas[r].pool_idx] += 1;
-                by_market[market_idx(self.replicas[r].market)] += 1;
-            }
+        for inst in self.fleet.live().map(|id| self.fleet.instance(id)).filter(|inst| inst.is_live()) {
+            by_pool[inst.pool] += 1;
+            by_market[market_idx(inst.market)] += 1;
         }
         self.rows.push(Row {
             time_s: now.as_secs_f64(),
@@ -92,7 +82,7 @@ impl<E: Executor> World<'_, '_, E> {
             queue_len: self.n_queued as u64,
             busy_replicas: self.n_busy,
             ready_replicas: self.n_ready(),
-            target_replicas: self.fleet.n_target,
+            target_replicas: self.fleet.n_target(),
             replicas_by_pool: by_pool,
             replicas_by_market: by_market,
             interruptions: interval.interruptions,
@@ -100,60 +90,30 @@ impl<E: Executor> World<'_, '_, E> {
         });
     }
 
-    /// Bills every instance: from launch to stop (or the end of the run), rounded up to the
-    /// granularity, at least the minimum; spot at the price in force over that time; reserved
-    /// capacity for the whole run whether used or not.
+    /// Bills every instance ([`crate::fleet::Fleet::bills`]) and adds the bills up by market,
+    /// pool and zone.
     fn bill(&self, end: SimTime) -> Bill {
-        let pools = &self.s.fleet.pools;
+        let n_pools = self.s.fleet.pools.len();
         let mut bill = Bill {
             by_market: [0.0; 3],
             by_zone: BTreeMap::new(),
-            by_pool: vec![0.0; pools.len()],
-            billed_s_by_pool: vec![0.0; pools.len()],
-            spot_by_pool: vec![(0.0, 0.0); pools.len()],
-            instances: Vec::with_capacity(self.replicas.len()),
+            by_pool: vec![0.0; n_pools],
+            billed_s_by_pool: vec![0.0; n_pools],
+            spot_by_pool: vec![(0.0, 0.0); n_pools],
+            instances: self.fleet.bills(end),
         };
-        for rep in &self.replicas {
-            let pool = &pools[rep.pool_idx];
-            // Nothing is billed past the end of the run (an instance noticed near the end may
-            // stop later in simulated time).
-            let stop = rep.stopped.unwrap_or(end).min(end);
-            let (billed, cost) = if rep.market == Market::Reserved {
-                // A commitment: the whole horizon, used or not.
-                let whole = self.horizon.since(SimTime::ZERO);
-                (whole, pool.price_per_hour * whole.as_secs_f64() / 3_600.0)
-            } else {
-                let rate = match (rep.market, rep.zone_idx) {
-                    (Market::Spot, Some(z)) => {
-                        Rate::Spot { zone: &self.fleet.zones[z].market, untraced: pool.spot_price }
-                    }
-                    _ if rep.stand_in => Rate::PerHour(pool.instance.on_demand_price),
-                    _ => Rate::PerHour(pool.price_per_hour),
-                };
-                billing::charge(rep.launched, stop, &self.s.billing, rate)
-            };
-            let billed_s = billed.as_secs_f64();
-            bill.by_market[market_idx(rep.market)] += cost;
-            bill.by_pool[rep.pool_idx] += cost;
-            bill.billed_s_by_pool[rep.pool_idx] += billed_s;
-            if rep.market == Market::Spot {
-                bill.spot_by_pool[rep.pool_idx].0 += cost;
-                bill.spot_by_pool[rep.pool_idx].1 += billed_s;
+        for ib in &bill.instances {
+            let (cost, billed_s) = (ib.cost_usd, ib.billed.as_secs_f64());
+            bill.by_market[market_idx(ib.market)] += cost;
+            bill.by_pool[ib.pool] += cost;
+            bill.billed_s_by_pool[ib.pool] += billed_s;
+            if ib.market == Market::Spot {
+                bill.spot_by_pool[ib.pool].0 += cost;
+                bill.spot_by_pool[ib.pool].1 += billed_s;
             }
-            if let Some(z) = rep.zone_idx {
-                *bill.by_zone.entry(self.fleet.zones[z].market.name.clone()).or_default() += cost;
+            if let Some(zone) = &ib.zone {
+                *bill.by_zone.entry(zone.clone()).or_default() += cost;
             }
-            bill.instances.push(InstanceBill {
-                pool: rep.pool_idx,
-                count: 1,
-                market: rep.market,
-                stand_in: rep.stand_in,
-                zone: rep.zone_idx.map(|z| self.fleet.zones[z].market.name.clone()),
-                launched: rep.launched,
-                stopped: stop,
-                billed,
-                cost_usd: cost,
-            });
         }
         bill
     }
@@ -215,7 +175,7 @@ impl<E: Executor> World<'_, '_, E> {
             TimeSeries { pool_names: self.s.fleet.pools.iter().map(|p| p.name.clone()).collect(), rows: self.rows };
         let stranded = summary.requests.in_flight;
         if stranded > 0 {
-            let why = if self.scaling.is_some() && self.fleet.n_target == 0 {
+            let why = if self.scaling.is_some() && self.fleet.n_target() == 0 {
                 "the autoscaler left the fleet at zero (e.g. the queue stayed at or below its activation threshold)"
             } else {
                 "markets do not change after the horizon, so spot capacity lost then is not replaced"
@@ -224,7 +184,7 @@ impl<E: Executor> World<'_, '_, E> {
                 "{stranded} requests were still waiting when the run ended: no replica was left to serve them ({why})"
             ));
         }
-        let interruption_times = std::mem::take(&mut self.fleet.interruption_times);
+        let interruption_times = self.fleet.take_interruption_times();
         let audit = Audit { instances: std::mem::take(&mut bill.instances), job_saved_work_s: 0.0 };
         Outcome { summary, timeseries, latency: self.latency, warnings, interruption_times, audit }
     }
@@ -234,11 +194,11 @@ impl<E: Executor> World<'_, '_, E> {
         let mut launched = vec![0u64; pools.len()];
         let mut run_ns = vec![0f64; pools.len()];
         let mut busy_ns = vec![0f64; pools.len()];
-        for rep in &self.replicas {
-            let p = rep.pool_idx;
+        for (inst, rep) in self.fleet.instances().iter().zip(&self.replicas) {
+            let p = inst.pool;
             launched[p] += 1;
-            let stop = rep.stopped.unwrap_or(end).min(end);
-            run_ns[p] += stop.since(rep.launched).as_nanos() as f64;
+            let stop = inst.stopped.unwrap_or(end).min(end);
+            run_ns[p] += stop.since(inst.launched).as_nanos() as f64;
             busy_ns[p] += rep.busy_ns as f64;
         }
         pools
@@ -251,9 +211,9 @@ impl<E: Executor> World<'_, '_, E> {
                 count: p.count,
                 min: p.scaling.map(|b| b.min),
                 max: p.scaling.map(|b| b.max),
-                scaled_down: self.fleet.pools[i].n_retired,
+                scaled_down: self.fleet.pool(i).n_retired,
                 instances_launched: launched[i],
-                interruptions: self.fleet.pools[i].n_interruptions,
+                interruptions: self.fleet.pool(i).n_interruptions,
                 price_per_hour: self.billed_price(i, bill).0,
                 price_basis: self.billed_price(i, bill).1.into(),
                 instance_hours: run_ns[i] / 3.6e12,
@@ -320,13 +280,13 @@ impl<E: Executor> World<'_, '_, E> {
             },
             fleet: FleetSummary {
                 instance_hours: run_ns / 3.6e12,
-                interruptions: self.fleet.n_interruptions,
-                mean_replicas: if end.0 > 0 { self.fleet.replica_ns / end.0 as f64 } else { 0.0 },
-                max_replicas: self.fleet.max_ready,
+                interruptions: self.fleet.n_interruptions(),
+                mean_replicas: if end.0 > 0 { self.ready_stats.replica_ns / end.0 as f64 } else { 0.0 },
+                max_replicas: self.ready_stats.max_ready,
                 utilization: if run_ns > 0.0 { (busy_ns / run_ns).min(1.0) } else { 0.0 },
                 instances_launched: self.replicas.len() as u64,
-                spot_capacity_hours_lost: self.fleet.spot_lost_ns / 3.6e12,
-                time_below_capacity_s: self.fleet.below_capacity_ns as f64 / 1e9,
+                spot_capacity_hours_lost: self.ready_stats.spot_lost_ns / 3.6e12,
+                time_below_capacity_s: self.ready_stats.below_capacity_ns as f64 / 1e9,
                 scale_ups: self.scaling.as_ref().map_or(0, |sc| sc.n_scale_ups),
                 scale_downs: self.scaling.as_ref().map_or(0, |sc| sc.n_scale_downs),
             },

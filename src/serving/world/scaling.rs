@@ -106,13 +106,13 @@ impl<E: Executor> World<'_, '_, E> {
         let first = sc.scaler.as_ref().map(|a| a.next_decision(SimTime::ZERO));
         let change = sc.schedule.next_change(SimTime::ZERO);
         let (lo, _) = sc.bounds();
-        let current = sc.fixed + sc.auto_pools.iter().map(|&p| self.fleet.pools[p].target).sum::<u32>();
+        let current = sc.fixed + sc.auto_pools.iter().map(|&p| self.fleet.pool(p).target).sum::<u32>();
         let fixed = sc.fixed;
         if current < lo {
             // Not yet running: set the targets; the fleet launches them ready at time 0.
             let targets = self.spread(lo - fixed);
             for (p, target) in targets {
-                self.fleet.pools[p].target = target;
+                self.fleet.set_target(p, target);
             }
         }
         if let Some(t) = first {
@@ -128,7 +128,7 @@ impl<E: Executor> World<'_, '_, E> {
         let (min, max) = sc.bounds();
         Observation {
             now,
-            current: sc.fixed + sc.auto_pools.iter().map(|&p| self.fleet.pools[p].target).sum::<u32>(),
+            current: sc.fixed + sc.auto_pools.iter().map(|&p| self.fleet.pool(p).target).sum::<u32>(),
             ready: self.n_ready(),
             booting: self.n_booting(),
             in_system: self.in_system(),
@@ -155,8 +155,8 @@ impl<E: Executor> World<'_, '_, E> {
         // Past the horizon, decide only while requests wait and a replica is there or booting,
         // or the fleet is at zero and the autoscaler may still wake it. (Markets are frozen then:
         // a target that launched nothing now never will.)
-        let live: u32 = self.fleet.pools.iter().map(|st| st.n_live).sum();
-        let may_wake = self.fleet.n_target == 0
+        let live: u32 = (0..self.s.fleet.pools.len()).map(|p| self.fleet.pool(p).n_live).sum();
+        let may_wake = self.fleet.n_target() == 0
             && self.scaling.as_ref().and_then(|sc| sc.scaler.as_ref()).is_some_and(|a| a.may_wake(&self.observe(now)));
         if now < self.horizon || (self.in_system() > 0 && (live > 0 || may_wake)) {
             self.events.schedule(next, Event::AutoscalerTick);
@@ -194,14 +194,14 @@ impl<E: Executor> World<'_, '_, E> {
         let Some(sc) = &mut self.scaling else { return };
         let (lo, hi) = sc.bounds();
         let auto_total = total.clamp(lo, hi) - sc.fixed;
-        let before: u32 = sc.auto_pools.iter().map(|&p| self.fleet.pools[p].target).sum();
+        let before: u32 = sc.auto_pools.iter().map(|&p| self.fleet.pool(p).target).sum();
         match auto_total.cmp(&before) {
             std::cmp::Ordering::Greater => sc.n_scale_ups += 1,
             std::cmp::Ordering::Less => sc.n_scale_downs += 1,
             std::cmp::Ordering::Equal => return,
         }
         for (p, target) in self.spread(auto_total) {
-            if target != self.fleet.pools[p].target {
+            if target != self.fleet.pool(p).target {
                 self.set_pool_target(now, p, target);
             }
         }
@@ -216,13 +216,7 @@ impl<E: Executor> World<'_, '_, E> {
             .iter()
             .map(|&p| {
                 let (min, max) = pools[p].scaling.map_or((0, 0), |b| (b.min, b.max));
-                PoolSlot {
-                    pool: p,
-                    target: self.fleet.pools[p].target,
-                    min,
-                    max,
-                    spot: pools[p].market == Market::Spot,
-                }
+                PoolSlot { pool: p, target: self.fleet.pool(p).target, min, max, spot: pools[p].market == Market::Spot }
             })
             .collect();
         placement::place(auto_total, &slots).targets
