@@ -8,12 +8,13 @@ use crate::engine::SimTime;
 use crate::fleet::audit::{Audit, InstanceBill};
 use crate::fleet::billing::{self, Rate};
 use crate::metrics::summary::*;
-use crate::metrics::timeseries::{Row, TimeSeries};
+use crate::metrics::timeseries::{Occupancy, Row, TimeSeries};
 use crate::metrics::tokens::TokenMetrics;
 use crate::scenario::Market;
 use crate::scenario::output::max_timeseries_rows;
 use crate::scenario::serving::workload::TokenSlos;
 use crate::serving::executor::Executor;
+use crate::serving::router::LOBBY;
 
 /// What billing found, per instance and in total.
 struct Bill {
@@ -97,7 +98,31 @@ impl<E: Executor> World<'_, '_, E> {
             replicas_by_market: by_market,
             interruptions: interval.interruptions,
             cost_usd,
+            llm_by_pool: self.occupancy_by_pool(),
         });
+    }
+
+    /// What each pool's serving replicas hold now (the LLM columns; empty for other executors):
+    /// sequences running, requests waiting (in the replica's queue or taken but not admitted),
+    /// KV blocks. Booting replicas hold nothing and have no cache yet; noticed ones still run.
+    fn occupancy_by_pool(&self) -> Vec<Occupancy> {
+        if self.sv.llm().is_none() {
+            return Vec::new();
+        }
+        let mut by_pool = vec![Occupancy::default(); self.s.fleet.pools.len()];
+        for &r in &self.fleet.live {
+            let rep = &self.replicas[r as usize];
+            if matches!(rep.state, ReplicaState::Booting | ReplicaState::Stopped) {
+                continue;
+            }
+            if let Some(mut o) = self.executor.occupancy(r as usize) {
+                if rep.queue_idx != LOBBY {
+                    o.waiting += self.queues[rep.queue_idx].items.len() as u64;
+                }
+                by_pool[rep.pool_idx] += o;
+            }
+        }
+        by_pool
     }
 
     /// Bills every instance: from launch to stop (or the end of the run), rounded up to the
@@ -211,8 +236,11 @@ impl<E: Executor> World<'_, '_, E> {
                 self.max_queue_wait.unwrap_or_default()
             ));
         }
-        let timeseries =
-            TimeSeries { pool_names: self.s.fleet.pools.iter().map(|p| p.name.clone()).collect(), rows: self.rows };
+        let timeseries = TimeSeries {
+            pool_names: self.s.fleet.pools.iter().map(|p| p.name.clone()).collect(),
+            rows: self.rows,
+            llm: self.sv.llm().is_some(),
+        };
         let stranded = summary.requests.in_flight;
         if stranded > 0 {
             let why = if self.scaling.is_some() && self.fleet.n_target == 0 {
@@ -226,7 +254,8 @@ impl<E: Executor> World<'_, '_, E> {
         }
         let interruption_times = std::mem::take(&mut self.fleet.interruption_times);
         let audit = Audit { instances: std::mem::take(&mut bill.instances), job_saved_work_s: 0.0 };
-        Outcome { summary, timeseries, latency: self.latency, warnings, interruption_times, audit }
+        let tokens = self.executor.token_metrics().cloned();
+        Outcome { summary, timeseries, latency: self.latency, tokens, warnings, interruption_times, audit }
     }
 
     fn pool_summaries(&self, end: SimTime, bill: &Bill) -> Vec<PoolSummary> {
