@@ -11,7 +11,8 @@ pub struct Row {
     pub arrivals: u64,
     /// Requests completed in the interval.
     pub completions: u64,
-    /// Requests waiting at the end of the interval.
+    /// Requests waiting at the end of the interval (in queues, and in an LLM run those a replica
+    /// has taken but not admitted).
     pub queue_len: u64,
     /// Replicas busy at the end of the interval.
     pub busy_replicas: u32,

@@ -86,11 +86,13 @@ impl<E: Executor> World<'_, '_, E> {
                 by_market[market_idx(self.replicas[r].market)] += 1;
             }
         }
+        // An LLM replica's waiting requests count in the queue too, once.
+        let (llm_by_pool, in_queues) = self.occupancy_by_pool();
         self.rows.push(Row {
             time_s: now.as_secs_f64(),
             arrivals: interval.arrivals,
             completions: interval.completions,
-            queue_len: self.n_queued as u64,
+            queue_len: self.n_queued as u64 + llm_by_pool.iter().map(|o| o.waiting).sum::<u64>() - in_queues,
             busy_replicas: self.n_busy,
             ready_replicas: self.n_ready(),
             target_replicas: self.fleet.n_target,
@@ -98,17 +100,19 @@ impl<E: Executor> World<'_, '_, E> {
             replicas_by_market: by_market,
             interruptions: interval.interruptions,
             cost_usd,
-            llm_by_pool: self.occupancy_by_pool(),
+            llm_by_pool,
         });
     }
 
     /// What each pool's serving replicas hold now (the LLM columns; empty for other executors):
     /// sequences running, requests waiting (in the replica's queue or taken but not admitted),
-    /// KV blocks. Booting replicas hold nothing and have no cache yet; noticed ones still run.
-    fn occupancy_by_pool(&self) -> Vec<Occupancy> {
+    /// KV blocks; and how many of those waiting are in the world's queues. Booting replicas hold
+    /// nothing and have no cache yet; noticed ones still run.
+    fn occupancy_by_pool(&self) -> (Vec<Occupancy>, u64) {
         if self.sv.llm().is_none() {
-            return Vec::new();
+            return (Vec::new(), 0);
         }
+        let mut in_queues = 0;
         let mut by_pool = vec![Occupancy::default(); self.s.fleet.pools.len()];
         for &r in &self.fleet.live {
             let rep = &self.replicas[r as usize];
@@ -117,12 +121,14 @@ impl<E: Executor> World<'_, '_, E> {
             }
             if let Some(mut o) = self.executor.occupancy(r as usize) {
                 if rep.queue_idx != LOBBY {
-                    o.waiting += self.queues[rep.queue_idx].items.len() as u64;
+                    let queued = self.queues[rep.queue_idx].items.len() as u64;
+                    o.waiting += queued;
+                    in_queues += queued;
                 }
                 by_pool[rep.pool_idx] += o;
             }
         }
-        by_pool
+        (by_pool, in_queues)
     }
 
     /// Bills every instance: from launch to stop (or the end of the run), rounded up to the
