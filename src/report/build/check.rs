@@ -54,16 +54,16 @@ fn short(v: &Value) -> String {
     if text.chars().count() > 40 { format!("{}…", text.chars().take(40).collect::<String>()) } else { text }
 }
 
-/// Whether `latency.csv` (or `ttft.csv`, `tpot.csv`: `charts` names what is drawn from it) is a
+/// Whether `latency.csv` (or `ttft.csv`, `tpot.csv`: `left_out` says what is drawn from it) is a
 /// distribution: latencies ≥ 0 that never decrease, at fractions in (0, 1] that increase. If not,
 /// a warning names the line and the charts are left out.
-pub(super) fn distribution(path: &Path, t: &Table, charts: &str, warnings: &mut Vec<String>) -> bool {
+pub(super) fn distribution(path: &Path, t: &Table, left_out: &str, warnings: &mut Vec<String>) -> bool {
     let (Some(lat), Some(frac)) = (t.col("latency_s"), t.col("fraction")) else {
-        warnings.push(format!("{}: no latency_s and fraction columns; {charts} are left out", path.display()));
+        warnings.push(format!("{}: no latency_s and fraction columns; {left_out}", path.display()));
         return false;
     };
     if t.rows() == 0 {
-        warnings.push(format!("{}: no rows; {charts} are left out", path.display()));
+        warnings.push(format!("{}: no rows; {left_out}", path.display()));
         return false;
     }
     for i in 0..t.rows() {
@@ -80,7 +80,7 @@ pub(super) fn distribution(path: &Path, t: &Table, charts: &str, warnings: &mut 
             None
         };
         if let Some(p) = problem {
-            warnings.push(format!("{}:{line}: {p}: not a latency distribution; {charts} are left out", path.display()));
+            warnings.push(format!("{}:{line}: {p}: not a latency distribution; {left_out}", path.display()));
             return false;
         }
     }

@@ -111,7 +111,7 @@ pub fn compare(dir: &Path, warnings: &mut Vec<String>) -> Result<Report> {
             .filter_map(|d| {
                 let path = design_dir(d).join(m.file);
                 let t = Table::read(&path, warnings)?;
-                check::distribution(&path, &t, m.charts, warnings).then(|| Dist::of(d, &t)).flatten()
+                check::distribution(&path, &t, m.left_out, warnings).then(|| Dist::of(d, &t)).flatten()
             })
             .collect()
     };

@@ -23,8 +23,8 @@ pub(super) struct Measure {
     pub axis: &'static str,
     /// What its objective is called on the charts (`SLA`, `SLO`).
     pub objective: &'static str,
-    /// What is left out when the file is damaged (in a warning).
-    pub charts: &'static str,
+    /// What a warning about a damaged file says is left out.
+    pub left_out: &'static str,
 }
 
 /// End-to-end latency (`latency.csv`).
@@ -35,7 +35,7 @@ pub(super) const LATENCY: Measure = Measure {
     title: "Latency",
     axis: "latency",
     objective: "SLA",
-    charts: "the latency charts",
+    left_out: "the latency charts are left out",
 };
 /// Time to first token (`ttft.csv`, LLM runs).
 pub(super) const TTFT: Measure = Measure {
@@ -45,7 +45,7 @@ pub(super) const TTFT: Measure = Measure {
     title: "Time to first token (TTFT)",
     axis: "time to first token",
     objective: "SLO",
-    charts: "the TTFT chart",
+    left_out: "the TTFT chart is left out",
 };
 /// Time per output token (`tpot.csv`, LLM runs).
 pub(super) const TPOT: Measure = Measure {
@@ -55,7 +55,7 @@ pub(super) const TPOT: Measure = Measure {
     title: "Time per output token (TPOT)",
     axis: "time per output token",
     objective: "SLO",
-    charts: "the TPOT chart",
+    left_out: "the TPOT chart is left out",
 };
 
 /// One design's distribution: latencies at increasing fractions of requests.

@@ -205,7 +205,7 @@ fn quantile_of(m: &Measure, summary: &Value, q: f64, dir: &Path) -> Option<f64> 
 fn read_dist(dir: &Path, m: &Measure, name: &str, warnings: &mut Vec<String>) -> Option<Dist> {
     let path = dir.join(m.file);
     let t = Table::read(&path, warnings)?;
-    check::distribution(&path, &t, m.charts, warnings).then(|| Dist::of(name, &t)).flatten()
+    check::distribution(&path, &t, m.left_out, warnings).then(|| Dist::of(name, &t)).flatten()
 }
 
 /// An LLM run's objectives as (key, measure, noun): the TTFT and TPOT ones, and the end-to-end
