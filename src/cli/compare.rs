@@ -1,6 +1,7 @@
 //! `fleetsim compare`: several designs run on the same seeds and replications, written as a sweep
 //! over a `design` axis plus `compare.csv` (paired differences against the first design) and, per
-//! design, the pooled latency distribution and the time series of the first replication.
+//! design, the pooled latency distributions (latency; TTFT and TPOT for LLM designs) and the time
+//! series of the first replication.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -34,6 +35,23 @@ const SERVING_METRICS: &[&str] = &[
     "requests.retried",
     "requests.dropped",
 ];
+const LLM_METRICS: &[&str] = &[
+    "cost_usd.total",
+    "cost_usd.per_million_output_tokens",
+    "ttft_s.p90",
+    "ttft_s.p99",
+    "tpot_s.p99",
+    "sla.attainment",
+    "sla.ttft.met",
+    "sla.tpot.met",
+    "sla.e2e.met",
+    "tokens.output_per_s",
+    "kv.preemptions",
+    "fleet.interruptions",
+    "requests.retried",
+    "requests.rejected",
+    "requests.dropped",
+];
 const JOB_METRICS: &[&str] = &[
     "cost_usd.total",
     "job.makespan_s",
@@ -44,17 +62,10 @@ const JOB_METRICS: &[&str] = &[
 ];
 
 pub fn compare(args: &CompareArgs) -> Result<Outcome> {
-    if args.scenarios.len() < 2 {
-        bail!("compare needs at least two scenarios");
-    }
     if args.threads == Some(0) {
         bail!("--threads must be at least 1");
     }
-    let overrides = super::overrides(&args.set, None)?;
-    let mut loaded = Vec::new();
-    for path in &args.scenarios {
-        loaded.push(scenario::load(path, &overrides)?);
-    }
+    let (loaded, names) = designs(args)?;
     let is_job = loaded[0].scenario.job().is_some();
     if let Some(other) = loaded.iter().find(|l| l.scenario.job().is_some() != is_job) {
         let kind = |job: bool| if job { "a job" } else { "a serving fleet" };
@@ -65,16 +76,6 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
             other.path.display(),
             kind(!is_job)
         );
-    }
-    let mut names: Vec<String> = Vec::new();
-    for l in &loaded {
-        let mut name = l.scenario.name.clone();
-        let mut k = 2;
-        while names.contains(&name) {
-            name = format!("{}-{k}", l.scenario.name);
-            k += 1;
-        }
-        names.push(name);
     }
     let replications = args.replications.unwrap_or(super::sweep::DEFAULT_REPLICATIONS);
     fleetsim::scenario::sweep::check_replications(replications).map_err(|m| anyhow::anyhow!("--replications: {m}"))?;
@@ -140,18 +141,11 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
     let started = Instant::now();
     let bar =
         indicatif::ProgressBar::with_draw_target(Some(todo.len() as u64), indicatif::ProgressDrawTarget::stderr());
-    let mut latency: HashMap<usize, LatencyStats> = HashMap::new();
+    let mut pooled: HashMap<usize, Pooled> = HashMap::new();
     let mut first: HashMap<usize, fleetsim::run::Outcome> = HashMap::new();
     exec::execute(&plan, &cells, &todo, threads.min(todo.len()), |f| {
         let design = f.row.id.cell;
-        match latency.get_mut(&design) {
-            Some(l) => l.add(&f.outcome.latency),
-            None => {
-                let mut l = LatencyStats::new(None);
-                l.add(&f.outcome.latency);
-                latency.insert(design, l);
-            }
-        }
+        pooled.entry(design).or_insert_with(Pooled::new).add(&f.outcome);
         let replication = f.row.id.replication;
         folder.append(f.row).map_err(|e| format!("{e:#}"))?;
         if replication == 0 {
@@ -179,8 +173,12 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
         let sub = designs.join(output::safe_name(name));
         std::fs::create_dir(&sub).with_context(|| format!("cannot create {}", sub.display()))?;
         write_atomic(&sub, "parameters.json", &fleetsim::report::parameters::of(&loaded[d].scenario).to_json())?;
-        if let Some(l) = latency.get(&d).filter(|l| l.count() > 0) {
-            write_atomic(&sub, "latency.csv", &l.cdf_csv())?;
+        if let Some(p) = pooled.get(&d) {
+            for (file, dist) in [("latency.csv", &p.latency), ("ttft.csv", &p.ttft), ("tpot.csv", &p.tpot)] {
+                if dist.count() > 0 {
+                    write_atomic(&sub, file, &dist.cdf_csv())?;
+                }
+            }
         }
         if let Some(o) = first.get(&d) {
             write_atomic(&sub, "timeseries.csv", &o.timeseries.to_csv())?;
@@ -189,12 +187,80 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
     }
     let report = !args.no_report && super::report::draw(&work, &dir);
     let dir = target.commit()?;
-    say!("{}", table(&lines, &names, if is_job { JOB_METRICS } else { SERVING_METRICS }))?;
+    let is_llm = loaded.iter().any(|l| l.scenario.serving().is_some_and(|sv| sv.llm().is_some()));
+    let metrics = match (is_job, is_llm) {
+        (true, _) => JOB_METRICS,
+        (false, true) => LLM_METRICS,
+        (false, false) => SERVING_METRICS,
+    };
+    say!("{}", table(&lines, &names, metrics))?;
     sayln!("{} runs in {wall:.1} s; wrote {}", todo.len(), dir.display())?;
     if report {
         super::report::announce(&dir)?;
     }
     Ok(Outcome::Ok)
+}
+
+/// The designs and their names: each scenario file (named by its `name`, `-2`, `-3`… when two
+/// share one), or one file and a `--set` list (`llm.scheduler=vllm,chunked`: a design per value,
+/// named `scheduler=vllm`, …).
+fn designs(args: &CompareArgs) -> Result<(Vec<scenario::Loaded>, Vec<String>)> {
+    if let [path] = args.scenarios.as_slice() {
+        let (plain, axes) = super::sweep::split_set(&args.set)?;
+        let [axis] = axes.as_slice() else {
+            bail!(
+                "compare needs at least two scenarios, or one scenario and one --set list that makes the designs \
+                 (--set llm.scheduler=vllm,chunked){}",
+                if axes.len() > 1 { &": more than one --set list is a grid: `fleetsim sweep` runs it" } else { "" }
+            );
+        };
+        let leaf = axis.key.rsplit('.').next().unwrap_or(&axis.key);
+        let mut loaded = Vec::new();
+        for v in &axis.values {
+            let mut set = plain.clone();
+            set.push(format!("{}={v}", axis.key));
+            loaded.push(scenario::load(path, &super::overrides(&set, None)?)?);
+        }
+        let names = axis.values.iter().map(|v| format!("{leaf}={v}")).collect();
+        return Ok((loaded, names));
+    }
+    let overrides = super::overrides(&args.set, None)?;
+    let mut loaded = Vec::new();
+    for path in &args.scenarios {
+        loaded.push(scenario::load(path, &overrides)?);
+    }
+    let mut names: Vec<String> = Vec::new();
+    for l in &loaded {
+        let mut name = l.scenario.name.clone();
+        let mut k = 2;
+        while names.contains(&name) {
+            name = format!("{}-{k}", l.scenario.name);
+            k += 1;
+        }
+        names.push(name);
+    }
+    Ok((loaded, names))
+}
+
+/// A design's distributions over all its runs: latency, and for LLM designs TTFT and TPOT.
+struct Pooled {
+    latency: LatencyStats,
+    ttft: LatencyStats,
+    tpot: LatencyStats,
+}
+
+impl Pooled {
+    fn new() -> Pooled {
+        Pooled { latency: LatencyStats::new(None), ttft: LatencyStats::new(None), tpot: LatencyStats::new(None) }
+    }
+
+    fn add(&mut self, o: &fleetsim::run::Outcome) {
+        self.latency.add(&o.latency);
+        if let Some(t) = &o.tokens {
+            self.ttft.add(t.ttft());
+            self.tpot.add(t.tpot());
+        }
+    }
 }
 
 /// Metric rows, a column per design (mean and 95% CI) and per later design its paired difference.

@@ -183,7 +183,8 @@ pub struct CompareArgs {
     /// The designs (scenario files); the first is the one the others are compared with.
     #[arg(required = true, value_name = "SCENARIO.yaml")]
     pub scenarios: Vec<PathBuf>,
-    /// Override a key in every design (repeatable).
+    /// Override a key in every design (repeatable). With one scenario, a comma list
+    /// (`llm.scheduler=vllm,chunked`) makes the designs, one per value.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Runs per design [default: 10].

@@ -78,6 +78,13 @@ fn write_run(
     if outcome.latency.count() > 0 {
         output::write_atomic(dir, "latency.csv", &outcome.latency.cdf_csv())?;
     }
+    if let Some(t) = &outcome.tokens {
+        for (file, dist) in [("ttft.csv", t.ttft()), ("tpot.csv", t.tpot())] {
+            if dist.count() > 0 {
+                output::write_atomic(dir, file, &dist.cdf_csv())?;
+            }
+        }
+    }
     Ok(())
 }
 

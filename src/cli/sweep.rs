@@ -211,7 +211,7 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome> {
 
 /// Splits `--set` into plain overrides (one value, normalized: `10m..10m:1m` is `10m`) and grid
 /// axes (a comma list or a range). A key may be given once.
-fn split_set(set: &[String]) -> Result<(Vec<String>, Vec<Axis>)> {
+pub(super) fn split_set(set: &[String]) -> Result<(Vec<String>, Vec<Axis>)> {
     let mut plain = Vec::new();
     let mut axes: Vec<Axis> = Vec::new();
     let mut seen: Vec<String> = Vec::new();

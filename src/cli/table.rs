@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use fleetsim::metrics::Summary;
+use fleetsim::metrics::tokens::{SloSummary, TokenSummary};
 use fleetsim::report::format;
 use fleetsim::scenario::Scenario;
 
@@ -77,6 +78,9 @@ pub fn render(s: &Scenario, m: &Summary) -> String {
         ms(l.p99),
         ms(l.max)
     );
+    if let Some(t) = &m.token {
+        render_tokens(&mut o, m, t);
+    }
     if let (Some(target), Some(q), Some(rate), Some(met)) =
         (m.sla.target_s, m.sla.quantile, m.sla.violation_rate, m.sla.met)
     {
@@ -164,6 +168,63 @@ pub fn render(s: &Scenario, m: &Summary) -> String {
         );
     }
     o
+}
+
+/// An LLM run's lines: token latencies, tokens and their cost, iterations and the KV cache, and
+/// the objectives.
+fn render_tokens(o: &mut String, m: &Summary, t: &TokenSummary) {
+    for (name, l) in [("TTFT", &t.ttft_s), ("TPOT", &t.tpot_s), ("ITL", &t.itl_s)] {
+        let _ = writeln!(
+            o,
+            "  {name:<10}  mean {}  p50 {}  p90 {}  p95 {}  p99 {}  max {}",
+            ms(l.mean),
+            ms(l.p50),
+            ms(l.p90),
+            ms(l.p95),
+            ms(l.p99),
+            ms(l.max)
+        );
+    }
+    let c = &m.cost_usd;
+    let _ = writeln!(
+        o,
+        "  tokens      prompt {}  output {}  {} output tokens/s  {} per 1M output tokens  {} per 1M tokens",
+        count(t.tokens.prompt),
+        count(t.tokens.output),
+        format::count(t.tokens.output_per_s),
+        money(c.per_million_output_tokens.unwrap_or(0.0)),
+        money(c.per_million_tokens.unwrap_or(0.0))
+    );
+    let _ = writeln!(
+        o,
+        "  iterations  {}  {} tokens and {} sequences each  KV cache {} used  {} preemptions  {} rejected",
+        count(t.llm.iterations),
+        format::count(t.llm.mean_batch_tokens),
+        format::count(t.llm.mean_running),
+        format::percent(t.kv.utilization_mean),
+        count(t.kv.preemptions),
+        count(m.requests.rejected.unwrap_or(0))
+    );
+    let slo = |name: &str, s: &Option<SloSummary>| {
+        s.map(|s| {
+            format!(
+                "{name} {} ≤ {}: {} ({} over)",
+                format::quantile(s.quantile),
+                ms(s.target_s),
+                if s.met { "met" } else { "MISSED" },
+                format::percent(s.violation_rate)
+            )
+        })
+    };
+    let mut parts: Vec<String> =
+        [slo("TTFT", &m.sla.ttft), slo("TPOT", &m.sla.tpot), slo("e2e", &m.sla.e2e)].into_iter().flatten().collect();
+    if let Some(a) = m.sla.attainment {
+        let goodput = m.sla.goodput_rps.map_or(String::new(), |g| format!(", goodput {} req/s", format::count(g)));
+        parts.push(format!("every objective {}{goodput}", format::percent(a)));
+    }
+    if !parts.is_empty() {
+        let _ = writeln!(o, "  SLOs        {}", parts.join("  "));
+    }
 }
 
 fn hours(s: f64) -> String {

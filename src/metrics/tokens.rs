@@ -188,6 +188,16 @@ impl TokenMetrics {
         self.iteration_ns += ns;
     }
 
+    /// Time to first token of measured requests.
+    pub fn ttft(&self) -> &LatencyStats {
+        &self.ttft
+    }
+
+    /// Time per output token of measured requests with two output tokens or more.
+    pub fn tpot(&self) -> &LatencyStats {
+        &self.tpot
+    }
+
     /// Output tokens of completed requests.
     pub fn output_tokens(&self) -> u64 {
         self.n_output_tokens

@@ -17,6 +17,8 @@ pub const TOP_FILES: &[&str] = &[
     "summary.json",
     "timeseries.csv",
     "latency.csv",
+    "ttft.csv",
+    "tpot.csv",
     "runs.csv",
     "summary.csv",
     "best.json",
@@ -28,7 +30,8 @@ pub const TOP_FILES: &[&str] = &[
 ];
 
 /// Files of `designs/<name>/` in a comparison folder.
-const DESIGN_FILES: &[&str] = &["summary.json", "timeseries.csv", "latency.csv", "parameters.json"];
+const DESIGN_FILES: &[&str] =
+    &["summary.json", "timeseries.csv", "latency.csv", "ttft.csv", "tpot.csv", "parameters.json"];
 
 /// Entries named in a refusal; more are summarized.
 const MAX_LISTED: usize = 5;

@@ -70,6 +70,11 @@ impl Report {
     fn chart(&mut self, name: &str, figure: Figure, size: (u32, u32)) {
         self.blocks.push(Block::Chart(name.into(), Box::new(figure), size));
     }
+    /// A chart of panels one above the other, 280 pixels each.
+    fn stack(&mut self, name: &str, figure: Figure) {
+        let panels = if let Figure::Stack(p) = &figure { p.len() } else { 1 };
+        self.chart(name, figure, (CHART_SIZE.0, 60 + 280 * panels as u32));
+    }
 }
 
 /// What kind of folder a report is made from.

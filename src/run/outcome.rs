@@ -3,6 +3,7 @@
 use crate::engine::SimTime;
 use crate::fleet::audit::Audit;
 use crate::metrics::timeseries::TimeSeries;
+use crate::metrics::tokens::TokenMetrics;
 use crate::metrics::{LatencyStats, Summary};
 use crate::trace::requests::TraceError;
 
@@ -25,6 +26,9 @@ pub struct Outcome {
     pub timeseries: TimeSeries,
     /// Latencies of measured requests (for charts).
     pub latency: LatencyStats,
+    /// LLM runs: the token-level figures, whose TTFT and TPOT distributions go to `ttft.csv` and
+    /// `tpot.csv`.
+    pub tokens: Option<TokenMetrics>,
     /// Warnings for the user (e.g. requests dropped at the queue limit).
     pub warnings: Vec<String>,
     /// When each interruption notice came, in order (for checks and charts).

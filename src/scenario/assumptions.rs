@@ -5,8 +5,8 @@
 //!
 //! An entry appears only when the scenario leaves the key out *and* the run depends on it: a boot
 //! time only where serving instances launch after time 0, a speed only where the scenario's batch
-//! times (or the job's work) are scaled by it, an on-demand price only where something is billed
-//! at it.
+//! times, an LLM pool's step times (or the job's work) are scaled by it, an on-demand price only
+//! where something is billed at it.
 
 use super::fleet::RawInstanceType;
 use super::spot::RawInterruptions;
@@ -50,7 +50,8 @@ pub fn assumptions(raw: &RawScenario, s: &Scenario) -> Vec<Assumption> {
     if any_spot && spot.and_then(|sp| sp.notice).is_none() {
         notices(&users, &mut out);
     }
-    per_type(&users, types, &mut out);
+    let llm = s.serving().is_some_and(|sv| sv.llm().is_some());
+    per_type(&users, types, llm, &mut out);
     scenario_wide(raw, s, users.iter().any(|u| u.launches_later), &mut out);
     out
 }
@@ -161,7 +162,7 @@ fn notices(users: &[User<'_>], out: &mut Vec<Assumption>) {
 }
 
 /// Boot times, speeds and on-demand prices of the instance types in use, each type once.
-fn per_type(users: &[User<'_>], types: &[RawInstanceType], out: &mut Vec<Assumption>) {
+fn per_type(users: &[User<'_>], types: &[RawInstanceType], llm: bool, out: &mut Vec<Assumption>) {
     let custom = |name: &str| types.iter().rev().find(|t| t.name == name);
     let mut seen: Vec<(&str, &str)> = Vec::new();
     for User { who, inst, boots, on_demand, speed_matters, .. } in users {
@@ -180,6 +181,8 @@ fn per_type(users: &[User<'_>], types: &[RawInstanceType], out: &mut Vec<Assumpt
             seen.push(("speed", name));
             let (what, caveat) = if who == "the job" {
                 (format!("speed of {name} (job.work is compute time at speed 1.0)"), SPEED_JOB)
+            } else if llm {
+                (format!("speed of {name} (step times are llm.step_time as given)"), SPEED_LLM)
             } else {
                 (format!("speed of {name} (batch times are service.batch_time as given)"), SPEED_SERVING)
             };
@@ -208,6 +211,9 @@ fn per_type(users: &[User<'_>], types: &[RawInstanceType], out: &mut Vec<Assumpt
 
 const SPEED_SERVING: &str = "the catalog has no per-GPU speeds: every instance type serves at speed 1.0, so changing a \
      pool's instance type changes its price only; state batch times per pool (fleet.pools[].service) or a speed per type";
+const SPEED_LLM: &str = "the catalog has no per-GPU speeds: every instance type runs iterations at speed 1.0, so \
+     changing a pool's instance type changes its price only; state step times per pool (fleet.pools[].llm.step_time) or a \
+     speed per type";
 const SPEED_JOB: &str = "the catalog has no per-GPU speeds: every instance type computes at speed 1.0, so changing the \
      job's instance type changes its price only";
 

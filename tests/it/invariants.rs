@@ -80,6 +80,7 @@ fn damaged(s: &Scenario, market: &MarketData, out: &Outcome, damage: &dyn Fn(&mu
         summary: out.summary.clone(),
         timeseries: out.timeseries.clone(),
         latency: out.latency.clone(),
+        tokens: out.tokens.clone(),
         warnings: Vec::new(),
         interruption_times: out.interruption_times.clone(),
         audit: out.audit.clone(),

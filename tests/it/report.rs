@@ -112,6 +112,62 @@ fn a_run_report_and_its_charts() {
     assert!(html.contains("<section class=\"verdict\">") && html.contains("Lineage") && html.contains("SHA-256"));
 }
 
+/// An LLM run's report: its token figures, objectives and verdict, the TTFT and TPOT
+/// distributions and the KV cache over time (`llm_outputs::LLM`, worked out there).
+#[test]
+fn an_llm_run_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write(tmp.path(), "s.yaml", super::llm_outputs::LLM);
+    let out = tmp.path().join("run");
+    fleetsim().arg("run").arg(&s).arg("--out").arg(&out).assert().success();
+    remake(&out);
+    let report = md(&out);
+    for text in [
+        "- SLO: p50 TTFT 8.02s against 5s: not met (66.7% of requests over 5s; 50% allowed).",
+        "- SLO: p99 TPOT 8ms against 10ms: met (0% of requests over 10ms; 1% allowed).",
+        "- 33.3% of requests met every objective",
+        "- Total cost $0.0168 for 4,500 output tokens of 3 requests: $3.73 per million output tokens.",
+        "| p90 TTFT | 16s | ttft_s.p90 |",
+        "| p99 TPOT | 8ms | tpot_s.p99 |",
+        "| output tokens per second | 125 | tokens.output_per_s |",
+        "| cost per million output tokens | $3.73 | cost_usd.per_million_output_tokens |",
+        "| preemptions (KV cache full) | 0 | kv.preemptions |",
+        "| requests rejected (too long for a replica) | 0 | requests.rejected |",
+        "| TTFT | p50 ≤ 5s | 8.02s | 66.7% | 50% | not met |",
+        "![Over time: KV cache in use, sequences running, requests waiting at replicas](charts/kv.png)",
+    ] {
+        assert!(report.contains(text), "{text:?} not in {report}");
+    }
+    insta::assert_snapshot!("llm_run_report_md", report);
+    for chart in ["ttft_cdf", "tpot_cdf", "kv"] {
+        insta::assert_snapshot!(format!("llm_run_{chart}_svg"), outline(&out, chart));
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    self_contained(&html);
+    assert_eq!(html.matches("<svg").count(), 7, "timeline, KV, latency CDF and tail, TTFT, TPOT and cost inline");
+}
+
+/// A damaged `ttft.csv` or LLM column is named, and only what is drawn from it is left out.
+#[test]
+fn damaged_llm_files_are_warned_about_not_drawn() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write(tmp.path(), "s.yaml", super::llm_outputs::LLM);
+    let out = tmp.path().join("run");
+    fleetsim().arg("run").arg(&s).args(["--no-report", "--out"]).arg(&out).assert().success();
+    let ttft = std::fs::read_to_string(out.join("ttft.csv")).unwrap().replace("\n0.0100", "\n-0.0100");
+    std::fs::write(out.join("ttft.csv"), ttft).unwrap();
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap().replace(",0.085000", ",1.085000");
+    std::fs::write(out.join("timeseries.csv"), ts).unwrap();
+    fleetsim().arg("report").arg(&out).assert().success().stderr(
+        predicate::str::contains("ttft.csv:2: latency -0.01")
+            .and(predicate::str::contains("the TTFT chart is left out"))
+            .and(predicate::str::contains("timeseries.csv:2: kv_used_gpu is 1.085, not a fraction from 0 to 1")),
+    );
+    let report = md(&out);
+    assert!(!report.contains("ttft_cdf.png") && !report.contains("kv.png"), "{report}");
+    assert!(report.contains("tpot_cdf.png") && report.contains("timeline.png"), "{report}");
+}
+
 #[test]
 fn a_job_report() {
     let tmp = tempfile::tempdir().unwrap();

@@ -89,6 +89,7 @@ impl JobWorld<'_> {
             replicas_by_market: [0, 0, 0],
             interruptions: n_interruptions,
             cost_usd: total,
+            llm_by_pool: Vec::new(),
         });
         let summary = Summary {
             scenario: self.s.name.clone(),
@@ -132,8 +133,9 @@ impl JobWorld<'_> {
         }
         Outcome {
             summary,
-            timeseries: TimeSeries { pool_names: Vec::new(), rows: self.rows },
+            timeseries: TimeSeries { pool_names: Vec::new(), rows: self.rows, llm: false },
             latency: LatencyStats::new(None),
+            tokens: None,
             warnings,
             interruption_times: self.fleet.take_interruption_times(),
             audit: Audit { instances: bills, job_saved_work_s: self.safe_ns as f64 * self.speed / 1e9 },

@@ -7,13 +7,12 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use super::figures::{cost_bars, timeline};
+use super::figures::{cost_bars, llm_load, timeline};
 use super::grid::Grid;
 use super::grid_figures::{Rules, pareto};
-use super::latency::{Dist, cdf, tail};
+use super::latency::{Dist, LATENCY, Measure, TPOT, TTFT, cdf, tail};
 use super::sweep::{interval_note, sla_of, wanted};
 use super::{Csv, Table, check, label_of, lineage, num, read_json, tables, unit_of, verdict};
-use crate::report::chart::Figure;
 use crate::report::{CHART_SIZE, Report};
 use crate::sweep::stats;
 
@@ -22,6 +21,14 @@ use crate::sweep::stats;
 const LEADING: &[&str] = &[
     "cost_usd.total",
     "cost_usd.per_million_requests",
+    "cost_usd.per_million_output_tokens",
+    "ttft_s.p90",
+    "ttft_s.p99",
+    "tpot_s.p99",
+    "sla.attainment",
+    "sla.ttft.met",
+    "sla.tpot.met",
+    "sla.e2e.met",
     "latency_s.p50",
     "latency_s.p99",
     "sla.violation_rate",
@@ -73,7 +80,11 @@ pub fn compare(dir: &Path, warnings: &mut Vec<String>) -> Result<Report> {
         }
         (false, None) => "SLA".to_string(),
     };
-    report.verdict(sentences(dir, &designs, &lines, is_job, &what));
+    let mut verdict = sentences(dir, &designs, &lines, is_job, &what);
+    if let Some((_, first)) = summaries.first() {
+        verdict.extend(slo_sentences(first, &designs, &lines, dir));
+    }
+    report.verdict(verdict);
     report.text(format!(
         "{} designs, each run with the same {replications} seeds ({seed} to {}), so they see the same arrivals and interruptions. Differences (Δ) are paired by seed against the first design, {}.",
         designs.len(),
@@ -94,17 +105,27 @@ pub fn compare(dir: &Path, warnings: &mut Vec<String>) -> Result<Report> {
     let sources: Vec<(String, &Value)> = summaries.iter().map(|(d, s)| (d.clone(), s)).collect();
     tables::assumptions(&mut report, &sources);
     report.heading("Charts");
-    let dists: Vec<Dist> = designs
-        .iter()
-        .filter_map(|d| {
-            let path = design_dir(d).join("latency.csv");
-            let t = Table::read(&path, warnings)?;
-            check::latency(&path, &t, warnings).then(|| Dist::of(d, &t)).flatten()
-        })
-        .collect();
+    let dists_of = |m: &Measure, warnings: &mut Vec<String>| -> Vec<Dist> {
+        designs
+            .iter()
+            .filter_map(|d| {
+                let path = design_dir(d).join(m.file);
+                let t = Table::read(&path, warnings)?;
+                check::distribution(&path, &t, m.left_out, warnings).then(|| Dist::of(d, &t)).flatten()
+            })
+            .collect()
+    };
+    let dists = dists_of(&LATENCY, warnings);
     if !dists.is_empty() {
-        report.chart("latency_cdf", cdf(&dists, sla), CHART_SIZE);
-        report.chart("latency_tail", tail(&dists, sla), CHART_SIZE);
+        report.chart("latency_cdf", cdf(&LATENCY, &dists, sla), CHART_SIZE);
+        report.chart("latency_tail", tail(&LATENCY, &dists, sla), CHART_SIZE);
+    }
+    for (m, slo) in [(&TTFT, "sla.ttft"), (&TPOT, "sla.tpot")] {
+        let dists = dists_of(m, warnings);
+        if !dists.is_empty() {
+            let target = summaries.first().and_then(|(_, s)| objective(s, slo));
+            report.chart(&format!("{}_cdf", m.stem), cdf(m, &dists, target), CHART_SIZE);
+        }
     }
     let means: Vec<(String, Value)> = designs
         .iter()
@@ -130,8 +151,14 @@ pub fn compare(dir: &Path, warnings: &mut Vec<String>) -> Result<Report> {
         })
         .collect();
     if let Some(fig) = timeline(&series, is_job) {
-        let panels = if let Figure::Stack(p) = &fig { p.len() } else { 1 };
-        report.chart("timeline", fig, (CHART_SIZE.0, 60 + 280 * panels as u32));
+        report.stack("timeline", fig);
+    }
+    let sound: Vec<(String, Table)> = series
+        .into_iter()
+        .filter(|(d, t)| check::llm_columns(&design_dir(d).join("timeseries.csv"), t, warnings))
+        .collect();
+    if let Some(fig) = llm_load(&sound) {
+        report.stack("kv", fig);
     }
     let rules = Rules { constraints: Vec::new(), sla: sla_of(&grid) };
     if let Some(fig) = pareto(&[("design".into(), designs.clone())], &grid, &rules, None) {
@@ -260,6 +287,29 @@ fn sentences(dir: &Path, designs: &[String], lines: &Lines, is_job: bool, what: 
         out.push(verdict::designs_meeting(what, &shares));
     }
     out
+}
+
+/// An LLM objective of a summary (`sla.ttft`): its target and quantile.
+fn objective(summary: &Value, key: &str) -> Option<(f64, f64)> {
+    num(summary, &format!("{key}.target_s")).zip(num(summary, &format!("{key}.quantile")))
+}
+
+/// For LLM designs, which meet each TTFT and TPOT objective (`first` the first design's summary,
+/// whose objectives are named) in every run.
+fn slo_sentences(first: &Value, designs: &[String], lines: &Lines, dir: &Path) -> Vec<String> {
+    use crate::report::format;
+    let n = runs_count(&runs_of(dir, "cost_usd.total"));
+    [("sla.ttft", "TTFT"), ("sla.tpot", "TPOT")]
+        .iter()
+        .filter_map(|(key, noun)| {
+            let (target, q) = objective(first, key)?;
+            let met = format!("{key}.met");
+            let shares: Vec<(String, f64, usize)> =
+                designs.iter().filter_map(|d| Some((d.clone(), lines.get(d, &met)?.mean, n))).collect();
+            let what = format!("{noun} SLO ({} ≤ {})", format::quantile(q), format::duration(target));
+            (!shares.is_empty()).then(|| verdict::designs_meeting(&what, &shares))
+        })
+        .collect()
 }
 
 /// (design, replication, value) of `metric` from `runs.csv`.

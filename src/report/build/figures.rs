@@ -1,5 +1,5 @@
-//! The charts of a run's or a comparison's time series and costs: the timeline panels and the
-//! cost bars.
+//! The charts of a run's or a comparison's time series and costs: the timeline panels, an LLM
+//! run's KV cache, running and waiting panels, and the cost bars.
 
 use serde_json::Value;
 
@@ -123,6 +123,42 @@ pub(super) fn timeline(designs: &[(String, Table)], is_job: bool) -> Option<Figu
         panels.push(p);
     }
     (!panels.is_empty()).then_some(Figure::Stack(panels))
+}
+
+/// An LLM run's replicas over time, from the `kv_used_`, `running_` and `waiting_` columns of
+/// `timeseries.csv` (sampled at each row's time): KV cache in use (a fraction of the pool's
+/// serving replicas' blocks), sequences running and requests waiting, a line per pool (per
+/// design and pool when several designs). `None` when no time series has the columns.
+pub(super) fn llm_load(designs: &[(String, Table)]) -> Option<Figure> {
+    let panels = [
+        ("KV cache in use", "kv_used_", zero("share of KV blocks", Unit::Percent)),
+        ("Sequences running", "running_", zero("sequences", Unit::Number)),
+        ("Requests waiting at replicas", "waiting_", zero("requests", Unit::Number)),
+    ];
+    let several = designs.len() > 1;
+    let mut out = Vec::new();
+    for (title, prefix, y) in panels {
+        let mut series = Vec::new();
+        for (design, ts) in designs {
+            let Some(t) = ts.col("time_s").filter(|t| t.len() >= 2) else { continue };
+            let columns: Vec<(&String, &Vec<f64>)> =
+                ts.header.iter().zip(&ts.columns).filter(|(h, _)| h.starts_with(prefix)).collect();
+            for (h, v) in &columns {
+                let pool = h.trim_start_matches(prefix);
+                let name = match (several, columns.len() > 1) {
+                    (true, true) => format!("{design}: {pool}"),
+                    (true, false) => design.clone(),
+                    (false, true) => format!("pool {pool}"),
+                    (false, false) => String::new(),
+                };
+                series.push(Series::line(name, thin(t.iter().copied().zip(v.iter().copied()).collect())));
+            }
+        }
+        if !series.is_empty() {
+            out.push(LineChart::new(title, Axis::new("simulated time", Unit::Seconds), y, series));
+        }
+    }
+    (!out.is_empty()).then_some(Figure::Stack(out))
 }
 
 /// A line per pool, then a line per market that is not already one pool's line (a pool that is

@@ -127,7 +127,11 @@ pub fn unit_of(metric: &str) -> Unit {
     use crate::sweep::stats::Range;
     if metric.starts_with("cost_usd.") {
         Unit::Usd
-    } else if metric.starts_with("latency_s.") || metric.ends_with("_s") || metric == "sla.target_s" {
+    } else if metric.ends_with("_per_s") || metric.ends_with("_rps") {
+        Unit::Number
+    } else if LATENCIES.iter().any(|(family, _)| metric.strip_prefix(family).is_some_and(|r| r.starts_with('.')))
+        || metric.ends_with("_s")
+    {
         Unit::Seconds
     } else if Range::of(metric) != Range::NonNegative {
         Unit::Percent
@@ -136,20 +140,52 @@ pub fn unit_of(metric: &str) -> Unit {
     }
 }
 
+/// The latency families of `summary.json` (each with mean, p50, p90, p95, p99, max) in words.
+const LATENCIES: &[(&str, &str)] =
+    &[("latency_s", "latency"), ("ttft_s", "TTFT"), ("tpot_s", "TPOT"), ("itl_s", "inter-token latency")];
+
+/// A latency figure in words: `ttft_s.p90` → `p90 TTFT`, `latency_s.p50` → `median latency`.
+fn latency_label(metric: &str) -> Option<String> {
+    let (family, stat) = metric.split_once('.')?;
+    let (_, words) = LATENCIES.iter().find(|(f, _)| *f == family)?;
+    match stat {
+        "p50" => Some(format!("median {words}")),
+        "mean" => Some(format!("mean {words}")),
+        "max" => Some(format!("longest {words}")),
+        p if p.starts_with('p') && p[1..].parse::<u32>().is_ok() => Some(format!("{p} {words}")),
+        _ => None,
+    }
+}
+
 /// A metric's name in words, for axes, tables and sentences.
 pub fn label_of(metric: &str) -> String {
+    if let Some(words) = latency_label(metric) {
+        return words;
+    }
     let known = [
         ("cost_usd.total", "total cost"),
         ("cost_usd.on_demand", "on-demand cost"),
         ("cost_usd.spot", "spot cost"),
         ("cost_usd.reserved", "reserved cost"),
         ("cost_usd.per_million_requests", "cost per million requests"),
-        ("latency_s.p99", "p99 latency"),
-        ("latency_s.p95", "p95 latency"),
-        ("latency_s.p90", "p90 latency"),
-        ("latency_s.p50", "median latency"),
-        ("latency_s.mean", "mean latency"),
-        ("latency_s.max", "longest latency"),
+        ("cost_usd.per_million_output_tokens", "cost per million output tokens"),
+        ("cost_usd.per_million_tokens", "cost per million tokens"),
+        ("sla.attainment", "requests meeting every objective"),
+        ("sla.goodput_rps", "goodput (req/s meeting every objective)"),
+        ("sla.ttft.violation_rate", "requests over the TTFT objective"),
+        ("sla.ttft.met", "runs meeting the TTFT objective"),
+        ("sla.tpot.violation_rate", "requests over the TPOT objective"),
+        ("sla.tpot.met", "runs meeting the TPOT objective"),
+        ("sla.e2e.violation_rate", "requests over the end-to-end objective"),
+        ("sla.e2e.met", "runs meeting the end-to-end objective"),
+        ("tokens.prompt", "prompt tokens"),
+        ("tokens.output", "output tokens"),
+        ("tokens.output_per_s", "output tokens per second"),
+        ("kv.utilization_mean", "mean KV cache use"),
+        ("kv.preemptions", "preemptions (KV cache full)"),
+        ("llm.iterations", "iterations"),
+        ("llm.mean_batch_tokens", "mean tokens per iteration"),
+        ("llm.mean_running", "mean running sequences"),
         ("job.makespan_s", "makespan"),
         ("sla.violation_rate", "requests over the SLA"),
         ("sla.met", "runs meeting the SLA"),
@@ -235,4 +271,31 @@ fn numeric(value: &str) -> Option<(f64, Unit)> {
         return Some((d.as_secs_f64(), Unit::Seconds));
     }
     value.parse::<f64>().ok().filter(|v| v.is_finite()).map(|v| (v, Unit::Number))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn llm_figures_have_words_and_units() {
+        let cases = [
+            ("ttft_s.p90", "p90 TTFT", Unit::Seconds),
+            ("tpot_s.p99", "p99 TPOT", Unit::Seconds),
+            ("itl_s.p50", "median inter-token latency", Unit::Seconds),
+            ("latency_s.max", "longest latency", Unit::Seconds),
+            ("cost_usd.per_million_output_tokens", "cost per million output tokens", Unit::Usd),
+            ("tokens.output_per_s", "output tokens per second", Unit::Number),
+            ("sla.goodput_rps", "goodput (req/s meeting every objective)", Unit::Number),
+            ("sla.attainment", "requests meeting every objective", Unit::Percent),
+            ("sla.ttft.met", "runs meeting the TTFT objective", Unit::Percent),
+            ("kv.utilization_mean", "mean KV cache use", Unit::Percent),
+            ("kv.preemptions", "preemptions (KV cache full)", Unit::Number),
+            ("requests.rejected", "requests rejected", Unit::Number),
+            ("llm.max_num_batched_tokens", "max num batched tokens", Unit::Number),
+        ];
+        for (metric, words, unit) in cases {
+            assert_eq!((label_of(metric).as_str(), unit_of(metric)), (words, unit), "{metric}");
+        }
+    }
 }

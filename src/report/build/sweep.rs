@@ -18,7 +18,7 @@ use crate::sweep::stats::Method;
 const MAX_TABLE_CELLS: usize = 50;
 
 /// Metrics a sweep's report shows: the objective and constraint metrics, then defaults.
-fn shown(sweep: &Value, rules: &Rules, is_job: bool) -> Vec<String> {
+fn shown(sweep: &Value, rules: &Rules, is_job: bool, is_llm: bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     if let Some(m) = sweep.get("objective").and_then(|o| o.get("metric")).and_then(Value::as_str) {
         out.push(m.to_string());
@@ -30,6 +30,8 @@ fn shown(sweep: &Value, rules: &Rules, is_job: bool) -> Vec<String> {
     }
     let defaults: &[&str] = if is_job {
         &["cost_usd.total", "job.makespan_s", "job.lost_work_s", "job.deadline_met"]
+    } else if is_llm {
+        &["cost_usd.total", "cost_usd.per_million_output_tokens", "ttft_s.p90", "tpot_s.p99", "sla.attainment"]
     } else {
         &["cost_usd.total", "latency_s.p99", "sla.violation_rate"]
     };
@@ -101,9 +103,10 @@ pub fn sweep(dir: &Path, warnings: &mut Vec<String>) -> Result<Report> {
         .filter_map(|t| t.as_str().and_then(|t| parse_assertion(t).ok()))
         .collect();
     let mut rules = Rules { constraints, sla: None };
-    let probe = Grid::read(&dir.join("summary.csv"), axes.len(), &["job.makespan_s".to_string()], &mut Vec::new())?;
+    let probe_keys = ["job.makespan_s".to_string(), "ttft_s.p50".to_string()];
+    let probe = Grid::read(&dir.join("summary.csv"), axes.len(), &probe_keys, &mut Vec::new())?;
     let is_job = probe.has("job.makespan_s");
-    let metrics = shown(&sweep, &rules, is_job);
+    let metrics = shown(&sweep, &rules, is_job, probe.has("ttft_s.p50"));
     let grid = Grid::read(&dir.join("summary.csv"), axes.len(), &wanted(&metrics, &rules), warnings)?;
     rules.sla = sla_of(&grid);
     let metrics: Vec<String> = metrics.into_iter().filter(|m| grid.has(m)).collect();

@@ -19,22 +19,47 @@ fn met(yes: bool) -> &'static str {
     if yes { "met" } else { "not met" }
 }
 
-/// `p99 latency 175ms against 250ms: met (0.054% of requests over 250ms; 1% allowed).`
+/// `SLA: p99 latency 175ms against 250ms: met (0.054% of requests over 250ms; 1% allowed).`
 pub(super) fn sla(s: &Sla) -> String {
+    objective("SLA", "latency", s)
+}
+
+/// An LLM run's objective on `noun` (`TTFT`, `TPOT`): `SLO: p90 TTFT 558ms against 1s: met
+/// (2.81% of requests over 1s; 10% allowed).`
+pub(super) fn slo(noun: &str, s: &Sla) -> String {
+    objective("SLO", noun, s)
+}
+
+fn objective(what: &str, noun: &str, s: &Sla) -> String {
     let allowed = format::percent(1.0 - s.quantile);
     let target = format::duration(s.target_s);
     let over = s
         .violation_rate
         .map_or(String::new(), |r| format!(" ({} of requests over {target}; {allowed} allowed)", format::percent(r)));
+    let (q, share, verdict) = (format::quantile(s.quantile), format::percent(s.quantile), met(s.met));
     match s.latency_s {
-        Some(l) => format!(
-            "SLA: {} latency {} against {target}: {}{over}.",
-            format::quantile(s.quantile),
-            format::duration(l),
-            met(s.met)
-        ),
-        None => format!("SLA: {} of requests within {target}: {}{over}.", format::percent(s.quantile), met(s.met)),
+        Some(l) => format!("{what}: {q} {noun} {} against {target}: {verdict}{over}.", format::duration(l)),
+        None if noun == "latency" => format!("{what}: {share} of requests within {target}: {verdict}{over}."),
+        None => format!("{what}: {share} of requests with {noun} within {target}: {verdict}{over}."),
     }
+}
+
+/// `96.2% of requests met every objective (goodput 5.17 requests/s).`
+pub(super) fn attainment(attainment: f64, goodput_rps: Option<f64>) -> String {
+    let goodput = goodput_rps.map_or(String::new(), |g| format!(" (goodput {} requests/s)", format::count(g)));
+    format!("{} of requests met every objective{goodput}.", format::percent(attainment))
+}
+
+/// `Total cost $10.14 for 4,088,665 output tokens of 19,366 requests: $2.48 per million output
+/// tokens.`
+pub(super) fn token_cost(total: f64, output_tokens: f64, completed: Option<f64>, per_million: f64) -> String {
+    let of = completed.map_or(String::new(), |n| format!(" of {} requests", format::count(n)));
+    format!(
+        "Total cost {} for {} output tokens{of}: {} per million output tokens.",
+        format::money(total),
+        format::count(output_tokens),
+        format::money(per_million)
+    )
 }
 
 /// An `assert:` and its value.
@@ -225,6 +250,23 @@ mod tests {
         s.violation_rate = Some(0.023);
         s.met = false;
         assert_eq!(sla(&s), "SLA: p99 latency 312ms against 250ms: not met (2.3% of requests over 250ms; 1% allowed).");
+    }
+
+    #[test]
+    fn llm_objectives_attainment_and_cost_per_token() {
+        let mut s =
+            Sla { quantile: 0.9, target_s: 1.0, latency_s: Some(0.558), violation_rate: Some(0.0281), met: true };
+        assert_eq!(slo("TTFT", &s), "SLO: p90 TTFT 558ms against 1s: met (2.81% of requests over 1s; 10% allowed).");
+        s.latency_s = None;
+        assert_eq!(
+            slo("TPOT", &s),
+            "SLO: 90% of requests with TPOT within 1s: met (2.81% of requests over 1s; 10% allowed)."
+        );
+        assert_eq!(attainment(0.9617, Some(5.17)), "96.2% of requests met every objective (goodput 5.17 requests/s).");
+        assert_eq!(
+            token_cost(10.14, 4_088_665.0, Some(19_366.0), 2.48),
+            "Total cost $10.14 for 4,088,665 output tokens of 19,366 requests: $2.48 per million output tokens."
+        );
     }
 
     #[test]

@@ -245,13 +245,22 @@ pub enum Figure {
     Heat(HeatMap),
 }
 
+/// A title inside a sentence: lower case, but an initialism stays (`KV cache in use`).
+fn in_sentence(title: &str) -> String {
+    let mut words = title.split(' ');
+    let first = words.next().unwrap_or("");
+    let first =
+        if first.chars().filter(|c| c.is_uppercase()).count() > 1 { first.to_string() } else { first.to_lowercase() };
+    std::iter::once(first).chain(words.map(str::to_lowercase)).collect::<Vec<_>>().join(" ")
+}
+
 impl Figure {
     /// Its title (for the report).
     pub fn title(&self) -> String {
         match self {
             Figure::Lines(c) => c.title.clone(),
             Figure::Stack(cs) => {
-                format!("Over time: {}", cs.iter().map(|c| c.title.to_lowercase()).collect::<Vec<_>>().join(", "))
+                format!("Over time: {}", cs.iter().map(|c| in_sentence(&c.title)).collect::<Vec<_>>().join(", "))
             }
             Figure::Bars(c) => c.title.clone(),
             Figure::Pareto(c) => c.title.clone(),

@@ -19,7 +19,7 @@
 
 use std::collections::VecDeque;
 
-use super::{Executor, ReplicaRef, Step};
+use super::{Executor, Occupancy, ReplicaRef, Step};
 use crate::engine::{Duration, SimTime};
 use crate::llm::replica::Replica;
 use crate::llm::sequence::{Refusal, Sequence};
@@ -169,6 +169,17 @@ impl Executor for LlmExecutor {
 
     fn token_metrics(&self) -> Option<&TokenMetrics> {
         Some(&self.metrics)
+    }
+
+    fn occupancy(&self, r: usize) -> Option<Occupancy> {
+        let x = self.replicas.get(r)?;
+        let (kv_used_blocks, kv_total_blocks) = (x.kv().used_blocks().into(), x.kv().total_blocks().into());
+        Some(Occupancy {
+            running: x.n_running() as u64,
+            waiting: x.n_waiting() as u64,
+            kv_used_blocks,
+            kv_total_blocks,
+        })
     }
 
     fn warnings(&self) -> Vec<String> {

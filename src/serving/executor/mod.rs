@@ -20,6 +20,7 @@
 mod dynamic_batcher;
 mod llm;
 
+pub use crate::metrics::timeseries::Occupancy;
 pub use dynamic_batcher::{DynamicBatcher, MAX_BATCH_TIME};
 pub use llm::LlmExecutor;
 
@@ -145,6 +146,12 @@ pub trait Executor {
 
     /// Token-level figures, for an executor that measures them.
     fn token_metrics(&self) -> Option<&crate::metrics::tokens::TokenMetrics> {
+        None
+    }
+
+    /// What replica `r` holds now (sequences, KV blocks), for an executor that keeps sequences
+    /// across steps: the LLM columns of `timeseries.csv`.
+    fn occupancy(&self, _r: usize) -> Option<Occupancy> {
         None
     }
 }

@@ -5,13 +5,15 @@ use std::collections::BTreeMap;
 use super::{Outcome, World};
 use crate::engine::SimTime;
 use crate::fleet::audit::{Audit, InstanceBill};
+use crate::fleet::instances::InstanceState;
 use crate::metrics::summary::*;
-use crate::metrics::timeseries::{Row, TimeSeries};
+use crate::metrics::timeseries::{Occupancy, Row, TimeSeries};
 use crate::metrics::tokens::TokenMetrics;
 use crate::scenario::Market;
 use crate::scenario::output::max_timeseries_rows;
 use crate::scenario::serving::workload::TokenSlos;
 use crate::serving::executor::Executor;
+use crate::serving::router::LOBBY;
 
 /// What billing found, per instance and in total.
 struct Bill {
@@ -75,11 +77,13 @@ impl<E: Executor> World<'_, '_, E> {
             by_pool[inst.pool] += 1;
             by_market[market_idx(inst.market)] += 1;
         }
+        // An LLM replica's waiting requests count in the queue too, once.
+        let (llm_by_pool, in_queues) = self.occupancy_by_pool();
         self.rows.push(Row {
             time_s: now.as_secs_f64(),
             arrivals: interval.arrivals,
             completions: interval.completions,
-            queue_len: self.n_queued as u64,
+            queue_len: self.n_queued as u64 + llm_by_pool.iter().map(|o| o.waiting).sum::<u64>() - in_queues,
             busy_replicas: self.n_busy,
             ready_replicas: self.n_ready(),
             target_replicas: self.fleet.n_target(),
@@ -87,7 +91,37 @@ impl<E: Executor> World<'_, '_, E> {
             replicas_by_market: by_market,
             interruptions: interval.interruptions,
             cost_usd,
+            llm_by_pool,
         });
+    }
+
+    /// What each pool's serving replicas hold now (the LLM columns; empty for other executors):
+    /// sequences running, requests waiting (in the replica's queue or taken but not admitted),
+    /// KV blocks; and how many of those waiting are in the world's queues. Booting replicas hold
+    /// nothing and have no cache yet; noticed ones still run.
+    fn occupancy_by_pool(&self) -> (Vec<Occupancy>, u64) {
+        if self.sv.llm().is_none() {
+            return (Vec::new(), 0);
+        }
+        let mut in_queues = 0;
+        let mut by_pool = vec![Occupancy::default(); self.s.fleet.pools.len()];
+        for id in self.fleet.live() {
+            let inst = self.fleet.instance(id);
+            if matches!(inst.state, InstanceState::Booting | InstanceState::Stopped) {
+                continue;
+            }
+            let r = id.index();
+            if let Some(mut o) = self.executor.occupancy(r) {
+                let rep = &self.replicas[r];
+                if rep.queue_idx != LOBBY {
+                    let queued = self.queues[rep.queue_idx].items.len() as u64;
+                    o.waiting += queued;
+                    in_queues += queued;
+                }
+                by_pool[inst.pool] += o;
+            }
+        }
+        (by_pool, in_queues)
     }
 
     /// Bills every instance ([`crate::fleet::Fleet::bills`]) and adds the bills up by market,
@@ -171,8 +205,11 @@ impl<E: Executor> World<'_, '_, E> {
                 self.max_queue_wait.unwrap_or_default()
             ));
         }
-        let timeseries =
-            TimeSeries { pool_names: self.s.fleet.pools.iter().map(|p| p.name.clone()).collect(), rows: self.rows };
+        let timeseries = TimeSeries {
+            pool_names: self.s.fleet.pools.iter().map(|p| p.name.clone()).collect(),
+            rows: self.rows,
+            llm: self.sv.llm().is_some(),
+        };
         let stranded = summary.requests.in_flight;
         if stranded > 0 {
             let why = if self.scaling.is_some() && self.fleet.n_target() == 0 {
@@ -186,7 +223,8 @@ impl<E: Executor> World<'_, '_, E> {
         }
         let interruption_times = self.fleet.take_interruption_times();
         let audit = Audit { instances: std::mem::take(&mut bill.instances), job_saved_work_s: 0.0 };
-        Outcome { summary, timeseries, latency: self.latency, warnings, interruption_times, audit }
+        let tokens = self.executor.token_metrics().cloned();
+        Outcome { summary, timeseries, latency: self.latency, tokens, warnings, interruption_times, audit }
     }
 
     fn pool_summaries(&self, end: SimTime, bill: &Bill) -> Vec<PoolSummary> {
