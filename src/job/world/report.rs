@@ -132,7 +132,7 @@ impl JobWorld<'_> {
             latency: LatencyStats::new(None),
             warnings,
             interruption_times: self.interruption_times,
-            audit: Audit { instances: self.bills, job_saved_work_s: self.safe_ns as f64 * self.speed / 1e9 },
+            audit: Audit { instances: self.bills, job_saved_work_s: self.safe_ns as f64 * self.speed / 1e9, llm: None },
         }
     }
 }

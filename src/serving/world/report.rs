@@ -7,13 +7,13 @@ use super::{Outcome, World};
 use crate::engine::SimTime;
 use crate::fleet::audit::{Audit, InstanceBill};
 use crate::fleet::billing::{self, Rate};
-use crate::metrics::tokens::TokenMetrics;
-use crate::scenario::serving::workload::TokenSlos;
 use crate::metrics::summary::*;
 use crate::metrics::timeseries::{Row, TimeSeries};
+use crate::metrics::tokens::TokenMetrics;
 use crate::scenario::Market;
 use crate::scenario::output::max_timeseries_rows;
-use crate::serving::executor::Executor;
+use crate::scenario::serving::workload::TokenSlos;
+use crate::serving::executor::{Executor, Item};
 
 /// What billing found, per instance and in total.
 struct Bill {
@@ -225,7 +225,13 @@ impl<E: Executor> World<'_, '_, E> {
             ));
         }
         let interruption_times = std::mem::take(&mut self.fleet.interruption_times);
-        let audit = Audit { instances: std::mem::take(&mut bill.instances), job_saved_work_s: 0.0 };
+        // The tokens of requests still queued or dropped, which the executor never sees again.
+        let llm = self.executor.audit().map(|mut a| {
+            let queued: u64 = self.queues.iter().flat_map(|q| &q.items).map(|x| u64::from(x.produced())).sum();
+            a.tokens_unfinished += queued + self.n_tokens_dropped;
+            a
+        });
+        let audit = Audit { instances: std::mem::take(&mut bill.instances), job_saved_work_s: 0.0, llm };
         Outcome { summary, timeseries, latency: self.latency, warnings, interruption_times, audit }
     }
 
