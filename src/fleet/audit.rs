@@ -12,6 +12,8 @@ pub struct Audit {
     pub instances: Vec<InstanceBill>,
     /// Job scenarios: work saved, seconds of compute at speed 1.0, before the cap at the job's work.
     pub job_saved_work_s: f64,
+    /// LLM scenarios: the token and KV ledger.
+    pub llm: Option<crate::metrics::tokens::LlmAudit>,
 }
 
 /// One instance's (or one gang's) bill.

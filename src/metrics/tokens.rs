@@ -38,6 +38,46 @@ pub struct TokenMetrics {
     /// Σ KV utilization × iteration length (ns) and Σ iteration lengths (ns).
     kv_weighted: f64,
     iteration_ns: f64,
+    /// The ledger the invariant checker balances (see [`LlmAudit`]); everything, warmup or not.
+    ledger: Ledger,
+}
+
+/// What [`TokenMetrics`] counts for the audit, independently of the figures it reports.
+#[derive(Clone, Copy, Debug, Default)]
+struct Ledger {
+    tokens_produced: u64,
+    first_tokens: u64,
+    completed: u64,
+    tokens_of_completed: u64,
+    not_as_asked: u64,
+    out_of_order: u64,
+    kv_peak_utilization: f64,
+}
+
+/// The token and KV ledger of an LLM run, which the invariant checker ([`crate::check`]) balances
+/// against the summary. Token counts are output tokens.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LlmAudit {
+    /// Tokens produced, counted per iteration on every replica (a recomputed prefix produces none).
+    pub tokens_produced: u64,
+    /// Requests the replicas completed (cache hits never reach them).
+    pub completed: u64,
+    /// Σ over those requests of the tokens each had produced when it completed.
+    pub tokens_of_completed: u64,
+    /// Completed requests that had produced other than the O tokens they asked for.
+    pub not_as_asked: u64,
+    /// Completed requests whose first token came before their arrival or after their completion.
+    pub out_of_order: u64,
+    /// Tokens produced for requests that did not complete: held at the end (by a replica or in a
+    /// queue) or dropped after producing some (re-routed, then refused or dropped at a limit).
+    pub tokens_unfinished: u64,
+    /// First tokens produced: one per request that produced any, recomputes included.
+    pub first_tokens: u64,
+    /// The most of a replica's KV blocks any iteration held, as a fraction of its blocks.
+    pub kv_peak_utilization: f64,
+    /// Blocks a replica's cache counted as in use that no sequence held, or the reverse, summed
+    /// over replicas when they were drained and at the end of the run.
+    pub kv_unaccounted_blocks: u64,
 }
 
 /// `ttft_s`, `tpot_s`, `itl_s`, `tokens`, `kv`, `llm`: the keys an LLM run adds to `summary.json`.
@@ -124,6 +164,23 @@ impl TokenMetrics {
             running: 0,
             kv_weighted: 0.0,
             iteration_ns: 0.0,
+            ledger: Ledger::default(),
+        }
+    }
+
+    /// The ledger as the metrics saw it; the executor adds what its replicas and the world hold.
+    pub fn audit(&self) -> LlmAudit {
+        let l = &self.ledger;
+        LlmAudit {
+            tokens_produced: l.tokens_produced,
+            completed: l.completed,
+            tokens_of_completed: l.tokens_of_completed,
+            not_as_asked: l.not_as_asked,
+            out_of_order: l.out_of_order,
+            tokens_unfinished: 0,
+            first_tokens: l.first_tokens,
+            kv_peak_utilization: l.kv_peak_utilization,
+            kv_unaccounted_blocks: 0,
         }
     }
 
@@ -135,6 +192,7 @@ impl TokenMetrics {
     /// A request's first token (`arrival` its arrival).
     #[inline]
     pub fn first_token(&mut self, arrival: SimTime, ttft: Duration) {
+        self.ledger.first_tokens += 1;
         if arrival >= self.warmup {
             self.ttft.record(ttft);
         }
@@ -148,6 +206,11 @@ impl TokenMetrics {
 
     /// A request completed.
     pub fn completed(&mut self, done: &Completion) {
+        let (seq, l) = (&done.seq, &mut self.ledger);
+        l.completed += 1;
+        l.tokens_of_completed += u64::from(seq.produced);
+        l.not_as_asked += u64::from(seq.produced != seq.output_tokens);
+        l.out_of_order += u64::from(seq.first_token_at < seq.arrival || done.at < seq.first_token_at);
         self.n_prompt_tokens += u64::from(done.seq.prompt_tokens);
         self.n_output_tokens += u64::from(done.seq.output_tokens);
         if done.seq.arrival < self.warmup {
@@ -181,6 +244,8 @@ impl TokenMetrics {
     #[inline]
     pub fn iteration(&mut self, stats: &IterationStats, kv_utilization: f64, running: usize) {
         self.n_iterations += 1;
+        self.ledger.tokens_produced += u64::from(stats.output_tokens);
+        self.ledger.kv_peak_utilization = self.ledger.kv_peak_utilization.max(kv_utilization);
         self.batch_tokens += stats.batch_tokens();
         self.running += running as u64;
         let ns = stats.end.since(stats.start).as_nanos() as f64;

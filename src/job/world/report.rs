@@ -138,7 +138,7 @@ impl JobWorld<'_> {
             tokens: None,
             warnings,
             interruption_times: self.fleet.take_interruption_times(),
-            audit: Audit { instances: bills, job_saved_work_s: self.safe_ns as f64 * self.speed / 1e9 },
+            audit: Audit { instances: bills, job_saved_work_s: self.safe_ns as f64 * self.speed / 1e9, llm: None },
         }
     }
 }

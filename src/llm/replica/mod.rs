@@ -322,6 +322,18 @@ impl Replica {
         self.n_preemptions
     }
 
+    /// Output tokens the sequences held (waiting or running) have produced (for the audit).
+    pub fn tokens_held(&self) -> u64 {
+        self.waiting.iter().chain(&self.running).map(|s| u64::from(s.seq.produced)).sum()
+    }
+
+    /// Blocks the cache counts as in use that no held sequence holds, or the reverse (0 unless
+    /// the block accounting broke; for the audit).
+    pub fn kv_unaccounted_blocks(&self) -> u64 {
+        let held: u64 = self.waiting.iter().chain(&self.running).map(|s| u64::from(s.blocks)).sum();
+        held.abs_diff(u64::from(self.kv.used_blocks()))
+    }
+
     /// Requests refused at enqueue so far.
     pub fn n_refused(&self) -> u64 {
         self.n_refused

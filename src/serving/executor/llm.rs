@@ -24,7 +24,7 @@ use crate::engine::{Duration, SimTime};
 use crate::llm::replica::Replica;
 use crate::llm::sequence::{Refusal, Sequence};
 use crate::llm::sink::{Completion, IterationStats, TokenSink};
-use crate::metrics::tokens::TokenMetrics;
+use crate::metrics::tokens::{LlmAudit, TokenMetrics};
 use crate::scenario::Scenario;
 use crate::scenario::serving::llm::LlmSpec;
 
@@ -40,6 +40,8 @@ pub struct LlmExecutor {
     done: Vec<Sequence>,
     n_too_long: u64,
     n_too_large: u64,
+    /// Block-accounting breaks found when replicas were drained (for the audit).
+    n_kv_unaccounted: u64,
 }
 
 impl LlmExecutor {
@@ -56,6 +58,7 @@ impl LlmExecutor {
             done: Vec::new(),
             n_too_long: 0,
             n_too_large: 0,
+            n_kv_unaccounted: 0,
         }
     }
 
@@ -145,6 +148,7 @@ impl Executor for LlmExecutor {
     }
 
     fn abandon(&mut self, _now: SimTime, r: usize, held: &mut Vec<Sequence>) {
+        self.n_kv_unaccounted += self.replicas[r].kv_unaccounted_blocks();
         let drained = self.replicas[r].drain();
         held.extend(drained.running);
         held.extend(drained.waiting);
@@ -165,6 +169,14 @@ impl Executor for LlmExecutor {
 
     fn free_kv_blocks(&self, r: usize) -> u64 {
         self.replicas.get(r).map_or(0, |x| u64::from(x.kv().free_blocks()))
+    }
+
+    fn audit(&self) -> Option<LlmAudit> {
+        let mut audit = self.metrics.audit();
+        audit.tokens_unfinished = self.replicas.iter().map(Replica::tokens_held).sum();
+        let at_end: u64 = self.replicas.iter().map(Replica::kv_unaccounted_blocks).sum();
+        audit.kv_unaccounted_blocks = self.n_kv_unaccounted + at_end;
+        Some(audit)
     }
 
     fn token_metrics(&self) -> Option<&TokenMetrics> {

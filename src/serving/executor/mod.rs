@@ -37,6 +37,10 @@ pub trait Item: Copy + std::fmt::Debug {
     fn arrival(id: u64, arrived: SimTime, tokens_in: u32, tokens_out: u32) -> Self;
     /// When the request arrived: latency counts from it, across retries.
     fn arrived(&self) -> SimTime;
+    /// Output tokens it has produced so far (for the audit; 0 where tokens are not simulated).
+    fn produced(&self) -> u32 {
+        0
+    }
 }
 
 impl Item for Request {
@@ -58,6 +62,9 @@ impl Item for crate::llm::sequence::Sequence {
     #[inline]
     fn arrived(&self) -> SimTime {
         self.arrival
+    }
+    fn produced(&self) -> u32 {
+        self.produced
     }
 }
 
@@ -142,6 +149,12 @@ pub trait Executor {
     /// Free KV cache blocks of replica `r` (the `least_kv` router's figure).
     fn free_kv_blocks(&self, _r: usize) -> u64 {
         0
+    }
+
+    /// The token and KV ledger, for an executor that produces tokens (the world adds the tokens
+    /// of requests it holds or dropped to `tokens_unfinished`).
+    fn audit(&self) -> Option<crate::metrics::tokens::LlmAudit> {
+        None
     }
 
     /// Token-level figures, for an executor that measures them.

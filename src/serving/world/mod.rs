@@ -143,6 +143,8 @@ struct World<'s, 't, E: Executor> {
     n_timed_out: u64,
     /// Of the dropped, those the executor refused (an LLM request above `max_model_len`).
     n_rejected: u64,
+    /// Output tokens the dropped requests had produced (LLM; for the audit).
+    n_tokens_dropped: u64,
     n_retried: u64,
     /// Last completion, or drop after `max_queue_wait`: the run lasts at least until then.
     last_completion: SimTime,
@@ -296,6 +298,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
             n_dropped_at_memory: 0,
             n_timed_out: 0,
             n_rejected: 0,
+            n_tokens_dropped: 0,
             n_retried: 0,
             last_completion: SimTime::ZERO,
             interval: Interval::default(),
@@ -401,6 +404,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
     /// Counts a request dropped (queue full or waited too long).
     fn count_drop(&mut self, req: &E::Item) {
         self.n_dropped += 1;
+        self.n_tokens_dropped += u64::from(req.produced());
         if req.arrived() >= self.warmup {
             self.n_dropped_measured += 1;
         }

@@ -12,7 +12,7 @@ use crate::metrics::tokens::TokenMetrics;
 use crate::scenario::Market;
 use crate::scenario::output::max_timeseries_rows;
 use crate::scenario::serving::workload::TokenSlos;
-use crate::serving::executor::Executor;
+use crate::serving::executor::{Executor, Item};
 use crate::serving::router::LOBBY;
 
 /// What billing found, per instance and in total.
@@ -222,7 +222,13 @@ impl<E: Executor> World<'_, '_, E> {
             ));
         }
         let interruption_times = self.fleet.take_interruption_times();
-        let audit = Audit { instances: std::mem::take(&mut bill.instances), job_saved_work_s: 0.0 };
+        // The tokens of requests still queued or dropped, which the executor never sees again.
+        let llm = self.executor.audit().map(|mut a| {
+            let queued: u64 = self.queues.iter().flat_map(|q| &q.items).map(|x| u64::from(x.produced())).sum();
+            a.tokens_unfinished += queued + self.n_tokens_dropped;
+            a
+        });
+        let audit = Audit { instances: std::mem::take(&mut bill.instances), job_saved_work_s: 0.0, llm };
         let tokens = self.executor.token_metrics().cloned();
         Outcome { summary, timeseries, latency: self.latency, tokens, warnings, interruption_times, audit }
     }
