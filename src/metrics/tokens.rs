@@ -51,6 +51,7 @@ struct Ledger {
     tokens_of_completed: u64,
     not_as_asked: u64,
     out_of_order: u64,
+    over_limits: u64,
     kv_peak_utilization: f64,
 }
 
@@ -73,6 +74,9 @@ pub struct LlmAudit {
     pub tokens_unfinished: u64,
     /// First tokens produced: one per request that produced any, recomputes included.
     pub first_tokens: u64,
+    /// Iterations beyond their replica's limits: more than `max_num_seqs` sequences admitted or
+    /// decoding, or prompt tokens with the decodes beside them above `max_num_batched_tokens`.
+    pub iterations_over_limits: u64,
     /// The most of a replica's KV blocks any iteration held, as a fraction of its blocks.
     pub kv_peak_utilization: f64,
     /// Blocks a replica's cache counted as in use that no sequence held, or the reverse, summed
@@ -177,6 +181,7 @@ impl TokenMetrics {
             tokens_of_completed: l.tokens_of_completed,
             not_as_asked: l.not_as_asked,
             out_of_order: l.out_of_order,
+            iterations_over_limits: l.over_limits,
             tokens_unfinished: 0,
             first_tokens: l.first_tokens,
             kv_peak_utilization: l.kv_peak_utilization,
@@ -261,6 +266,16 @@ impl TokenMetrics {
     /// Time per output token of measured requests with two output tokens or more.
     pub fn tpot(&self) -> &LatencyStats {
         &self.tpot
+    }
+
+    /// Counts (for the audit) an iteration of a replica with these limits that went beyond them.
+    /// A `vllm` decode iteration takes no token budget; any iteration with prompt tokens does.
+    #[inline]
+    pub fn audit_limits(&mut self, stats: &IterationStats, running: usize, max_num_seqs: u32, budget: u32) {
+        let s = &stats.shape;
+        let seqs = running > max_num_seqs as usize || s.decode_seqs > max_num_seqs;
+        let tokens = s.prefill_seqs > 0 && stats.batch_tokens() > u64::from(budget);
+        self.ledger.over_limits += u64::from(seqs || tokens);
     }
 
     /// Output tokens of completed requests.

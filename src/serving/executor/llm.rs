@@ -21,6 +21,7 @@ use std::collections::VecDeque;
 
 use super::{Executor, Occupancy, ReplicaRef, Step};
 use crate::engine::{Duration, SimTime};
+use crate::llm::config::LlmConfig;
 use crate::llm::replica::Replica;
 use crate::llm::sequence::{Refusal, Sequence};
 use crate::llm::sink::{Completion, IterationStats, TokenSink};
@@ -141,7 +142,9 @@ impl Executor for LlmExecutor {
         // What the iteration held, before it frees anything.
         let kv = replica.kv().utilization();
         let running = replica.n_running();
-        let mut sink = IterationSink { inner: Sink { metrics: &mut self.metrics, done: &mut self.done }, kv, running };
+        let config = *replica.config();
+        let inner = Sink { metrics: &mut self.metrics, done: &mut self.done };
+        let mut sink = IterationSink { inner, kv, running, config };
         replica.finish_iteration(now, &mut sink);
         std::mem::swap(done, &mut self.done);
         self.done.clear();
@@ -217,6 +220,8 @@ struct IterationSink<'a> {
     inner: Sink<'a>,
     kv: f64,
     running: usize,
+    /// The replica's limits, which the audit checks the iteration against.
+    config: LlmConfig,
 }
 
 impl TokenSink for IterationSink<'_> {
@@ -240,5 +245,11 @@ impl TokenSink for IterationSink<'_> {
     }
     fn iteration(&mut self, stats: &IterationStats) {
         self.inner.metrics.iteration(stats, self.kv, self.running);
+        self.inner.metrics.audit_limits(
+            stats,
+            self.running,
+            self.config.max_num_seqs,
+            self.config.max_num_batched_tokens,
+        );
     }
 }
