@@ -5,6 +5,8 @@
 //! time series; the compute a job did from its time on instances. A message names the invariant
 //! and the numbers that broke it.
 
+mod llm;
+
 use crate::engine::{Duration, SimTime};
 use crate::fleet::audit::InstanceBill;
 use crate::fleet::market::MarketData;
@@ -14,18 +16,18 @@ use crate::scenario::{Billing, Market, Scenario};
 /// Relative tolerance for sums of money: far below a cent, far above rounding in f64 sums.
 const REL: f64 = 1e-9;
 
-fn close(a: f64, b: f64) -> bool {
+pub(super) fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= REL * a.abs().max(b.abs()).max(1.0)
 }
 
 /// Counts checks and collects the broken ones.
-struct Found {
+pub(super) struct Found {
     checks: u64,
     broken: Vec<String>,
 }
 
 impl Found {
-    fn check(&mut self, ok: bool, what: impl FnOnce() -> String) {
+    pub(super) fn check(&mut self, ok: bool, what: impl FnOnce() -> String) {
         self.checks += 1;
         if !ok {
             self.broken.push(what());
@@ -52,6 +54,9 @@ pub fn check(s: &Scenario, market: &MarketData, out: &Outcome) -> Checked {
     } else {
         requests(&mut f, out);
         replicas(&mut f, s, out);
+        if let Some(spec) = s.serving().and_then(|sv| sv.llm()) {
+            llm::check(&mut f, spec, out);
+        }
     }
     Checked { checks: f.checks, broken: f.broken }
 }
@@ -108,6 +113,9 @@ fn requests(f: &mut Found, out: &Outcome) {
     });
     f.check(completions == r.completed, || {
         format!("requests: the time series has {completions} completions, the summary {}", r.completed)
+    });
+    f.check(r.in_flight == 0 || out.warnings.iter().any(|w| w.contains("still waiting when the run ended")), || {
+        format!("requests: {} in flight at the end without a warning that says why", r.in_flight)
     });
     f.check(r.measured <= r.completed, || format!("requests: {} measured of {} completed", r.measured, r.completed));
     f.check(r.timed_out <= r.dropped, || format!("requests: {} timed out of {} dropped", r.timed_out, r.dropped));

@@ -4,7 +4,8 @@
 //! A case is a seed: [`random::scenario`] turns it into a scenario file (and its traces), which is
 //! loaded like a user's, run twice with the same seed, and checked. A case that breaks anything —
 //! an invariant, determinism, a panic, a scenario the validator refuses — is reported with its
-//! seed and its files are kept, so `fleetsim check --from SEED --cases 1` reproduces it.
+//! seed and its files are kept, so `fleetsim check --from SEED --cases 1` reproduces it (with the
+//! same `--kinds`, when only some kinds were drawn).
 //! `tests/it/invariants.rs` runs a bounded number of cases; the hidden `fleetsim check` command
 //! runs as many as asked.
 
@@ -44,7 +45,7 @@ impl CaseResult {
 }
 
 /// The invariants, as the report lists them.
-pub const INVARIANTS: [&str; 7] = [
+pub const INVARIANTS: [&str; 11] = [
     "requests conserved: arrived = completed + dropped + in flight, and the time series adds up to the summary",
     "time never goes back: rows, notices and instance lives in order, none after the end (the event queue refuses the past)",
     "replicas within [min, max]: the target within the pools' bounds, live instances per pool at most max \
@@ -54,11 +55,18 @@ pub const INVARIANTS: [&str; 7] = [
     "job progress ≤ work, and completed exactly when all the work is saved",
     "lost work + saved work + checkpoint writes + restores ≤ the time the gangs ran",
     "identical results for identical seeds (two runs of every case: summary, time series, latencies, bills)",
+    "LLM: every request completed, rejected (within dropped), dropped at a limit or left in flight, each with \
+     a warning that says why",
+    "LLM: tokens produced = tokens asked: each completed request produced its O tokens, and the iterations' \
+     tokens = completed requests' + unfinished requests' (a recomputed prefix produces none again)",
+    "LLM: KV blocks in use never above capacity and always held by a sequence; utilization in [0, peak]",
+    "LLM: TTFT ≤ end-to-end per request, TTFT/TPOT/ITL percentiles in order, iterations enough for the \
+     tokens, cost per million tokens and SLO attainment consistent with cost, tokens and requests",
 ];
 
-/// Generates, runs and checks case `case`, with its files under `root/case-<seed>` (removed when
-/// every invariant held).
-pub fn check_case(case: u64, root: &Path) -> CaseResult {
+/// Generates (among `kinds`, see [`random::scenario_of`]), runs and checks case `case`, with its
+/// files under `root/case-<seed>` (removed when every invariant held).
+pub fn check_case(case: u64, root: &Path, kinds: &[Kind]) -> CaseResult {
     let dir = root.join(format!("case-{case}"));
     let mut result =
         CaseResult { case, kind: Kind::Serving, checks: 0, events: 0, broken: Vec::new(), dir: dir.clone() };
@@ -66,7 +74,7 @@ pub fn check_case(case: u64, root: &Path) -> CaseResult {
         result.broken.push(format!("cannot create {}: {e}", dir.display()));
         return result;
     }
-    let generated = match random::scenario(case, &dir) {
+    let generated = match random::scenario_of(case, &dir, kinds) {
         Ok(g) => g,
         Err(e) => {
             result.broken.push(format!("cannot write the case's traces: {e}"));
@@ -156,14 +164,15 @@ pub struct Totals {
     pub failures: Vec<CaseResult>,
 }
 
-/// Checks cases `from .. from + n` on the current rayon pool, calling `progress` after each.
-pub fn check_many(from: u64, n: u64, root: &Path, progress: &(dyn Fn(&CaseResult) + Sync)) -> Totals {
+/// Checks cases `from .. from + n` of `kinds` on the current rayon pool, calling `progress` after
+/// each.
+pub fn check_many(from: u64, n: u64, root: &Path, kinds: &[Kind], progress: &(dyn Fn(&CaseResult) + Sync)) -> Totals {
     use rayon::prelude::*;
     // Folded as they finish: only the failing cases are kept, so memory does not grow with N.
     let mut totals = (from..from.saturating_add(n))
         .into_par_iter()
         .fold(Totals::default, |mut totals, case| {
-            let r = check_case(case, root);
+            let r = check_case(case, root, kinds);
             progress(&r);
             totals.cases += 1;
             *totals.by_kind.entry(r.kind.name()).or_default() += 1;

@@ -12,6 +12,8 @@ use rand::{RngExt, SeedableRng};
 
 use crate::engine::rng::Stream;
 
+mod llm;
+
 /// What kind of scenario a case is (for the report).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
@@ -23,6 +25,8 @@ pub enum Kind {
     Items,
     /// A training or batch job.
     Job,
+    /// Requests through an LLM engine (`llm:`) on every replica, fixed or autoscaled.
+    Llm,
 }
 
 impl Kind {
@@ -33,7 +37,16 @@ impl Kind {
             Kind::Autoscaled => "autoscaled",
             Kind::Items => "items",
             Kind::Job => "job",
+            Kind::Llm => "llm",
         }
+    }
+
+    /// Every kind, in the order cases draw them from.
+    pub const ALL: [Kind; 5] = [Kind::Serving, Kind::Autoscaled, Kind::Items, Kind::Job, Kind::Llm];
+
+    /// The kind called `name`.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
     }
 }
 
@@ -81,12 +94,23 @@ impl Gen {
     }
 }
 
-/// The scenario of case `case`, with its traces written into `dir` (which must exist).
+/// The scenario of case `case`, of any kind, with its traces written into `dir` (which must exist).
 pub fn scenario(case: u64, dir: &Path) -> std::io::Result<Generated> {
-    let mut g = Gen { rng: Stream::seed_from_u64(case) };
-    let kind = [Kind::Serving, Kind::Autoscaled, Kind::Items, Kind::Job][g.int(0, 3) as usize];
+    scenario_of(case, dir, &Kind::ALL)
+}
+
+/// The scenario of case `case` drawn among `kinds` (not empty, in [`Kind::ALL`]'s order), with its
+/// traces written into `dir`. The kind is drawn on a stream of its own, so a case of a given kind
+/// is the same scenario whichever other kinds are allowed: `--kinds llm` reproduces an LLM case
+/// found among all kinds.
+pub fn scenario_of(case: u64, dir: &Path, kinds: &[Kind]) -> std::io::Result<Generated> {
+    assert!(!kinds.is_empty(), "at least one kind of scenario");
+    let kind = kinds[Stream::seed_from_u64(case).random_range(0..kinds.len())];
+    // Another stream for the body (SplitMix64's increment keeps the two seeds apart).
+    let mut g = Gen { rng: Stream::seed_from_u64(case ^ 0x9E37_79B9_7F4A_7C15) };
     let yaml = match kind {
         Kind::Job => job(&mut g, case, dir)?,
+        Kind::Llm => llm::scenario(&mut g, case, dir)?,
         _ => serving(&mut g, case, kind, dir)?,
     };
     Ok(Generated { kind, yaml })
@@ -185,6 +209,49 @@ fn serving(g: &mut Gen, case: u64, kind: Kind, dir: &Path) -> std::io::Result<St
         write!(y, ", max_queue_wait: {}", g.ms(50, 20_000)).ok();
     }
     writeln!(y, " }}").ok();
+    let draw = FleetDraw {
+        autoscaled: kind == Kind::Autoscaled,
+        rps_targets: (5.0, 200.0),
+        notice_max_s: 180,
+        hazard_max: 20.0,
+    };
+    fleet(g, &mut y, &draw, horizon_s, dir, &mut |_, _| {})?;
+    // Any router, with spot pools and autoscaling too: per-replica queues follow the ready replicas.
+    writeln!(y, "router: {}", g.pick(&["shared_queue", "round_robin", "least_outstanding"])).ok();
+    billing(g, &mut y);
+    if g.chance(0.1) {
+        // Small limits: arrivals dropped at them must still be accounted for.
+        writeln!(y, "limits: {{ max_queued_requests: {}, max_requests_in_memory: {} }}", g.int(1, 500), g.int(1, 1000))
+            .ok();
+    }
+    writeln!(y, "output: {{ timeseries_interval: {}s }}", (horizon_s / g.int(5, 60)).max(1)).ok();
+    Ok(y)
+}
+
+/// How a serving case's fleet is drawn.
+struct FleetDraw {
+    /// Pools with bounds and an autoscaler.
+    autoscaled: bool,
+    /// An HPA's `target_rps`, requests per second.
+    rps_targets: (f64, f64),
+    /// Longest interruption notice, seconds.
+    notice_max_s: u64,
+    /// Highest interruption hazard, per hour.
+    hazard_max: f64,
+}
+
+/// `fleet:` — one to three pools (on-demand, reserved and spot; fixed, or with bounds), each
+/// ending with what `pool_keys` adds — and the instance types, then `autoscaler:` when a pool has
+/// bounds and `spot:` when one is spot.
+fn fleet(
+    g: &mut Gen,
+    y: &mut String,
+    d: &FleetDraw,
+    horizon_s: u64,
+    dir: &Path,
+    pool_keys: &mut dyn FnMut(&mut Gen, &mut String),
+) -> std::io::Result<()> {
+    let (autoscaled, rps_targets) = (d.autoscaled, d.rps_targets);
     // Pools: on-demand, reserved and spot, fixed or (for Autoscaled) with bounds.
     let n_pools = g.int(1, 3);
     let price_trace = g.chance(0.5);
@@ -203,7 +270,7 @@ fn serving(g: &mut Gen, case: u64, kind: Kind, dir: &Path) -> std::io::Result<St
             g.pick(&["chk.small", "chk.fast", "g5.xlarge"])
         };
         write!(y, "    - {{ name: p{p}, instance: {instance}, market: {market}").ok();
-        let bounded = kind == Kind::Autoscaled && market != "reserved" && (p == 0 || g.chance(0.5));
+        let bounded = autoscaled && market != "reserved" && (p == 0 || g.chance(0.5));
         if bounded {
             any_bounds = true;
             let min = g.int(u64::from(hpa), 3);
@@ -231,11 +298,10 @@ fn serving(g: &mut Gen, case: u64, kind: Kind, dir: &Path) -> std::io::Result<St
         if market == "reserved" {
             write!(y, ", price: {:.3}", g.real(0.1, 2.0)).ok();
         }
+        pool_keys(g, y);
         writeln!(y, " }}").ok();
     }
-    instance_types(g, &mut y);
-    // Any router, with spot pools and autoscaling too: per-replica queues follow the ready replicas.
-    writeln!(y, "router: {}", g.pick(&["shared_queue", "round_robin", "least_outstanding"])).ok();
+    instance_types(g, y);
 
     if any_bounds {
         writeln!(y, "autoscaler:").ok();
@@ -244,7 +310,7 @@ fn serving(g: &mut Gen, case: u64, kind: Kind, dir: &Path) -> std::io::Result<St
                 let target = match g.int(0, 2) {
                     0 => format!("target_utilization: {:.2}", g.real(0.2, 0.95)),
                     1 => format!("target_in_flight: {:.1}", g.real(1.0, 30.0)),
-                    _ => format!("target_rps: {:.1}", g.real(5.0, 200.0)),
+                    _ => format!("target_rps: {:.1}", g.real(rps_targets.0, rps_targets.1)),
                 };
                 writeln!(
                     y,
@@ -281,22 +347,15 @@ fn serving(g: &mut Gen, case: u64, kind: Kind, dir: &Path) -> std::io::Result<St
 
     if !spot_zones.is_empty() {
         let draw = SpotDraw {
-            notice_max_s: 180,
-            hazard_max: g.chance(0.5).then_some(20.0),
+            notice_max_s: d.notice_max_s,
+            hazard_max: g.chance(0.5).then_some(d.hazard_max),
             available_max: 4,
             price: (0.01, 2.0),
             price_trace,
         };
-        spot(g, &mut y, &spot_zones, horizon_s, &draw, dir)?;
+        spot(g, y, &spot_zones, horizon_s, &draw, dir)?;
     }
-    billing(g, &mut y);
-    if g.chance(0.1) {
-        // Small limits: arrivals dropped at them must still be accounted for.
-        writeln!(y, "limits: {{ max_queued_requests: {}, max_requests_in_memory: {} }}", g.int(1, 500), g.int(1, 1000))
-            .ok();
-    }
-    writeln!(y, "output: {{ timeseries_interval: {}s }}", (horizon_s / g.int(5, 60)).max(1)).ok();
-    Ok(y)
+    Ok(())
 }
 
 /// Custom instance types: a small slow one and a fast one, with boot times and (sometimes) a

@@ -5,10 +5,27 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use fleetsim::check::Kind;
+
 use super::out::{note, sayln};
 use super::{CheckArgs, Outcome};
 
+/// A `--kinds` word.
+pub fn parse_kind(word: &str) -> Result<Kind, String> {
+    Kind::from_name(word).ok_or_else(|| {
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+        format!("no scenario kind {word:?}: use any of {}", names.join(", "))
+    })
+}
+
 pub fn check(args: &CheckArgs) -> anyhow::Result<Outcome> {
+    // In Kind::ALL's order, each once: the same cases whatever order they are given in.
+    let kinds: Vec<Kind> = Kind::ALL.into_iter().filter(|k| args.kinds.is_empty() || args.kinds.contains(k)).collect();
+    let kinds_flag = if args.kinds.is_empty() {
+        String::new()
+    } else {
+        format!(" --kinds {}", kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(","))
+    };
     let threads = args.threads.unwrap_or(0);
     if threads > 1024 {
         anyhow::bail!("--threads {threads} is more than 1024");
@@ -32,7 +49,7 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let broken = std::sync::atomic::AtomicU64::new(0);
     let started = Instant::now();
     let totals = pool.install(|| {
-        fleetsim::check::check_many(args.from, args.cases, &root, &|r| {
+        fleetsim::check::check_many(args.from, args.cases, &root, &kinds, &|r| {
             if !r.ok() {
                 let n = broken.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 bar.set_message(format!("{n} broken"));
@@ -68,7 +85,7 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<Outcome> {
             sayln!("  - {b}")?;
         }
         sayln!("  scenario: {}", r.dir.join("scenario.yaml").display())?;
-        sayln!("  reproduce: fleetsim check --from {} --cases 1", r.case)?;
+        sayln!("  reproduce: fleetsim check --from {} --cases 1{kinds_flag}", r.case)?;
     }
     Ok(Outcome::AssertFailed)
 }

@@ -253,6 +253,10 @@ pub struct CheckArgs {
     /// Threads [default: all cores].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Kinds of scenario to draw, comma-separated: serving, autoscaled, items, job, llm [default:
+    /// all]. A case of one kind is the same scenario whatever other kinds are drawn.
+    #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = check::parse_kind)]
+    pub kinds: Vec<fleetsim::check::Kind>,
     /// Where the failing cases' scenarios and traces are kept [default: a folder in the system's
     /// temporary directory].
     #[arg(long, value_name = "DIR")]

@@ -10,12 +10,12 @@ use fleetsim::serving::Outcome;
 
 use super::common::fleetsim;
 
-/// 400 cases (about 100 of each kind, some 60 M events) take a few seconds on two cores; CI also
-/// runs `fleetsim check` on 3,000 other cases, and the closing notes give longer runs.
+/// 400 cases (about 80 of each kind, some 60 M events) take a few seconds on two cores; CI also
+/// runs `fleetsim check` on 3,000 other cases and 10,000 LLM ones.
 #[test]
 fn random_scenarios_keep_every_invariant() {
     let dir = tempfile::tempdir().unwrap();
-    let totals = check::check_many(0, 400, dir.path(), &|_| {});
+    let totals = check::check_many(0, 400, dir.path(), &Kind::ALL, &|_| {});
     let report: Vec<String> = totals
         .failures
         .iter()
@@ -27,9 +27,9 @@ fn random_scenarios_keep_every_invariant() {
         report.join("\n")
     );
     assert_eq!(totals.cases, 400);
-    for kind in ["serving", "autoscaled", "items", "job"] {
+    for kind in Kind::ALL.map(Kind::name) {
         let n = totals.by_kind.get(kind).copied().unwrap_or(0);
-        assert!(n >= 60, "only {n} {kind} cases of 400");
+        assert!(n >= 50, "only {n} {kind} cases of 400");
     }
     // Every case makes at least one check per invariant family, most make hundreds.
     assert!(totals.checks_held > 400 * 20, "{} checks", totals.checks_held);
@@ -53,25 +53,30 @@ fn the_bugs_it_found_stay_fixed() {
     assert_eq!(n, 4, "the four regression scenarios");
 }
 
-/// The first case of `kind` from seed `from` on: its scenario, market and one run.
-fn case_of(kind: Kind, from: u64, dir: &Path) -> (Scenario, MarketData, Outcome) {
+/// The first case of `kind` from seed `from` on for which `wanted` holds: its scenario, market and
+/// one run.
+fn case_where(kind: Kind, from: u64, dir: &Path, wanted: &dyn Fn(&Outcome) -> bool) -> (Scenario, MarketData, Outcome) {
     for case in from..from + 200 {
         let case_dir = dir.join(format!("case-{case}"));
         std::fs::create_dir_all(&case_dir).unwrap();
-        let generated = random::scenario(case, &case_dir).unwrap();
-        if generated.kind != kind {
-            continue;
-        }
+        let generated = random::scenario_of(case, &case_dir, &[kind]).unwrap();
         let path = case_dir.join("scenario.yaml");
         std::fs::write(&path, &generated.yaml).unwrap();
         let s = fleetsim::scenario::load(&path, &[]).unwrap_or_else(|e| panic!("{e}")).scenario;
         let market = fleetsim::trace::market::load(&s).unwrap();
         let out = fleetsim::run::simulate(&s, &market, &mut |_| {}).unwrap();
-        if kind == Kind::Job || (out.summary.requests.completed > 0 && !out.audit.instances.is_empty()) {
+        if wanted(&out) {
             return (s, market, out);
         }
     }
-    panic!("no {kind:?} case with completions from seed {from}");
+    panic!("no {kind:?} case as wanted from seed {from}");
+}
+
+/// The first case of `kind` from seed `from` on with completions and instances (any job case).
+fn case_of(kind: Kind, from: u64, dir: &Path) -> (Scenario, MarketData, Outcome) {
+    case_where(kind, from, dir, &|out| {
+        kind == Kind::Job || (out.summary.requests.completed > 0 && !out.audit.instances.is_empty())
+    })
 }
 
 /// What the checker says of `out` once `damage` is done to a copy of it.
@@ -81,7 +86,7 @@ fn damaged(s: &Scenario, market: &MarketData, out: &Outcome, damage: &dyn Fn(&mu
         timeseries: out.timeseries.clone(),
         latency: out.latency.clone(),
         tokens: out.tokens.clone(),
-        warnings: Vec::new(),
+        warnings: out.warnings.clone(),
         interruption_times: out.interruption_times.clone(),
         audit: out.audit.clone(),
     };
@@ -122,6 +127,56 @@ fn the_checker_catches_results_that_break_an_invariant() {
     assert!(job_broken(&|o| o.summary.job.as_mut().unwrap().completed ^= true).contains("job: completed"));
 }
 
+fn ledger(o: &mut Outcome) -> &mut fleetsim::metrics::tokens::LlmAudit {
+    o.audit.llm.as_mut().unwrap()
+}
+
+fn token(o: &mut Outcome) -> &mut fleetsim::metrics::tokens::TokenSummary {
+    o.summary.token.as_mut().unwrap()
+}
+
+/// Damage to an LLM run's results — its token ledger, KV figures, token latencies, rejections and
+/// the figures derived from tokens — is caught, and named.
+#[test]
+fn the_checker_catches_llm_results_that_break_an_invariant() {
+    let dir = tempfile::tempdir().unwrap();
+    // A case where requests were rejected, sequences preempted and some completed under an SLO.
+    let (s, market, out) = case_where(Kind::Llm, 0, dir.path(), &|out| {
+        let (r, t) = (&out.summary.requests, out.summary.token.as_ref().unwrap());
+        r.completed > 10 && r.rejected > Some(0) && t.kv.preemptions > 0 && out.summary.sla.attainment.is_some()
+    });
+    assert_eq!(invariants::check(&s, &market, &out).broken, Vec::<String>::new());
+    let broken = |damage: &dyn Fn(&mut Outcome)| damaged(&s, &market, &out, damage);
+
+    // Tokens: a recomputed prefix counted again, a request cut short, a total off by one.
+    assert!(broken(&|o| ledger(o).tokens_produced += 7).contains("tokens: iterations produced"));
+    assert!(broken(&|o| ledger(o).not_as_asked = 1).contains("produced other than the tokens they asked for"));
+    assert!(broken(&|o| token(o).tokens.output += 1).contains("tokens: tokens.output is"));
+    assert!(broken(&|o| ledger(o).first_tokens = 0).contains("first tokens for"));
+    // The KV cache: above capacity, blocks nobody holds, a mean above its peak.
+    assert!(broken(&|o| ledger(o).kv_peak_utilization = 1.01).contains("kv: a replica held 1.01"));
+    assert!(broken(&|o| ledger(o).kv_unaccounted_blocks = 3).contains("kv: 3 blocks in use that no sequence held"));
+    assert!(broken(&|o| token(o).kv.utilization_mean = 1.5).contains("kv: utilization_mean 1.5"));
+    // Latencies: a first token after completion, percentiles out of order.
+    assert!(broken(&|o| ledger(o).out_of_order = 2).contains("ttft_s: 2 completed requests"));
+    assert!(broken(&|o| token(o).tpot_s.p50 = token(o).tpot_s.max + 1.0).contains("tpot_s: mean"));
+    // Requests: rejections beyond the drops, or without the warning that says why.
+    assert!(broken(&|o| o.summary.requests.rejected = Some(o.summary.requests.dropped + 1)).contains("rejected of"));
+    assert!(broken(&|o| o.warnings.clear()).contains("the warnings give a reason for 0"));
+    assert!(broken(&|o| ledger(o).completed -= 1).contains("the replicas completed"));
+    // Iterations, cost per token, objectives.
+    assert!(broken(&|o| ledger(o).iterations_over_limits = 1).contains("1 iterations went beyond"));
+    assert!(broken(&|o| token(o).llm.iterations = 0).contains("requests completed in 0 iterations"));
+    assert!(broken(&|o| token(o).llm.mean_batch_tokens = 0.0).contains("processed fewer than"));
+    assert!(
+        broken(&|o| *o.summary.cost_usd.per_million_output_tokens.as_mut().unwrap() *= 1.01)
+            .contains("cost_usd.per_million_output_tokens")
+    );
+    assert!(broken(&|o| o.summary.sla.attainment = Some(1.2)).contains("sla: attainment 1.2"));
+    // A run that lost its ledger altogether.
+    assert!(broken(&|o| o.audit.llm = None).contains("without token figures or a token ledger"));
+}
+
 /// The hidden command runs cases in parallel, prints what it checked and exits 0; it is not in
 /// the help.
 #[test]
@@ -136,6 +191,19 @@ fn the_check_command_reports_cases_and_invariants() {
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("checked 40 random scenarios (cases 5000..5040;"), "{stdout}");
     assert!(stdout.contains("0 cases broke an invariant"), "{stdout}");
+    // Only some kinds: the same LLM case whichever kinds are drawn.
+    let only_llm = fleetsim()
+        .args(["check", "--cases", "10", "--from", "5000", "--kinds", "llm", "--threads", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&only_llm.stdout);
+    assert!(stdout.contains("(cases 5000..5010; llm 10)"), "{stdout}");
+    fleetsim().args(["check", "--kinds", "llm,gpu"]).assert().code(2);
+    let llm_among_all = (5000..5100)
+        .find(|&case| random::scenario_of(case, dir.path(), &Kind::ALL).unwrap().kind == Kind::Llm)
+        .expect("an LLM case among 100");
+    let among_all = random::scenario_of(llm_among_all, dir.path(), &Kind::ALL).unwrap();
+    assert_eq!(random::scenario_of(llm_among_all, dir.path(), &[Kind::Llm]).unwrap().yaml, among_all.yaml);
     let help = fleetsim().arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains("validate"), "{help}");
