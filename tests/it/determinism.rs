@@ -81,3 +81,102 @@ const GOLDEN_ARRIVED: u64 = 180_171;
 const GOLDEN_CACHE_HITS: u64 = 17_950;
 const GOLDEN_EVENTS: u64 = 328_003;
 const GOLDEN_MEAN: &str = "0.012961203";
+
+/// An LLM fleet where everything that can reorder work happens: an on-demand pool and a spot pool
+/// (interrupted without notice, so running sequences are cut and recomputed elsewhere) under an
+/// HPA, a KV cache of a few requests (preemptions), requests above max_model_len (rejected),
+/// the chunked scheduler with the spot pool's own vllm one, routed by free KV blocks.
+const LLM: &str = "name: det-llm\nseed: 5\nhorizon: 3m\nwarmup: 10s\n\
+    workload:\n  arrivals:\n    poisson: { rate: 6/s }\n\
+    \x20 tokens:\n    prompt: { lognormal: { mean: 600, cv: 1.0 } }\n    output: { lognormal: { mean: 120, cv: 1.2 } }\n\
+    \x20 sla:\n    ttft: { latency: 500ms, quantile: 0.9 }\n    tpot: { latency: 60ms, quantile: 0.9 }\n\
+    llm:\n  scheduler: chunked\n  max_num_seqs: 32\n  max_num_batched_tokens: 512\n  max_model_len: 3000\n\
+    \x20 kv_cache_tokens: 6000\n  step_time:\n    fitted:\n      prefill_ms: [8, 0.05, 0.000002]\n      decode_ms: [10, 0.0001, 0.1]\n\
+    router: least_kv\n\
+    fleet:\n  pools:\n    - { name: od, instance: g5.xlarge, count: 1 }\n\
+    \x20   - { name: sp, instance: g5.xlarge, market: spot, min: 1, max: 6, zones: [us-east-1a, us-east-1b],\n\
+    \x20       llm: { scheduler: vllm, max_num_batched_tokens: 4096 } }\n\
+    autoscaler:\n  hpa: { target_in_flight: 8, sync_period: 10s }\n\
+    spot:\n  notice: 0s\n  interruptions:\n    hazard: { per_hour: 40 }\n  price:\n    constant: 0.5\n";
+
+/// The LLM sweep: two cells (max_num_seqs) × three replications.
+const LLM_SWEEP: [&str; 4] = ["--set", "llm.max_num_seqs=8,32", "--replications", "3"];
+
+/// The scenario does exercise what the determinism tests below rely on.
+#[test]
+fn the_llm_scenario_interrupts_scales_preempts_and_rejects() {
+    let out = run(&scenario(LLM));
+    let (r, f) = (&out.summary.requests, &out.summary.fleet);
+    let t = out.summary.token.as_ref().unwrap();
+    assert!(r.retried > 0 && f.interruptions > 0 && f.scale_ups > 0, "{r:?} {f:?}");
+    assert!(t.kv.preemptions > 0 && r.rejected > Some(0) && r.completed > 500, "{r:?} {t:?}");
+    // The same summary.json, wall time aside, whichever thread runs it and however many run at once.
+    let alone = without_wall(out.summary);
+    let s = scenario(LLM);
+    let on_threads: Vec<Vec<u8>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..3).map(|_| scope.spawn(|| without_wall(run(&s).summary))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for summary in on_threads {
+        assert_eq!(summary, alone);
+    }
+}
+
+/// One thread or two, one folder or three shards merged: the same runs (every summary.json
+/// figure of every run, wall time aside) and the same summary.csv.
+#[test]
+fn llm_sweeps_are_the_same_across_threads_and_shards() {
+    use super::sweep::{runs_without_wall, sweep};
+    let dir = tempfile::tempdir().unwrap();
+    let s = super::common::write(dir.path(), "s.yaml", LLM);
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    sweep(&s, &[&LLM_SWEEP[..], &["--threads", "1"]].concat(), &one);
+    sweep(&s, &[&LLM_SWEEP[..], &["--threads", "2"]].concat(), &two);
+    let whole = runs_without_wall(&one);
+    assert_eq!(whole.lines().count(), 1 + 2 * 3);
+    assert!(whole.lines().next().unwrap().contains("ttft_s.p99"), "runs.csv has the token figures");
+    assert_eq!(whole, runs_without_wall(&two));
+    let summary = std::fs::read(one.join("summary.csv")).unwrap();
+    assert_eq!(summary, std::fs::read(two.join("summary.csv")).unwrap());
+
+    let shards: Vec<std::path::PathBuf> = (0..3).map(|i| dir.path().join(format!("shard{i}"))).collect();
+    for (i, shard) in shards.iter().enumerate() {
+        sweep(&s, &[&LLM_SWEEP[..], &["--shard", &format!("{i}/3")]].concat(), shard);
+    }
+    let merged = dir.path().join("merged");
+    super::common::fleetsim().arg("merge").args(&shards).arg("--out").arg(&merged).assert().success();
+    assert_eq!(runs_without_wall(&merged), whole);
+    assert_eq!(std::fs::read(merged.join("summary.csv")).unwrap(), summary);
+}
+
+/// A sweep interrupted after two runs — runs.csv as a kill leaves it, with a partial last line
+/// (`sweep::resume_after_a_kill_runs_only_the_missing_runs` kills one for real) — and resumed
+/// gives the runs and summary of one that was never interrupted.
+#[test]
+fn an_interrupted_llm_sweep_resumes_to_the_same_runs() {
+    use super::sweep::{runs_without_wall, sweep};
+    let dir = tempfile::tempdir().unwrap();
+    let s = super::common::write(dir.path(), "s.yaml", LLM);
+    let (whole, resumed) = (dir.path().join("whole"), dir.path().join("resumed"));
+    sweep(&s, &[&LLM_SWEEP[..], &["--threads", "1"]].concat(), &whole);
+    sweep(&s, &[&LLM_SWEEP[..], &["--threads", "1"]].concat(), &resumed);
+    let runs = resumed.join("runs.csv");
+    let text = std::fs::read_to_string(&runs).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let third = lines[3];
+    let cut = format!("{}\n{}\n{}\n{}", lines[0], lines[1], lines[2], &third[..third.len() / 2]);
+    std::fs::write(&runs, cut).unwrap();
+    std::fs::remove_file(resumed.join("summary.csv")).ok();
+    let o = super::common::fleetsim()
+        .arg("sweep")
+        .arg(&s)
+        .args(LLM_SWEEP)
+        .args(["--threads", "2", "--resume", "--out"])
+        .arg(&resumed)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && stderr.contains("2 already done; running 4 on"), "{stderr}");
+    assert_eq!(runs_without_wall(&resumed), runs_without_wall(&whole));
+    assert_eq!(std::fs::read(resumed.join("summary.csv")).unwrap(), std::fs::read(whole.join("summary.csv")).unwrap());
+}

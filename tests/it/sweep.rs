@@ -19,7 +19,7 @@ const SERVING: &str = "name: sw\nseed: 3\nhorizon: 2m\nwarmup: 10s\n\
 const GRID: [&str; 4] = ["--set", "batcher.max_batch_size=2..8:x2", "--set", "batcher.max_wait=1ms,5ms"];
 
 /// Runs a sweep and returns its stdout; panics with stderr when it fails.
-fn sweep(scenario: &Path, args: &[&str], out: &Path) -> String {
+pub(super) fn sweep(scenario: &Path, args: &[&str], out: &Path) -> String {
     let o = fleetsim().arg("sweep").arg(scenario).args(args).arg("--out").arg(out).output().unwrap();
     assert!(o.status.success(), "sweep {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout).unwrap()
@@ -32,14 +32,14 @@ fn merge_refused(dirs: &[&PathBuf], out: &Path, message: &str) {
 }
 
 /// `runs.csv` without its wall-time column (the last).
-fn runs_without_wall(dir: &Path) -> String {
+pub(super) fn runs_without_wall(dir: &Path) -> String {
     let text = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
     assert!(text.lines().next().unwrap().ends_with(",engine.wall_s"));
     text.lines().map(|l| l.rsplit_once(',').unwrap().0).collect::<Vec<_>>().join("\n")
 }
 
 /// Data rows of `runs.csv` as header → value maps.
-fn rows(dir: &Path) -> Vec<std::collections::HashMap<String, String>> {
+pub(super) fn rows(dir: &Path) -> Vec<std::collections::HashMap<String, String>> {
     let mut r = csv::Reader::from_path(dir.join("runs.csv")).unwrap();
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
     r.records().map(|rec| header.iter().cloned().zip(rec.unwrap().iter().map(String::from)).collect()).collect()
