@@ -205,6 +205,9 @@ fn render_tokens(o: &mut String, m: &Summary, t: &TokenSummary) {
         count(t.kv.preemptions),
         count(m.requests.rejected.unwrap_or(0))
     );
+    if let (Some(n), Some(mean)) = (t.kv.transfers, t.kv.transfer_mean_s) {
+        let _ = writeln!(o, "  KV transfers {}  prefill to decode, {} each on average", count(n), ms(mean));
+    }
     let slo = |name: &str, s: &Option<SloSummary>| {
         s.map(|s| {
             format!(

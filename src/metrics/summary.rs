@@ -326,6 +326,8 @@ pub const METRIC_KEYS: &[&str] = &[
     "tokens.output_per_s",
     "kv.utilization_mean",
     "kv.preemptions",
+    "kv.transfers",
+    "kv.transfer_mean_s",
     "llm.iterations",
     "llm.mean_batch_tokens",
     "llm.mean_running",

@@ -119,6 +119,12 @@ pub struct KvSummary {
     pub utilization_mean: f64,
     /// Running sequences preempted for want of KV blocks (recomputed).
     pub preemptions: u64,
+    /// Disaggregated fleets: prefilled sequences whose KV crossed to a decode replica.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfers: Option<u64>,
+    /// Disaggregated fleets: mean time of a KV transfer, seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfer_mean_s: Option<f64>,
 }
 
 /// `llm.*`
@@ -308,6 +314,8 @@ impl TokenMetrics {
             kv: KvSummary {
                 utilization_mean: if self.iteration_ns > 0.0 { self.kv_weighted / self.iteration_ns } else { 0.0 },
                 preemptions: self.n_preemptions,
+                transfers: None,
+                transfer_mean_s: None,
             },
             llm: IterationSummary {
                 iterations: self.n_iterations,

@@ -183,6 +183,8 @@ pub fn label_of(metric: &str) -> String {
         ("tokens.output_per_s", "output tokens per second"),
         ("kv.utilization_mean", "mean KV cache use"),
         ("kv.preemptions", "preemptions (KV cache full)"),
+        ("kv.transfers", "KV transfers (prefill to decode)"),
+        ("kv.transfer_mean_s", "mean KV transfer time"),
         ("llm.iterations", "iterations"),
         ("llm.mean_batch_tokens", "mean tokens per iteration"),
         ("llm.mean_running", "mean running sequences"),

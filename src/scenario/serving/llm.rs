@@ -52,6 +52,9 @@ pub struct RawLlm {
     /// How long an iteration takes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step_time: Option<RawStepTime>,
+    /// Prefill and decode on separate pools (the scenario's `llm:` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disaggregated: Option<super::disaggregated::RawDisaggregated>,
 }
 
 /// `llm.scheduler`
@@ -120,6 +123,9 @@ pub struct LlmSpec {
     /// Keys left to their default, with the value used (`max_num_seqs` → `256`), for the
     /// assumptions.
     pub defaults: Vec<(&'static str, String)>,
+    /// Prefill and decode pools with the KV link between them (`llm.disaggregated`); each pool's
+    /// `config.role` follows it.
+    pub disaggregated: Option<super::disaggregated::Disaggregation>,
 }
 
 /// The `llm:` section and each pool's own (`pool_llm[i]` is `fleet.pools[i].llm`).
@@ -139,7 +145,7 @@ pub(super) fn llm(raw: &RawLlm, pool_llm: &[Option<&RawLlm>]) -> Result<LlmSpec>
         let pool = pool(&merged, &key_of, &sets, if i == 0 { Some(&mut defaults) } else { None })?;
         pools.push(pool);
     }
-    Ok(LlmSpec { pools, defaults })
+    Ok(LlmSpec { pools, defaults, disaggregated: None })
 }
 
 /// `own`'s keys over `base`'s.
@@ -152,6 +158,7 @@ fn merge(base: &RawLlm, own: &RawLlm) -> RawLlm {
         block_size: own.block_size.or(base.block_size),
         kv_cache_tokens: own.kv_cache_tokens.or(base.kv_cache_tokens),
         step_time: own.step_time.clone().or_else(|| base.step_time.clone()),
+        disaggregated: None,
     }
 }
 

@@ -3,6 +3,7 @@
 //! `router`, one file each, and the agreement between token terms and the lengths that feed them.
 
 pub mod batcher;
+pub mod disaggregated;
 pub mod llm;
 pub mod router;
 pub mod service;
@@ -16,6 +17,7 @@ use super::error::{Invalid, invalid};
 use super::root::RawScenario;
 use super::units::DurationValue;
 use crate::engine::Duration;
+use crate::llm::config::Role;
 use batcher::Batcher;
 use router::Router;
 use service::{RawBatchTime, Service};
@@ -136,7 +138,21 @@ fn llm_serving(
         }
     }
     let pool_llm: Vec<Option<&llm::RawLlm>> = raw_pools.iter().map(|p| p.llm.as_ref()).collect();
-    let spec = llm::llm(raw_llm, &pool_llm)?;
+    if let Some(i) = pool_llm.iter().position(|l| l.is_some_and(|l| l.disaggregated.is_some())) {
+        return invalid(
+            format!("fleet.pools[{i}].llm.disaggregated"),
+            "disaggregation is the fleet's: set it in the scenario's `llm:`, naming the pools",
+        );
+    }
+    let mut spec = llm::llm(raw_llm, &pool_llm)?;
+    if let Some(raw_d) = &raw_llm.disaggregated {
+        let names: Vec<&str> = raw_pools.iter().map(|p| p.name.as_str()).collect();
+        let d = disaggregated::disaggregation(raw_d, &names)?;
+        for (pool, &decode) in spec.pools.iter_mut().zip(&d.decode) {
+            pool.config.role = if decode { Role::DecodeOnly } else { Role::PrefillOnly };
+        }
+        spec.disaggregated = Some(d);
+    }
     let arrivals = workload::arrivals(&workload.arrivals, base_dir)?;
     let tokens = tokens::tokens(workload.tokens.as_ref(), base_dir)?;
     llm_lengths(&arrivals, &tokens)?;

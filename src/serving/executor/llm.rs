@@ -39,6 +39,8 @@ pub struct LlmExecutor {
     rejected: Vec<Sequence>,
     /// Completions of the iteration that just ended.
     done: Vec<Sequence>,
+    /// Sequences prefill-only replicas prefilled, for the world to transfer.
+    prefilled: Vec<Sequence>,
     n_too_long: u64,
     n_too_large: u64,
     /// Block-accounting breaks found when replicas were drained (for the audit).
@@ -57,10 +59,20 @@ impl LlmExecutor {
             metrics: TokenMetrics::new(warmup, sv.sla, sv.token_slos),
             rejected: Vec::new(),
             done: Vec::new(),
+            prefilled: Vec::new(),
             n_too_long: 0,
             n_too_large: 0,
             n_kv_unaccounted: 0,
         }
+    }
+
+    /// Counts a refused request and keeps it for the world.
+    fn refused(&mut self, seq: Sequence, refusal: Refusal) {
+        match refusal {
+            Refusal::TooLong { .. } | Refusal::Empty => self.n_too_long += 1,
+            Refusal::ExceedsKvCache { .. } => self.n_too_large += 1,
+        }
+        self.rejected.push(seq);
     }
 
     /// The figures measured so far.
@@ -73,6 +85,7 @@ impl LlmExecutor {
 struct Sink<'a> {
     metrics: &'a mut TokenMetrics,
     done: &'a mut Vec<Sequence>,
+    prefilled: &'a mut Vec<Sequence>,
 }
 
 impl TokenSink for Sink<'_> {
@@ -93,7 +106,7 @@ impl TokenSink for Sink<'_> {
     }
 
     fn prefill_done(&mut self, seq: Sequence) {
-        unreachable!("a colocated replica never hands off a prefilled sequence ({})", seq.id);
+        self.prefilled.push(seq);
     }
 
     fn preempted(&mut self, _seq: &Sequence) {
@@ -119,17 +132,13 @@ impl Executor for LlmExecutor {
 
     #[inline]
     fn start(&mut self, now: SimTime, r: usize, queue: &mut VecDeque<Sequence>) -> Step {
-        let replica = &mut self.replicas[r];
         for seq in queue.drain(..) {
-            if let Err(refusal) = replica.enqueue(seq) {
-                match refusal {
-                    Refusal::TooLong { .. } | Refusal::Empty => self.n_too_long += 1,
-                    Refusal::ExceedsKvCache { .. } => self.n_too_large += 1,
-                }
-                self.rejected.push(seq);
+            if let Err(refusal) = self.replicas[r].enqueue(seq) {
+                self.refused(seq, refusal);
             }
         }
-        let mut sink = Sink { metrics: &mut self.metrics, done: &mut self.done };
+        let replica = &mut self.replicas[r];
+        let mut sink = Sink { metrics: &mut self.metrics, done: &mut self.done, prefilled: &mut self.prefilled };
         match replica.start_iteration(now, &mut sink) {
             Some(length) => Step::Run(length),
             None => Step::Idle,
@@ -143,7 +152,7 @@ impl Executor for LlmExecutor {
         let kv = replica.kv().utilization();
         let running = replica.n_running();
         let config = *replica.config();
-        let inner = Sink { metrics: &mut self.metrics, done: &mut self.done };
+        let inner = Sink { metrics: &mut self.metrics, done: &mut self.done, prefilled: &mut self.prefilled };
         let mut sink = IterationSink { inner, kv, running, config };
         replica.finish_iteration(now, &mut sink);
         std::mem::swap(done, &mut self.done);
@@ -160,6 +169,16 @@ impl Executor for LlmExecutor {
 
     fn holding(&self, r: usize) -> usize {
         self.replicas.get(r).map_or(0, Replica::n_outstanding)
+    }
+
+    fn take_prefilled(&mut self, out: &mut Vec<Sequence>) {
+        out.append(&mut self.prefilled);
+    }
+
+    fn accept_transferred(&mut self, r: usize, seq: Sequence) {
+        if let Err(refusal) = self.replicas[r].enqueue_transferred(seq) {
+            self.refused(seq, refusal);
+        }
     }
 
     fn take_rejected(&mut self, out: &mut Vec<Sequence>) {

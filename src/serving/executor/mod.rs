@@ -41,6 +41,10 @@ pub trait Item: Copy + std::fmt::Debug {
     fn produced(&self) -> u32 {
         0
     }
+    /// Prompt tokens (what a disaggregated fleet's KV transfer moves; 0 where not simulated).
+    fn prompt_tokens(&self) -> u32 {
+        0
+    }
 }
 
 impl Item for Request {
@@ -65,6 +69,9 @@ impl Item for crate::llm::sequence::Sequence {
     }
     fn produced(&self) -> u32 {
         self.produced
+    }
+    fn prompt_tokens(&self) -> u32 {
+        self.prompt_tokens
     }
 }
 
@@ -145,6 +152,16 @@ pub trait Executor {
     /// Replica `r` takes no new requests (notice, scale-down): moves what it holds but has not
     /// started into `out`, for the world to route again. What it runs stays.
     fn give_back_waiting(&mut self, _r: usize, _out: &mut Vec<Self::Item>) {}
+
+    /// Moves the sequences prefill-only replicas prefilled since the last call into `out`, for
+    /// the world to transfer to decode replicas (disaggregated fleets).
+    fn take_prefilled(&mut self, _out: &mut Vec<Self::Item>) {}
+
+    /// A prefilled sequence's KV reached decode replica `r`: it joins the replica's waiting queue
+    /// without a prefill (or is refused, for [`Executor::take_rejected`]).
+    fn accept_transferred(&mut self, _r: usize, _item: Self::Item) {
+        unreachable!("only an executor with prefill and decode replicas takes KV transfers")
+    }
 
     /// Free KV cache blocks of replica `r` (the `least_kv` router's figure).
     fn free_kv_blocks(&self, _r: usize) -> u64 {

@@ -36,7 +36,8 @@ impl<E: Executor> World<'_, '_, E> {
         let r = id.index();
         debug_assert_eq!(r, self.replicas.len());
         let queue_idx = self.add_queue(r);
-        self.replicas.push(Replica { queue_idx, busy: false, step_done: None, busy_ns: 0 });
+        let decode = self.disagg.as_ref().is_some_and(|d| d.decode[l.pool]);
+        self.replicas.push(Replica { queue_idx, busy: false, step_done: None, busy_ns: 0, decode });
         let speed = self.s.fleet.pools[l.pool].instance.speed;
         self.executor.add_replica(ReplicaRef { index: r, pool: l.pool, speed });
         if ready {

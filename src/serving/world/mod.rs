@@ -8,6 +8,7 @@
 //! `scaling.rs` the autoscaler; `report.rs` turns the state into the summary and time series. The
 //! world is generic over its [`Executor`]: what a replica does with its queue.
 
+mod disagg;
 mod fleet;
 mod instances;
 mod queues;
@@ -67,6 +68,10 @@ enum Event {
     ScheduleChanged,
     /// A queue's oldest request may have waited `max_queue_wait`.
     QueueWaitExpired(u32),
+    /// A prefilled sequence's KV reached its decode replica (the transfer's slot).
+    KvLanded(u32),
+    /// Every transfer due at this instant has landed: decode replicas may plan.
+    TransfersLanded,
 }
 
 struct RequestQueue<T> {
@@ -91,6 +96,8 @@ struct Replica {
     /// The pending end of the step.
     step_done: Option<ActionKey>,
     busy_ns: u64,
+    /// A decode replica of a disaggregated fleet.
+    decode: bool,
 }
 
 #[derive(Default)]
@@ -124,6 +131,8 @@ struct World<'s, 't, E: Executor> {
     idle: Vec<u32>,
     n_busy: u32,
     router: RouterState,
+    /// The decode side of a disaggregated LLM fleet.
+    disagg: Option<disagg::Disagg<E::Item>>,
     max_queued: usize,
     /// `limits.max_requests_in_memory`.
     max_held: u64,
@@ -235,6 +244,8 @@ impl<E: Executor> Model for World<'_, '_, E> {
             Event::AutoscalerTick => self.on_autoscaler_tick(now),
             Event::ScheduleChanged => self.on_schedule_changed(now),
             Event::QueueWaitExpired(q) => self.on_queue_wait_expired(now, q as usize),
+            Event::KvLanded(slot) => self.on_kv_landed(now, slot),
+            Event::TransfersLanded => self.on_transfers_landed(now),
         }
         Ok(())
     }
@@ -282,6 +293,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
             idle: Vec::new(),
             n_busy: 0,
             router,
+            disagg: sv.llm().and_then(|l| l.disaggregated.as_ref()).map(|d| disagg::Disagg::new(d, sv.router)),
             max_queued,
             max_held: s.limits.max_requests_in_memory,
             max_queue_wait,
@@ -446,9 +458,12 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         for &req in &done {
             self.complete(req, now);
         }
-        self.router.completed(r, done.len() as u32);
+        self.router_of(r).completed(r, done.len() as u32);
         done.clear();
         std::mem::swap(&mut self.scratch, &mut done);
+        if self.disagg.is_some() {
+            self.hand_off_prefilled(now, r);
+        }
         let replica = &mut self.replicas[r];
         replica.busy = false;
         self.n_busy -= 1;

@@ -25,7 +25,7 @@ impl<E: Executor> World<'_, '_, E> {
         let mut rejected = std::mem::take(&mut self.scratch);
         self.executor.take_rejected(&mut rejected);
         if !rejected.is_empty() {
-            self.router.completed(r, rejected.len() as u32);
+            self.router_of(r).completed(r, rejected.len() as u32);
             self.n_rejected += rejected.len() as u64;
             self.last_completion = self.last_completion.max(now);
             for req in &rejected {
@@ -57,7 +57,7 @@ impl<E: Executor> World<'_, '_, E> {
             self.n_queued -= 1;
             if q != LOBBY {
                 // No longer outstanding at its replica (least_outstanding's load).
-                self.router.completed(q - 1, 1);
+                self.router_of(q - 1).completed(q - 1, 1);
             }
             self.n_timed_out += 1;
             self.last_completion = self.last_completion.max(now); // the run lasts until the drop
@@ -101,7 +101,7 @@ impl<E: Executor> World<'_, '_, E> {
         self.n_queued += batch.len();
         if !self.router.is_shared() {
             // Its own queue is gone with it: the batch is routed again, oldest first.
-            self.router.completed(r, batch.len() as u32);
+            self.router_of(r).completed(r, batch.len() as u32);
             self.reroute(now, batch.drain(..));
             std::mem::swap(&mut self.scratch, &mut batch);
             return;

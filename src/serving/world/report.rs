@@ -225,7 +225,8 @@ impl<E: Executor> World<'_, '_, E> {
         // The tokens of requests still queued or dropped, which the executor never sees again.
         let llm = self.executor.audit().map(|mut a| {
             let queued: u64 = self.queues.iter().flat_map(|q| &q.items).map(|x| u64::from(x.produced())).sum();
-            a.tokens_unfinished += queued + self.n_tokens_dropped;
+            let transferring = self.disagg.as_ref().map_or(0, |d| d.tokens_held());
+            a.tokens_unfinished += queued + transferring + self.n_tokens_dropped;
             a
         });
         let audit = Audit { instances: std::mem::take(&mut bill.instances), job_saved_work_s: 0.0, llm };
@@ -303,7 +304,7 @@ impl<E: Executor> World<'_, '_, E> {
                 sla_violations: if self.sv.sla.is_some() { n_violations } else { 0 },
                 cache_hits: self.n_cache_hits,
                 measured,
-                in_flight: in_queues + in_service,
+                in_flight: in_queues + in_service + self.disagg.as_ref().map_or(0, |d| d.held()),
                 rejected: None,
             },
             latency_s: self.latency.summary(),
@@ -349,7 +350,11 @@ impl<E: Executor> World<'_, '_, E> {
     /// The keys an LLM run adds: token latencies, tokens, the KV cache, iterations, rejections,
     /// cost per token and the objectives.
     fn add_token_figures(&self, summary: &mut Summary, m: &TokenMetrics, end_s: f64, total: f64) {
-        summary.token = Some(m.summary(end_s));
+        let mut token = m.summary(end_s);
+        if let Some((n, mean)) = self.transfer_figures() {
+            (token.kv.transfers, token.kv.transfer_mean_s) = (Some(n), Some(mean));
+        }
+        summary.token = Some(token);
         summary.requests.rejected = Some(self.n_rejected);
         let per_million = |n: u64| if n > 0 { total / n as f64 * 1e6 } else { 0.0 };
         summary.cost_usd.per_million_output_tokens = Some(per_million(m.output_tokens()));

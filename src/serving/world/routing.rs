@@ -34,6 +34,10 @@ impl<E: Executor> World<'_, '_, E> {
 
     /// Replica `r` became ready: the router may pick it, and what waits in the lobby is routed.
     pub(super) fn router_replica_ready(&mut self, now: SimTime, r: usize) {
+        if self.replicas[r].decode {
+            self.decode_replica_ready(now, r);
+            return;
+        }
         self.router.ready(r);
         if !self.queues[LOBBY].items.is_empty() {
             let waiting = std::mem::take(&mut self.queues[LOBBY].items);
@@ -43,7 +47,7 @@ impl<E: Executor> World<'_, '_, E> {
 
     /// Replica `r` left the ready set: the requests queued for it are routed again.
     pub(super) fn router_replica_left(&mut self, now: SimTime, r: usize) {
-        self.router.unready(r);
+        self.router_of(r).unready(r);
         let q = queue_of(r);
         let mut queued = std::mem::take(&mut self.queues[q].items);
         // What its executor had taken but not started leaves too, in arrival order.
@@ -55,7 +59,7 @@ impl<E: Executor> World<'_, '_, E> {
             all.sort_by_key(|x| x.arrived());
             queued.extend(all);
         }
-        self.router.completed(r, queued.len() as u32);
+        self.router_of(r).completed(r, queued.len() as u32);
         self.reroute(now, queued);
     }
 
@@ -64,6 +68,10 @@ impl<E: Executor> World<'_, '_, E> {
     pub(super) fn reroute(&mut self, now: SimTime, requests: impl IntoIterator<Item = E::Item>) {
         let mut touched = BTreeSet::new();
         for req in requests {
+            if self.to_decode(&req) {
+                touched.extend(self.route_recompute(req));
+                continue;
+            }
             let q = self.route();
             let items = &mut self.queues[q].items;
             let at = items.partition_point(|x| x.arrived() <= req.arrived());
