@@ -4,7 +4,8 @@
 //! pools with their own `llm:`; the `round_robin`, `least_outstanding` and `least_kv` routers —
 //! under Poisson, constant, diurnal or item arrivals with `workload.tokens` (fixed, uniform,
 //! lognormal, or resampled from the Azure LLM traces), or a replayed trace (one written beside the
-//! case, or the Azure one in `traces/`). Horizons are short and loads modest: a case runs in
+//! case, or the Azure one in `traces/`); fleets of two or more pools now and then disaggregated
+//! (the first pools prefill, the others decode, over a link from fast to slow). Horizons are short and loads modest: a case runs in
 //! milliseconds.
 
 use std::fmt::Write as _;
@@ -51,6 +52,7 @@ pub(super) fn scenario(g: &mut Gen, case: u64, dir: &Path) -> std::io::Result<St
             pool_llm(g, y, &base, typical);
         }
     })?;
+    disaggregate(g, &mut y);
     if g.chance(0.85) {
         writeln!(y, "router: {}", g.pick(&["round_robin", "least_outstanding", "least_kv"])).ok();
     }
@@ -337,4 +339,25 @@ fn step_time(g: &mut Gen) -> String {
         write!(text, ", decode_large_ms: {}, large_batch_from: {}", triple(large), g.int(1, 128)).ok();
     }
     text + " } }"
+}
+
+/// Now and then (with two pools or more) `llm.disaggregated`: the first pools prefill, the rest
+/// decode; the KV link from a few MB/s (transfers of seconds) to 100 GB/s.
+fn disaggregate(g: &mut Gen, y: &mut String) {
+    let n_pools = y.matches("\n    - { name: p").count();
+    if n_pools < 2 || !g.chance(0.4) {
+        return;
+    }
+    let k = g.int(1, n_pools as u64 - 1);
+    let names = |r: std::ops::Range<u64>| r.map(|p| format!("p{p}")).collect::<Vec<_>>().join(", ");
+    let line = format!(
+        "  disaggregated: {{ prefill_pool: [{}], decode_pool: [{}], kv_transfer: {{ bandwidth: {:.3}GB/s, latency: {}, bytes_per_token: {}B }} }}\n",
+        names(0..k),
+        names(k..n_pools as u64),
+        g.real(0.005, 100.0),
+        g.ms(0, 20),
+        g.int(1_000, 1 << 20),
+    );
+    let at = y.find("\nllm:\n").expect("the llm: section") + "\nllm:\n".len();
+    y.insert_str(at, &line);
 }
