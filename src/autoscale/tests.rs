@@ -216,7 +216,7 @@ fn queue_spec() -> QueueSpec {
         activation: 0.0,
         polling: Duration::from_secs(30),
         cooldown: Duration::from_secs(300),
-        hpa: hpa_spec(HpaMetric::QueueLength { per_replica: 5.0 }),
+        hpa: hpa_spec(HpaMetric::QueueLength { per_replica: 5.0, signal: LoadSignal::InSystem }),
     }
 }
 
@@ -274,6 +274,7 @@ fn keda_activation_threshold_keeps_a_small_queue_at_zero() {
 
 fn kpa_spec() -> KpaSpec {
     KpaSpec {
+        signal: LoadSignal::InSystem,
         target_concurrency: 10.0,
         target_utilization: 1.0,
         stable_window: Duration::from_secs(60),
