@@ -1,7 +1,9 @@
 //! Kubernetes' Horizontal Pod Autoscaler, as `pkg/controller/podautoscaler` computes it.
 //!
 //! Every `sync_period`:
-//! 1. **Metric → replicas** (`replica_calculator.go`): ratio = metric / target; no change while
+//! 1. **Metric → replicas** (`replica_calculator.go`): ratio = metric / target (an LLM gauge —
+//!    running sequences, waiting requests, KV fraction — is a pods metric averaged over ready
+//!    replicas and the sync period, as requests in flight are); no change while
 //!    |1 − ratio| ≤ `tolerance`; otherwise ⌈ratio × ready⌉. Booting replicas are Kubernetes'
 //!    not-ready pods: left out of the average, and on a scale-up counted as using nothing, which
 //!    damps the step (no change if that brings the ratio inside the tolerance or across 1).
@@ -20,7 +22,7 @@
 
 use super::{Autoscaler, Observation, ceil, replicas};
 use crate::engine::SimTime;
-use crate::scenario::{HpaMetric, HpaSpec, PolicyChange, ScalingRules, SelectPolicy};
+use crate::scenario::{HpaMetric, HpaSpec, LoadSignal, PolicyChange, ScalingRules, SelectPolicy};
 
 /// Slack on the tolerance band for floating-point rounding.
 const SLACK: f64 = 1e-9;
@@ -31,17 +33,18 @@ struct Sample {
     now: SimTime,
     busy_area: f64,
     ready_area: f64,
-    in_system_area: f64,
+    /// ∫ the metric's signal dt (requests in the system, or an LLM gauge).
+    signal_area: f64,
     arrivals: u64,
 }
 
 impl Sample {
-    fn of(obs: &Observation) -> Sample {
+    fn of(obs: &Observation, signal: LoadSignal) -> Sample {
         Sample {
             now: obs.now,
             busy_area: obs.busy_area,
             ready_area: obs.ready_area,
-            in_system_area: obs.in_system_area,
+            signal_area: obs.area(signal),
             arrivals: obs.arrivals,
         }
     }
@@ -92,7 +95,7 @@ impl Hpa {
     /// One sync: the replicas wanted given `obs` (`obs.current` for no change).
     pub fn sync(&mut self, obs: &Observation) -> u32 {
         self.next = obs.now.after(self.spec.sync_period);
-        let prev = self.last.replace(Sample::of(obs));
+        let prev = self.last.replace(Sample::of(obs, self.spec.metric.signal()));
         let current = obs.current;
         if self.recommendations.is_empty() {
             self.recommendations.push((obs.now, current));
@@ -119,9 +122,9 @@ impl Hpa {
     fn metric_replicas(&self, obs: &Observation, prev: Option<Sample>) -> Option<u32> {
         let current = obs.current;
         let tolerance = self.spec.tolerance;
-        if let HpaMetric::QueueLength { per_replica } = self.spec.metric {
+        if let HpaMetric::QueueLength { per_replica, signal } = self.spec.metric {
             // GetExternalPerPodMetricReplicas: no readiness handling.
-            let usage = obs.in_system as f64;
+            let usage = obs.level(signal);
             let ratio = usage / (per_replica * f64::from(current));
             return Some(if (1.0 - ratio).abs() > tolerance + SLACK {
                 replicas(ceil(usage / per_replica))
@@ -145,8 +148,8 @@ impl Hpa {
                 let target = f64::from(percent);
                 return Some(pod_replicas(used / target, spread / target, obs.ready, obs.booting, tolerance, current));
             }
-            HpaMetric::InFlight { per_replica } => {
-                (obs.in_system_area - prev.in_system_area) / ready_area / per_replica
+            HpaMetric::InFlight { per_replica } | HpaMetric::Llm { per_replica, .. } => {
+                (obs.area(self.spec.metric.signal()) - prev.signal_area) / ready_area / per_replica
             }
             HpaMetric::Rps { per_replica } => {
                 let secs = obs.now.since(prev.now).as_secs_f64();

@@ -2,7 +2,8 @@
 //! zero; between 1 and max replicas the HPA KEDA creates does the work.
 //!
 //! Every `polling`: the queue is *active* when it holds more than `activation` requests
-//! (queued or in service, as a message queue counts its unacknowledged messages). Active: the
+//! (queued or in service, as a message queue counts its unacknowledged messages; for an LLM
+//! signal, when the fleet's running sequences, waiting requests or summed KV fraction are). Active: the
 //! last-active time moves to now, and a workload at zero scales to max(1, min). Inactive: a
 //! workload above zero whose last active poll is more than `cooldown` ago scales to zero (at
 //! once if it has never been active: KEDA's `initialCooldownPeriod` is 0).
@@ -39,7 +40,7 @@ impl Autoscaler for Keda {
     }
 
     fn may_wake(&self, obs: &Observation) -> bool {
-        obs.in_system as f64 > self.spec.activation
+        obs.level(self.spec.hpa.metric.signal()) > self.spec.activation
     }
 
     fn decide(&mut self, obs: &Observation) -> u32 {
@@ -47,7 +48,7 @@ impl Autoscaler for Keda {
         let mut replicas = obs.current;
         if now >= self.next_poll {
             self.next_poll = now.after(self.spec.polling);
-            let active = obs.in_system as f64 > self.spec.activation;
+            let active = obs.level(self.spec.hpa.metric.signal()) > self.spec.activation;
             if active {
                 self.last_active = Some(now);
                 if replicas == 0 {

@@ -8,6 +8,8 @@
 //! window has passed without that; in panic it never scales down. A stable count of zero scales
 //! to zero once it has held for `scale_to_zero_grace` (one replica stays until then). A request
 //! reaching a revision at zero is held by the activator, which asks for a replica at once.
+//! With an LLM signal (`target_running`, `target_waiting`, `target_kv_utilization`) the windows
+//! average that gauge, summed over replicas, instead of concurrency; everything else is the same.
 //! Windows shorter than the time run so far average over what there is; so do windows after a
 //! stable window without any request (Knative's buckets restart then, as no pod reports).
 
@@ -21,7 +23,7 @@ use crate::scenario::KpaSpec;
 pub struct Kpa {
     spec: KpaSpec,
     next: SimTime,
-    /// (time, ∫ concurrency dt) at each tick, back to one stable window ago.
+    /// (time, ∫ signal dt) at each tick, back to one stable window ago.
     samples: VecDeque<(SimTime, f64)>,
     panic_since: Option<SimTime>,
     max_panic_pods: u32,
@@ -87,9 +89,10 @@ impl Autoscaler for Kpa {
         }
         self.last_tick = now;
         self.last_area = obs.in_system_area;
-        let stable = self.average(now, obs.in_system_area, s.stable_window);
-        let panic = self.average(now, obs.in_system_area, s.panic_window);
-        self.samples.push_back((now, obs.in_system_area));
+        let area = obs.area(s.signal);
+        let stable = self.average(now, area, s.stable_window);
+        let panic = self.average(now, area, s.panic_window);
+        self.samples.push_back((now, area));
         let keep_from = i128::from(now.0) - i128::from(s.stable_window.as_nanos());
         while self.samples.len() > 1 && i128::from(self.samples[1].0.0) <= keep_from {
             self.samples.pop_front();

@@ -16,7 +16,7 @@ pub mod placement;
 pub mod schedule;
 
 use crate::engine::SimTime;
-use crate::scenario::ScalerSpec;
+use crate::scenario::{LoadSignal, ScalerSpec};
 
 /// What an autoscaler sees when it decides. Areas are integrals over time since time 0 in
 /// units × nanoseconds; an autoscaler differences them to average over its own windows.
@@ -40,10 +40,41 @@ pub struct Observation {
     pub in_system_area: f64,
     /// Requests arrived since time 0.
     pub arrivals: u64,
+    /// LLM gauges (0 unless the autoscaler reads an LLM signal): sequences running now on the
+    /// serving replicas; requests waiting are `in_system − running`.
+    pub running: u64,
+    /// Σ over serving replicas of the fraction of its KV cache in use, now.
+    pub kv_utilization: f64,
+    /// ∫ running dt.
+    pub running_area: f64,
+    /// ∫ Σ KV fraction dt.
+    pub kv_utilization_area: f64,
     /// Fewest replicas allowed now (pool minimums, fixed pools and schedule floors).
     pub min: u32,
     /// Most replicas allowed.
     pub max: u32,
+}
+
+impl Observation {
+    /// `signal` now, summed over the replicas.
+    pub fn level(&self, signal: LoadSignal) -> f64 {
+        match signal {
+            LoadSignal::InSystem => self.in_system as f64,
+            LoadSignal::Running => self.running as f64,
+            LoadSignal::Waiting => self.in_system.saturating_sub(self.running) as f64,
+            LoadSignal::KvUtilization => self.kv_utilization,
+        }
+    }
+
+    /// ∫ `signal` dt since time 0, summed over the replicas.
+    pub fn area(&self, signal: LoadSignal) -> f64 {
+        match signal {
+            LoadSignal::InSystem => self.in_system_area,
+            LoadSignal::Running => self.running_area,
+            LoadSignal::Waiting => (self.in_system_area - self.running_area).max(0.0),
+            LoadSignal::KvUtilization => self.kv_utilization_area,
+        }
+    }
 }
 
 /// A load-following autoscaler.

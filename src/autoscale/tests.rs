@@ -216,7 +216,7 @@ fn queue_spec() -> QueueSpec {
         activation: 0.0,
         polling: Duration::from_secs(30),
         cooldown: Duration::from_secs(300),
-        hpa: hpa_spec(HpaMetric::QueueLength { per_replica: 5.0 }),
+        hpa: hpa_spec(HpaMetric::QueueLength { per_replica: 5.0, signal: LoadSignal::InSystem }),
     }
 }
 
@@ -236,6 +236,28 @@ fn keda_activates_from_zero_then_the_hpa_follows_the_queue() {
     assert_eq!(q(&mut st, 90, 40.0), 8);
     // Queue at 41: 41/(5 × 8) = 1.025 → inside the tolerance → 8.
     assert_eq!(q(&mut st, 105, 41.0), 8);
+}
+
+#[test]
+fn keda_on_waiting_requests_counts_what_runs_as_served() {
+    // An LLM fleet's queue: in the system minus running. 10 in the system with 10 running (at
+    // the replica's max_num_seqs) is no queue at all; 22 with 10 running is 12 waiting.
+    let mut spec = queue_spec();
+    spec.hpa.metric = HpaMetric::QueueLength { per_replica: 5.0, signal: LoadSignal::Waiting };
+    let mut k = Keda::new(spec);
+    let mut st = Stepper::new(1, 0, 20);
+    let mut q = |st: &mut Stepper, t: u64, in_system: u64, running: u64| {
+        st.obs.running = running;
+        st.obs.running_area += running as f64 * 15.0 * S as f64;
+        st.step(&mut k, t, st.obs.current, 0, 0.0, in_system as f64, 0.0)
+    };
+    // 0 waiting: ⌈0/5⌉ = 0 proposed, the HPA's floor of 1 keeps it.
+    assert_eq!(q(&mut st, 15, 10, 10), 1);
+    assert_eq!(st.obs.level(LoadSignal::Waiting), 0.0);
+    assert_eq!(st.obs.level(LoadSignal::InSystem), 10.0);
+    // 12 waiting: ⌈12/5⌉ = 3 at the sync of 30 s (and the poll: active).
+    assert_eq!(q(&mut st, 30, 22, 10), 3);
+    assert_eq!(st.obs.area(LoadSignal::Waiting), (10.0 * 15.0 + 22.0 * 15.0 - 20.0 * 15.0) * S as f64);
 }
 
 #[test]
@@ -274,6 +296,7 @@ fn keda_activation_threshold_keeps_a_small_queue_at_zero() {
 
 fn kpa_spec() -> KpaSpec {
     KpaSpec {
+        signal: LoadSignal::InSystem,
         target_concurrency: 10.0,
         target_utilization: 1.0,
         stable_window: Duration::from_secs(60),

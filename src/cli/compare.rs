@@ -194,6 +194,10 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome> {
         (false, false) => SERVING_METRICS,
     };
     say!("{}", table(&lines, &names, metrics))?;
+    let all_llm = loaded.iter().all(|l| l.scenario.serving().is_some_and(|sv| sv.llm().is_some()));
+    if all_llm {
+        say!("{}", ranking(&lines, &names, fleetsim::report::build::LLM_RANKING))?;
+    }
     sayln!("{} runs in {wall:.1} s; wrote {}", todo.len(), dir.display())?;
     if report {
         super::report::announce(&dir)?;
@@ -261,6 +265,24 @@ impl Pooled {
             self.tpot.add(t.tpot());
         }
     }
+}
+
+/// `ranked by mean <metric>, lowest first …: 1. a $1.70; 2. b $1.92`, and why (LLM designs).
+fn ranking(lines: &[compare::Line], names: &[String], metric: &str) -> String {
+    let unit = fleetsim::report::build::unit_of(metric);
+    let mut ranked: Vec<(&String, f64)> = lines
+        .iter()
+        .filter(|l| l.metric == metric)
+        .filter_map(|l| Some((names.get(l.design)?, l.stats.mean)))
+        .collect();
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let listed: Vec<String> =
+        ranked.iter().enumerate().map(|(k, (n, v))| format!("{}. {n} {}", k + 1, unit.format(*v))).collect();
+    format!(
+        "ranked by mean {metric}, lowest first: {}\n{}\n",
+        listed.join("; "),
+        fleetsim::report::build::LLM_RANKING_WHY
+    )
 }
 
 /// Metric rows, a column per design (mean and 95% CI) and per later design its paired difference.

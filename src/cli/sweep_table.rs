@@ -28,7 +28,12 @@ pub fn num(v: f64) -> String {
     }
 }
 
-/// The metrics the cell table shows: the objective and constraint metrics, else a default set.
+/// What every LLM sweep's cell table shows, after the objective and constraint metrics.
+const LLM_METRICS: &[&str] =
+    &["cost_usd.per_million_output_tokens", "ttft_s.p90", "ttft_s.p99", "tpot_s.p90", "tpot_s.p99"];
+
+/// The metrics the cell table shows: the objective and constraint metrics, else a default set;
+/// for an LLM sweep, the cost per million output tokens and TTFT and TPOT (p90, p99) as well.
 fn shown_metrics(lineage: &SweepLineage, constraints: &[Assertion], results: &Results) -> Vec<String> {
     let mut out: Vec<String> = lineage.objective.iter().map(|o| o.metric.clone()).collect();
     for a in constraints {
@@ -36,8 +41,18 @@ fn shown_metrics(lineage: &SweepLineage, constraints: &[Assertion], results: &Re
             out.push(a.metric.clone());
         }
     }
+    let has = |m: &str| results.cells.iter().any(|c| c.of(m).is_some());
+    if has("ttft_s.p90") {
+        if out.is_empty() {
+            out.push("cost_usd.total".into());
+        }
+        for m in LLM_METRICS.iter().filter(|m| has(m)) {
+            if !out.iter().any(|o| o == m) {
+                out.push(m.to_string());
+            }
+        }
+    }
     if out.is_empty() {
-        let has = |m: &str| results.cells.iter().any(|c| c.of(m).is_some());
         let defaults: &[&str] = if has("job.makespan_s") {
             &["job.makespan_s", "cost_usd.total", "job.lost_work_s"]
         } else {

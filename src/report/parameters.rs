@@ -80,8 +80,8 @@ pub fn of(s: &Scenario) -> Parameters {
                 format!("KEDA queue scaler, {} per replica, polled every {}", hpa_metric(&q.hpa.metric), d(q.polling))
             }
             Some(ScalerSpec::Kpa(k)) => format!(
-                "Knative KPA, {} requests per replica at {}",
-                format::count(k.target_concurrency),
+                "Knative KPA, {} per replica at {}",
+                signal_target(k.signal, k.target_concurrency),
                 format::percent(k.target_utilization)
             ),
             None => "none".into(),
@@ -288,7 +288,22 @@ fn hpa_metric(m: &crate::scenario::HpaMetric) -> String {
             format!("{} requests in flight per replica", format::count(*per_replica))
         }
         HpaMetric::Rps { per_replica } => format!("{} per replica", rate(*per_replica)),
-        HpaMetric::QueueLength { per_replica } => format!("queue length {}", format::count(*per_replica)),
+        HpaMetric::QueueLength { per_replica, signal: crate::scenario::LoadSignal::InSystem } => {
+            format!("queue length {}", format::count(*per_replica))
+        }
+        HpaMetric::QueueLength { per_replica, signal } => signal_target(*signal, *per_replica),
+        HpaMetric::Llm { signal, per_replica } => format!("{} per replica", signal_target(*signal, *per_replica)),
+    }
+}
+
+/// An autoscaler's target in words: "12 requests", "24 running sequences", "KV cache 80% full".
+fn signal_target(signal: crate::scenario::LoadSignal, target: f64) -> String {
+    use crate::scenario::LoadSignal;
+    match signal {
+        LoadSignal::InSystem => format!("{} requests", format::count(target)),
+        LoadSignal::Running => format!("{} running sequences", format::count(target)),
+        LoadSignal::Waiting => format!("{} waiting requests", format::count(target)),
+        LoadSignal::KvUtilization => format!("KV cache {} full", format::percent(target)),
     }
 }
 

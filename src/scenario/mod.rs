@@ -30,7 +30,7 @@ pub use autoscaler::hpa::{HpaMetric, HpaSpec, PolicyChange, ScalingPolicy, Scali
 pub use autoscaler::kpa::KpaSpec;
 pub use autoscaler::queue::QueueSpec;
 pub use autoscaler::schedule::{ScheduleEntry, ScheduleWindow};
-pub use autoscaler::{AutoscalerSpec, ScalerSpec};
+pub use autoscaler::{AutoscalerSpec, LoadSignal, ScalerSpec};
 pub use billing::Billing;
 pub use error::ScenarioError;
 pub use fleet::{FleetSpec, InstanceSpec, Market, PoolBounds, PoolSpec, ZoneStrategy, untraced_spot_price};

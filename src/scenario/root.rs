@@ -223,7 +223,7 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
     };
     let any_spot = fleet.pools.iter().any(|p| p.market == Market::Spot)
         || job.as_ref().is_some_and(|j| j.policy != JobPolicy::OnDemand);
-    let autoscaler = super::autoscaler::autoscaler(raw.autoscaler.as_ref(), &fleet.pools)?;
+    let autoscaler = super::autoscaler::autoscaler(raw.autoscaler.as_ref(), &fleet.pools, raw.llm.is_some())?;
     let spot = super::spot::spot(raw.spot.as_ref(), base_dir, any_spot)?;
     let timeseries_interval = super::output::timeseries_interval(raw.output.as_ref(), horizon, fleet.pools.len())?;
     let mut fleet = fleet;

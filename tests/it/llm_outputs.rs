@@ -130,7 +130,11 @@ fn a_sweep_over_llm_keys_with_a_token_objective() {
         .arg(&out)
         .assert()
         .success()
-        .stdout(predicate::str::contains("best cell: lowest mean cost_usd.per_million_output_tokens"));
+        .stdout(predicate::str::contains("best cell: lowest mean cost_usd.per_million_output_tokens"))
+        .stdout(
+            // Every LLM sweep's cell table: TTFT and TPOT at p90 and p99, beside the objective.
+            predicate::str::contains("ttft_s.p99 (95% CI)").and(predicate::str::contains("tpot_s.p90 (95% CI)")),
+        );
     let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
     let header = runs.lines().next().unwrap();
     for col in ["llm.max_num_batched_tokens", "router", "llm.scheduler", "ttft_s.p90", "tpot_s.p99", "sla.attainment"] {
@@ -142,7 +146,50 @@ fn a_sweep_over_llm_keys_with_a_token_objective() {
     assert!(text.contains("cost_usd.per_million_output_tokens"), "{text}");
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("with the lowest mean cost per million output tokens"), "{report}");
-    assert!(report.contains("| ttft_s.p90 |") || report.contains("p90 TTFT"), "{report}");
+    // The cells' table has the cost per million output tokens and TTFT and TPOT at p90 and p99.
+    let header = report.lines().find(|l| l.starts_with("| llm.max_num_batched_tokens |")).unwrap_or_default();
+    for col in [
+        "| cost_usd.per_million_output_tokens |",
+        "| ttft_s.p90 |",
+        "| ttft_s.p99 |",
+        "| tpot_s.p90 |",
+        "| tpot_s.p99 |",
+    ] {
+        assert!(header.contains(col), "{col} not in the cells' header {header:?}");
+    }
+    assert!(out.join("charts/sweep_4_ttft_s_p99.svg").exists() || report.contains("ttft_s_p99"), "{report}");
+}
+
+/// An LLM sweep without an objective still shows, per cell, what a token costs and TTFT and TPOT.
+#[test]
+fn an_llm_sweep_without_objective_shows_token_figures_per_cell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write(tmp.path(), "s.yaml", LOADED);
+    let out = tmp.path().join("sweep");
+    let run = fleetsim()
+        .arg("sweep")
+        .arg(&s)
+        .args(["--set", "llm.scheduler=vllm,chunked", "--replications", "2", "--no-report", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8(run.get_output().stdout.clone()).unwrap();
+    let header = stdout.lines().find(|l| l.starts_with("llm.scheduler")).unwrap_or_else(|| panic!("{stdout}"));
+    let cols: Vec<&str> = header.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    assert_eq!(
+        cols,
+        [
+            "llm.scheduler",
+            "n",
+            "cost_usd.total (95% CI)",
+            "cost_usd.per_million_output_tokens (95% CI)",
+            "ttft_s.p90 (95% CI)",
+            "ttft_s.p99 (95% CI)",
+            "tpot_s.p90 (95% CI)",
+            "tpot_s.p99 (95% CI)",
+        ],
+        "{stdout}"
+    );
 }
 
 /// `fleetsim compare FILE --set llm.scheduler=vllm,chunked`: a design per value, on the same
@@ -162,7 +209,9 @@ fn compare_the_schedulers_from_one_file() {
         .stdout(
             predicate::str::contains("Δ scheduler=chunked (paired)")
                 .and(predicate::str::contains("cost_usd.per_million_output_tokens"))
-                .and(predicate::str::contains("ttft_s.p90")),
+                .and(predicate::str::contains("ttft_s.p90"))
+                .and(predicate::str::contains("ranked by mean cost_usd.per_million_output_tokens, lowest first: 1. "))
+                .and(predicate::str::contains("ranked by cost per million output tokens, not by total cost")),
         );
     for f in [
         "designs/scheduler-vllm/ttft.csv",
@@ -182,6 +231,8 @@ fn compare_the_schedulers_from_one_file() {
         "| p99 TTFT (ttft_s.p99) |",
         "| p99 TPOT (tpot_s.p99) |",
         "| requests meeting every objective (sla.attainment) |",
+        "- Ranked by mean cost per million output tokens, lowest first: 1. scheduler=",
+        "- Every design serves an LLM, so they are ranked by cost per million output tokens, not by total cost",
     ] {
         assert!(report.contains(text), "{text:?} not in {report}");
     }

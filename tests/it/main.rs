@@ -2,6 +2,7 @@
 
 mod assumptions;
 mod autoscale;
+mod autoscale_llm;
 mod batching;
 mod billing;
 mod cli;

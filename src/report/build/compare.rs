@@ -1,4 +1,5 @@
-//! The report of a compare folder: the verdict (designs ranked by cost with paired differences,
+//! The report of a compare folder: the verdict (designs ranked by cost — per million output
+//! tokens when every design is an LLM's — with paired differences,
 //! which meet the SLA or deadline), the metrics that matter side by side with significant
 //! differences marked, the parameters that differ, the assumptions, and the charts.
 
@@ -44,6 +45,10 @@ const LEADING: &[&str] = &[
     "cost_usd.on_demand",
     "cost_usd.reserved",
 ];
+/// What LLM designs are ranked by, and why.
+pub const LLM_RANKING: &str = "cost_usd.per_million_output_tokens";
+/// The sentence that says so.
+pub const LLM_RANKING_WHY: &str = "Every design serves an LLM, so they are ranked by cost per million output tokens, not by total cost: it counts what each design delivered (one that rejects or drops requests, or leaves them unfinished, costs less in total but not per token).";
 const LEFT_OUT: &[&str] = &["sla.target_s", "sla.quantile", "requests.measured", "engine.events", "engine.end_s"];
 
 /// The report of a compare folder; what looks damaged goes to `warnings`.
@@ -80,7 +85,11 @@ pub fn compare(dir: &Path, warnings: &mut Vec<String>) -> Result<Report> {
         }
         (false, None) => "SLA".to_string(),
     };
-    let mut verdict = sentences(dir, &designs, &lines, is_job, &what);
+    // LLM designs are ranked by what a token costs, which counts what each delivered.
+    let all_llm = !is_job
+        && summaries.len() == designs.len()
+        && summaries.iter().all(|(_, s)| num(s, "cost_usd.per_million_output_tokens").is_some());
+    let mut verdict = sentences(dir, &designs, &lines, is_job, &what, all_llm);
     if let Some((_, first)) = summaries.first() {
         verdict.extend(slo_sentences(first, &designs, &lines, dir));
     }
@@ -255,10 +264,11 @@ fn metric_table(report: &mut Report, designs: &[String], lines: &Lines) {
     report.table(header, others.into_iter().map(row).collect());
 }
 
-/// The verdict: the designs ranked by mean cost, each with its paired difference from the
-/// cheapest; which meet the SLA (or deadline) in every run.
-fn sentences(dir: &Path, designs: &[String], lines: &Lines, is_job: bool, what: &str) -> Vec<String> {
-    let metric = "cost_usd.total";
+/// The verdict: the designs ranked by mean cost (per million output tokens when every design
+/// is an LLM's), each with its paired difference from the cheapest; which meet the SLA (or
+/// deadline) in every run.
+fn sentences(dir: &Path, designs: &[String], lines: &Lines, is_job: bool, what: &str, all_llm: bool) -> Vec<String> {
+    let metric = if all_llm { LLM_RANKING } else { "cost_usd.total" };
     let mut ranked: Vec<(String, f64)> =
         designs.iter().filter_map(|d| Some((d.clone(), lines.get(d, metric)?.mean))).collect();
     ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
@@ -278,6 +288,9 @@ fn sentences(dir: &Path, designs: &[String], lines: &Lines, is_job: bool, what: 
         })
         .collect();
     let mut out = vec![verdict::ranking(&label_of(metric), unit_of(metric), false, &ranking)];
+    if all_llm {
+        out.push(LLM_RANKING_WHY.to_string());
+    }
     let key = if is_job { "job.deadline_met" } else { "sla.met" };
     let shares: Vec<(String, f64, usize)> =
         designs.iter().filter_map(|d| Some((d.clone(), lines.get(d, key)?.mean, 0))).collect();

@@ -23,7 +23,7 @@ use serde_json::Value;
 use super::Report;
 use super::format::Unit;
 
-pub use compare::compare;
+pub use compare::{LLM_RANKING, LLM_RANKING_WHY, compare};
 pub use run::run;
 pub use sweep::sweep;
 

@@ -31,7 +31,15 @@ fn shown(sweep: &Value, rules: &Rules, is_job: bool, is_llm: bool) -> Vec<String
     let defaults: &[&str] = if is_job {
         &["cost_usd.total", "job.makespan_s", "job.lost_work_s", "job.deadline_met"]
     } else if is_llm {
-        &["cost_usd.total", "cost_usd.per_million_output_tokens", "ttft_s.p90", "tpot_s.p99", "sla.attainment"]
+        &[
+            "cost_usd.total",
+            "cost_usd.per_million_output_tokens",
+            "ttft_s.p90",
+            "ttft_s.p99",
+            "tpot_s.p90",
+            "tpot_s.p99",
+            "sla.attainment",
+        ]
     } else {
         &["cost_usd.total", "latency_s.p99", "sla.violation_rate"]
     };

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{period, positive};
+use super::{LoadSignal, llm_target, llm_targets, period, positive};
 use crate::engine::Duration;
 use crate::scenario::error::{Invalid, invalid};
 use crate::scenario::units::DurationValue;
@@ -24,6 +24,15 @@ pub struct RawHpa {
     /// Arrivals per second per ready replica aimed at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_rps: Option<f64>,
+    /// LLM: sequences running per ready replica aimed at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_running: Option<f64>,
+    /// LLM: requests waiting (not admitted) per ready replica aimed at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_waiting: Option<f64>,
+    /// LLM: fraction of a ready replica's KV cache in use aimed at (0–1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_kv_utilization: Option<f64>,
     /// Time between decisions (default 15s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_period: Option<DurationValue>,
@@ -126,11 +135,33 @@ pub enum HpaMetric {
         per_replica: f64,
     },
     /// An external metric with an `AverageValue` target: requests queued or in service now,
-    /// over the replicas asked for (what KEDA's queue scalers feed the HPA).
+    /// over the replicas asked for (what KEDA's queue scalers feed the HPA); or, for an LLM,
+    /// the fleet's running sequences, waiting requests or summed KV utilization now.
     QueueLength {
         /// Target per replica.
         per_replica: f64,
+        /// What is counted.
+        signal: LoadSignal,
     },
+    /// An LLM engine's gauge per ready replica (a pods metric with an `AverageValue` target),
+    /// averaged over the last sync period: running sequences, waiting requests or the fraction
+    /// of the KV cache in use.
+    Llm {
+        /// Running, Waiting or KvUtilization.
+        signal: LoadSignal,
+        /// Target per replica.
+        per_replica: f64,
+    },
+}
+
+impl HpaMetric {
+    /// What it counts per replica (requests in the system for the metrics of every scenario).
+    pub fn signal(&self) -> LoadSignal {
+        match *self {
+            HpaMetric::QueueLength { signal, .. } | HpaMetric::Llm { signal, .. } => signal,
+            _ => LoadSignal::InSystem,
+        }
+    }
 }
 
 /// The HPA's algorithm parameters.
@@ -212,18 +243,26 @@ pub enum PolicyChange {
     Percent(u32),
 }
 
-pub(super) fn hpa(key: &str, raw: &RawHpa) -> Result<HpaSpec> {
+pub(super) fn hpa(key: &str, raw: &RawHpa, llm: bool) -> Result<HpaSpec> {
     let targets = [
         ("target_utilization", raw.target_utilization),
         ("target_in_flight", raw.target_in_flight),
         ("target_rps", raw.target_rps),
     ];
-    let given: Vec<(&str, f64)> = targets.iter().filter_map(|(k, v)| v.map(|v| (*k, v))).collect();
+    let mut given: Vec<(&str, f64)> = targets.iter().filter_map(|(k, v)| v.map(|v| (*k, v))).collect();
+    let llm_given: Vec<_> = llm_targets(raw.target_running, raw.target_waiting, raw.target_kv_utilization).collect();
+    given.extend(llm_given.iter().map(|&(k, _, v)| (k, v)));
+    if let [(k, signal, v)] = llm_given.as_slice()
+        && given.len() == 1
+    {
+        let per_replica = llm_target(&format!("{key}.{k}"), *signal, *v, llm)?;
+        return algorithm(key, &algorithm_of!(raw), HpaMetric::Llm { signal: *signal, per_replica });
+    }
     let metric = match given.as_slice() {
         [] => {
             return invalid(
                 format!("{key}.target_utilization"),
-                "missing: give one target, target_utilization (e.g. 0.6), target_in_flight or target_rps",
+                "missing: give one target, target_utilization (e.g. 0.6), target_in_flight or target_rps (or for an LLM target_running, target_waiting or target_kv_utilization)",
             );
         }
         [("target_utilization", v)] => {
@@ -244,7 +283,7 @@ pub(super) fn hpa(key: &str, raw: &RawHpa) -> Result<HpaSpec> {
         [_, (second, _), ..] => {
             return invalid(
                 format!("{key}.{second}"),
-                "give one target: target_utilization, target_in_flight or target_rps",
+                "give one target: target_utilization, target_in_flight or target_rps (or for an LLM target_running, target_waiting or target_kv_utilization)",
             );
         }
         [(other, _)] => return invalid(format!("{key}.{other}"), "unknown target"),

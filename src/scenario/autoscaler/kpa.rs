@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{period, positive};
+use super::{LoadSignal, llm_target, llm_targets, period, positive};
 use crate::engine::Duration;
 use crate::scenario::error::{Invalid, invalid};
 use crate::scenario::units::DurationValue;
@@ -15,7 +15,17 @@ type Result<T> = std::result::Result<T, Invalid>;
 #[serde(deny_unknown_fields)]
 pub struct RawKpa {
     /// Requests queued or in service per replica (Knative's `target`).
-    pub target_concurrency: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_concurrency: Option<f64>,
+    /// LLM: running sequences per replica, instead of concurrency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_running: Option<f64>,
+    /// LLM: waiting requests per replica, instead of concurrency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_waiting: Option<f64>,
+    /// LLM: KV cache fraction in use per replica (0–1), instead of concurrency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_kv_utilization: Option<f64>,
     /// Fraction of the target aimed at (default 0.7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_utilization: Option<f64>,
@@ -45,7 +55,10 @@ pub struct RawKpa {
 /// Knative's Pod Autoscaler.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KpaSpec {
-    /// Concurrency (requests queued or in service) per replica aimed at, before utilization.
+    /// What is averaged per replica: concurrency (requests queued or in service), or an LLM
+    /// gauge.
+    pub signal: LoadSignal,
+    /// The signal's value per replica aimed at, before utilization.
     pub target_concurrency: f64,
     /// Fraction of the target actually aimed at (`container-concurrency-target-percentage`).
     pub target_utilization: f64,
@@ -65,8 +78,28 @@ pub struct KpaSpec {
     pub tick: Duration,
 }
 
-pub(super) fn kpa(key: &str, raw: &RawKpa) -> Result<KpaSpec> {
+pub(super) fn kpa(key: &str, raw: &RawKpa, llm: bool) -> Result<KpaSpec> {
     let k = |name: &str| format!("{key}.{name}");
+    let mut given: Vec<_> = llm_targets(raw.target_running, raw.target_waiting, raw.target_kv_utilization).collect();
+    if let Some(v) = raw.target_concurrency {
+        given.insert(0, ("target_concurrency", LoadSignal::InSystem, v));
+    }
+    let (signal, target) = match given.as_slice() {
+        [] => {
+            return invalid(
+                k("target_concurrency"),
+                "missing: give one target, target_concurrency (e.g. 8), or for an LLM target_running, target_waiting or target_kv_utilization",
+            );
+        }
+        [("target_concurrency", _, v)] => (LoadSignal::InSystem, positive(&k("target_concurrency"), *v)?),
+        [(name, signal, v)] => (*signal, llm_target(&k(name), *signal, *v, llm)?),
+        [_, (second, _, _), ..] => {
+            return invalid(
+                k(second),
+                "give one target: target_concurrency, target_running, target_waiting or target_kv_utilization",
+            );
+        }
+    };
     let target_utilization = raw.target_utilization.unwrap_or(0.7);
     if !(target_utilization.is_finite() && target_utilization > 0.0 && target_utilization <= 1.0) {
         return invalid(k("target_utilization"), format!("must be above 0 and at most 1, found {target_utilization}"));
@@ -86,7 +119,8 @@ pub(super) fn kpa(key: &str, raw: &RawKpa) -> Result<KpaSpec> {
         return invalid(k("panic_threshold"), format!("must be at least 1 (100%), found {panic_threshold}"));
     }
     Ok(KpaSpec {
-        target_concurrency: positive(&k("target_concurrency"), raw.target_concurrency)?,
+        signal,
+        target_concurrency: target,
         target_utilization,
         stable_window,
         panic_window,

@@ -53,6 +53,17 @@ pub struct AutoscalerSpec {
     pub schedule: Vec<ScheduleEntry>,
 }
 
+impl ScalerSpec {
+    /// What it counts per replica.
+    pub fn signal(&self) -> LoadSignal {
+        match self {
+            ScalerSpec::Hpa(h) => h.metric.signal(),
+            ScalerSpec::Queue(q) => q.hpa.metric.signal(),
+            ScalerSpec::Kpa(k) => k.signal,
+        }
+    }
+}
+
 /// The load-following autoscalers.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ScalerSpec {
@@ -62,6 +73,59 @@ pub enum ScalerSpec {
     Queue(QueueSpec),
     /// Knative's Pod Autoscaler.
     Kpa(KpaSpec),
+}
+
+/// What a load-following autoscaler counts per replica. Requests in the system is every
+/// autoscaler's default; the others are an LLM engine's own gauges (vLLM's
+/// `num_requests_running`, `num_requests_waiting` and `gpu_cache_usage_perc`), for scenarios with
+/// an `llm:` section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadSignal {
+    /// Requests queued or in service.
+    InSystem,
+    /// Sequences an LLM replica runs (admitted, in its iterations).
+    Running,
+    /// Requests waiting for an LLM replica to admit them: in the system and not running.
+    Waiting,
+    /// KV cache blocks in use over the replica's blocks (a fraction per replica).
+    KvUtilization,
+}
+
+impl LoadSignal {
+    /// The target key that selects it (`target_running`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            LoadSignal::InSystem => "target_in_flight",
+            LoadSignal::Running => "target_running",
+            LoadSignal::Waiting => "target_waiting",
+            LoadSignal::KvUtilization => "target_kv_utilization",
+        }
+    }
+}
+
+/// The LLM signals' target keys, as `(key, signal, target)` for the ones given.
+pub(super) fn llm_targets(
+    running: Option<f64>,
+    waiting: Option<f64>,
+    kv: Option<f64>,
+) -> impl Iterator<Item = (&'static str, LoadSignal, f64)> {
+    [(LoadSignal::Running, running), (LoadSignal::Waiting, waiting), (LoadSignal::KvUtilization, kv)]
+        .into_iter()
+        .filter_map(|(s, v)| v.map(|v| (s.key(), s, v)))
+}
+
+/// Validates the target of an LLM signal given at `key`.
+pub(super) fn llm_target(key: &str, signal: LoadSignal, v: f64, llm: bool) -> Result<f64> {
+    if !llm {
+        return invalid(
+            key,
+            "is an LLM engine's signal: only scenarios with an `llm:` section have running sequences, waiting requests and a KV cache (use target_in_flight, target_concurrency or target_per_replica)",
+        );
+    }
+    if signal == LoadSignal::KvUtilization && !(v.is_finite() && v > 0.0 && v <= 1.0) {
+        return invalid(key, format!("must be above 0 and at most 1 (a fraction of the KV cache), found {v}"));
+    }
+    positive(key, v)
 }
 
 /// Highest `--set`-able windows and periods: a day.
@@ -86,7 +150,8 @@ pub(super) fn period(key: &str, d: Option<DurationValue>, default: Duration, all
 }
 
 /// Validates `autoscaler:` against the fleet's pools. `key` is `"autoscaler"`.
-pub(super) fn autoscaler(raw: Option<&RawAutoscaler>, pools: &[PoolSpec]) -> Result<Option<AutoscalerSpec>> {
+/// `llm`: whether the scenario has an `llm:` section (the LLM signals need one).
+pub(super) fn autoscaler(raw: Option<&RawAutoscaler>, pools: &[PoolSpec], llm: bool) -> Result<Option<AutoscalerSpec>> {
     let autoscaled: Vec<&PoolSpec> = pools.iter().filter(|p| p.scaling.is_some()).collect();
     let Some(raw) = raw else {
         if let Some(p) = autoscaled.first() {
@@ -124,20 +189,20 @@ pub(super) fn autoscaler(raw: Option<&RawAutoscaler>, pools: &[PoolSpec]) -> Res
         .enumerate()
         .map(|(i, e)| schedule::schedule_entry(&format!("autoscaler.schedule[{i}]"), e))
         .collect::<Result<Vec<_>>>()?;
+    let fixed: u32 = pools.iter().filter(|p| p.scaling.is_none()).map(|p| p.count).sum();
+    let mins: u32 = autoscaled.iter().filter_map(|p| p.scaling).map(|b| b.min).sum();
     let scaler = if let Some(h) = &raw.hpa {
-        let fixed: u32 = pools.iter().filter(|p| p.scaling.is_none()).map(|p| p.count).sum();
-        let mins: u32 = autoscaled.iter().filter_map(|p| p.scaling).map(|b| b.min).sum();
         if fixed + mins == 0 {
             return invalid(
                 "autoscaler.hpa",
                 "the HPA cannot scale from zero replicas: give an autoscaled pool min: 1 or more, or use queue or kpa for scale to zero",
             );
         }
-        Some(ScalerSpec::Hpa(hpa::hpa("autoscaler.hpa", h)?))
+        Some(ScalerSpec::Hpa(hpa::hpa("autoscaler.hpa", h, llm)?))
     } else if let Some(q) = &raw.queue {
-        Some(ScalerSpec::Queue(queue::queue("autoscaler.queue", q)?))
+        Some(ScalerSpec::Queue(queue::queue("autoscaler.queue", q, llm, fixed + mins)?))
     } else if let Some(k) = &raw.kpa {
-        Some(ScalerSpec::Kpa(kpa::kpa("autoscaler.kpa", k)?))
+        Some(ScalerSpec::Kpa(kpa::kpa("autoscaler.kpa", k, llm)?))
     } else {
         None
     };

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::hpa::{Algorithm, HpaMetric, HpaSpec, RawRules, algorithm, algorithm_of};
-use super::{period, positive};
+use super::{LoadSignal, llm_target, llm_targets, period, positive};
 use crate::engine::Duration;
 use crate::scenario::error::{Invalid, invalid};
 use crate::scenario::units::DurationValue;
@@ -16,7 +16,17 @@ type Result<T> = std::result::Result<T, Invalid>;
 #[serde(deny_unknown_fields)]
 pub struct RawQueue {
     /// Requests (queued or in service) per replica aimed at.
-    pub target_per_replica: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_per_replica: Option<f64>,
+    /// LLM: running sequences per replica aimed at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_running: Option<f64>,
+    /// LLM: waiting requests per replica aimed at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_waiting: Option<f64>,
+    /// LLM: KV cache fraction in use per replica aimed at (0–1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_kv_utilization: Option<f64>,
     /// Active above this many requests (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activation: Option<f64>,
@@ -49,7 +59,7 @@ pub struct RawQueue {
 /// KEDA-style queue scaling.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueueSpec {
-    /// Active while the queue holds more than this.
+    /// Active while the signal (the queue, or an LLM gauge summed over replicas) is above this.
     pub activation: f64,
     /// Time between KEDA's polls (activation and scale to zero).
     pub polling: Duration,
@@ -59,8 +69,34 @@ pub struct QueueSpec {
     pub hpa: HpaSpec,
 }
 
-pub(super) fn queue(key: &str, raw: &RawQueue) -> Result<QueueSpec> {
-    let per_replica = positive(&format!("{key}.target_per_replica"), raw.target_per_replica)?;
+/// `floor`: the fleet's fewest replicas (fixed pools and autoscaled minimums).
+pub(super) fn queue(key: &str, raw: &RawQueue, llm: bool, floor: u32) -> Result<QueueSpec> {
+    let mut given: Vec<_> = llm_targets(raw.target_running, raw.target_waiting, raw.target_kv_utilization).collect();
+    if let Some(v) = raw.target_per_replica {
+        given.insert(0, ("target_per_replica", LoadSignal::InSystem, v));
+    }
+    let (signal, per_replica) = match given.as_slice() {
+        [] => {
+            return invalid(
+                format!("{key}.target_per_replica"),
+                "missing: give one target, target_per_replica (e.g. 6), or for an LLM target_running, target_waiting or target_kv_utilization",
+            );
+        }
+        [("target_per_replica", _, v)] => (LoadSignal::InSystem, positive(&format!("{key}.target_per_replica"), *v)?),
+        [(k, signal, v)] => (*signal, llm_target(&format!("{key}.{k}"), *signal, *v, llm)?),
+        [_, (second, _, _), ..] => {
+            return invalid(
+                format!("{key}.{second}"),
+                "give one target: target_per_replica, target_running, target_waiting or target_kv_utilization",
+            );
+        }
+    };
+    if floor == 0 && matches!(signal, LoadSignal::Running | LoadSignal::KvUtilization) {
+        return invalid(
+            format!("{key}.{}", signal.key()),
+            "a fleet at zero runs nothing and holds no KV cache, so this signal could never wake it: give an autoscaled pool min: 1 or more, or use target_waiting",
+        );
+    }
     let activation = raw.activation.unwrap_or(0.0);
     if !(activation.is_finite() && activation >= 0.0) {
         return invalid(format!("{key}.activation"), format!("must be 0 or more, found {activation}"));
@@ -69,6 +105,6 @@ pub(super) fn queue(key: &str, raw: &RawQueue) -> Result<QueueSpec> {
         activation,
         polling: period(&format!("{key}.polling"), raw.polling, Duration::from_secs(30), false)?,
         cooldown: period(&format!("{key}.cooldown"), raw.cooldown, Duration::from_secs(300), true)?,
-        hpa: algorithm(key, &algorithm_of!(raw), HpaMetric::QueueLength { per_replica })?,
+        hpa: algorithm(key, &algorithm_of!(raw), HpaMetric::QueueLength { per_replica, signal })?,
     })
 }

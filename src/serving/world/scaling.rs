@@ -17,7 +17,8 @@ use crate::autoscale::placement::{self, PoolSlot};
 use crate::autoscale::schedule::Schedule;
 use crate::autoscale::{self, Autoscaler, Observation};
 use crate::engine::SimTime;
-use crate::scenario::{Market, Scenario};
+use crate::fleet::InstanceState;
+use crate::scenario::{LoadSignal, Market, Scenario};
 use crate::serving::executor::Executor;
 
 /// Autoscaling state of a run.
@@ -38,6 +39,10 @@ pub(super) struct Scaling {
     busy_area: f64,
     ready_area: f64,
     in_system_area: f64,
+    /// Whether the autoscaler reads an LLM engine's gauges (then they are integrated too).
+    llm_gauges: bool,
+    running_area: f64,
+    kv_utilization_area: f64,
     /// Decisions that raised / lowered the fleet's target.
     pub(super) n_scale_ups: u64,
     pub(super) n_scale_downs: u64,
@@ -64,6 +69,9 @@ impl Scaling {
             busy_area: 0.0,
             ready_area: 0.0,
             in_system_area: 0.0,
+            llm_gauges: spec.scaler.as_ref().is_some_and(|a| a.signal() != LoadSignal::InSystem),
+            running_area: 0.0,
+            kv_utilization_area: 0.0,
             n_scale_ups: 0,
             n_scale_downs: 0,
         })
@@ -87,15 +95,39 @@ impl<E: Executor> World<'_, '_, E> {
     pub(super) fn touch_gauges(&mut self, now: SimTime) {
         let in_system = self.in_system() as f64;
         let (busy, ready) = (f64::from(self.n_busy), f64::from(self.n_ready()));
-        if let Some(sc) = &mut self.scaling {
-            let dt = now.since(sc.gauge_t).as_nanos() as f64;
-            if dt > 0.0 {
-                sc.busy_area += busy * dt;
-                sc.ready_area += ready * dt;
-                sc.in_system_area += in_system * dt;
-                sc.gauge_t = now;
+        let Some(sc) = &self.scaling else { return };
+        let dt = now.since(sc.gauge_t).as_nanos() as f64;
+        if dt <= 0.0 {
+            return;
+        }
+        let (running, kv) = if sc.llm_gauges { self.llm_levels() } else { (0, 0.0) };
+        let Some(sc) = &mut self.scaling else { return };
+        sc.busy_area += busy * dt;
+        sc.ready_area += ready * dt;
+        sc.in_system_area += in_system * dt;
+        if sc.llm_gauges {
+            sc.running_area += running as f64 * dt;
+            sc.kv_utilization_area += kv * dt;
+        }
+        sc.gauge_t = now;
+    }
+
+    /// Sequences running on the serving replicas, and the sum of their KV cache fractions in use
+    /// (booting replicas hold nothing; noticed ones still run).
+    fn llm_levels(&self) -> (u64, f64) {
+        let (mut running, mut kv) = (0, 0.0);
+        for id in self.fleet.live() {
+            if matches!(self.fleet.instance(id).state, InstanceState::Booting | InstanceState::Stopped) {
+                continue;
+            }
+            if let Some(o) = self.executor.occupancy(id.index()) {
+                running += o.running;
+                if o.kv_total_blocks > 0 {
+                    kv += o.kv_used_blocks as f64 / o.kv_total_blocks as f64;
+                }
             }
         }
+        (running, kv)
     }
 
     /// Applies the schedule's floor at time 0 to the initial fleet and schedules the first
@@ -126,6 +158,7 @@ impl<E: Executor> World<'_, '_, E> {
     fn observe(&self, now: SimTime) -> Observation {
         let Some(sc) = &self.scaling else { return Observation::default() };
         let (min, max) = sc.bounds();
+        let (running, kv_utilization) = if sc.llm_gauges { self.llm_levels() } else { (0, 0.0) };
         Observation {
             now,
             current: sc.fixed + sc.auto_pools.iter().map(|&p| self.fleet.pool(p).target).sum::<u32>(),
@@ -135,6 +168,10 @@ impl<E: Executor> World<'_, '_, E> {
             busy_area: sc.busy_area,
             ready_area: sc.ready_area,
             in_system_area: sc.in_system_area,
+            running,
+            kv_utilization,
+            running_area: sc.running_area,
+            kv_utilization_area: sc.kv_utilization_area,
             arrivals: self.n_arrived,
             min,
             max,
