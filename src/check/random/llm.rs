@@ -344,16 +344,26 @@ fn step_time(g: &mut Gen) -> String {
 /// Now and then (with two pools or more) `llm.disaggregated`: the first pools prefill, the rest
 /// decode; the KV link from a few MB/s (transfers of seconds) to 100 GB/s.
 fn disaggregate(g: &mut Gen, y: &mut String) {
-    let n_pools = y.matches("\n    - { name: p").count();
+    // Whether each pool may have instances (a count above 0, or min/max): each side needs one.
+    let serves: Vec<bool> = y
+        .lines()
+        .filter(|l| l.starts_with("    - { name: p"))
+        .map(|l| !(l.contains("count: 0,") || l.contains("count: 0 }")))
+        .collect();
+    let n_pools = serves.len();
     if n_pools < 2 || !g.chance(0.4) {
         return;
     }
-    let k = g.int(1, n_pools as u64 - 1);
+    let k = g.int(1, n_pools as u64 - 1) as usize;
+    if !serves[..k].contains(&true) || !serves[k..].contains(&true) {
+        return;
+    }
+    let (k, n_pools) = (k as u64, n_pools as u64);
     let names = |r: std::ops::Range<u64>| r.map(|p| format!("p{p}")).collect::<Vec<_>>().join(", ");
     let line = format!(
         "  disaggregated: {{ prefill_pool: [{}], decode_pool: [{}], kv_transfer: {{ bandwidth: {:.3}GB/s, latency: {}, bytes_per_token: {}B }} }}\n",
         names(0..k),
-        names(k..n_pools as u64),
+        names(k..n_pools),
         g.real(0.005, 100.0),
         g.ms(0, 20),
         g.int(1_000, 1 << 20),

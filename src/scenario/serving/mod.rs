@@ -89,7 +89,7 @@ pub(super) fn serving(raw: &RawScenario, base_dir: &Path, pools: &mut [PoolSpec]
         return invalid("workload", "missing: a serving scenario needs `workload`, `service` and `fleet`");
     };
     if let Some(raw_llm) = &raw.llm {
-        return llm_serving(raw, raw_llm, workload, base_dir);
+        return llm_serving(raw, raw_llm, workload, base_dir, pools);
     }
     let Some(service) = &raw.service else {
         return invalid("service", "missing: a serving scenario needs `service.batch_time` (or an `llm:` engine)");
@@ -125,6 +125,7 @@ fn llm_serving(
     raw_llm: &llm::RawLlm,
     workload: &workload::RawWorkload,
     base_dir: &Path,
+    pools: &[PoolSpec],
 ) -> Result<Serving> {
     for (key, present) in [("service", raw.service.is_some()), ("batcher", raw.batcher.is_some())] {
         if present {
@@ -148,6 +149,15 @@ fn llm_serving(
     if let Some(raw_d) = &raw_llm.disaggregated {
         let names: Vec<&str> = raw_pools.iter().map(|p| p.name.as_str()).collect();
         let d = disaggregated::disaggregation(raw_d, &names)?;
+        for (key, decode) in [("prefill_pool", false), ("decode_pool", true)] {
+            let side = pools.iter().zip(&d.decode).filter(|(_, dec)| **dec == decode);
+            if side.clone().all(|(p, _)| p.count == 0 && p.scaling.is_none()) {
+                return invalid(
+                    format!("llm.disaggregated.{key}"),
+                    "these pools have no instances: give one a `count` of 1 or more, or min/max and an autoscaler",
+                );
+            }
+        }
         for (pool, &decode) in spec.pools.iter_mut().zip(&d.decode) {
             pool.config.role = if decode { Role::DecodeOnly } else { Role::PrefillOnly };
         }

@@ -48,6 +48,11 @@ pub(super) struct Disagg<T> {
     free: Vec<u32>,
     /// Decode replicas transfers landed on at this instant (planned after the last lands).
     landed: Vec<u32>,
+    /// Sequences on the decode side: transferring, in the decode lobby, queued for or held by a
+    /// decode replica (what its autoscaler sees as in the system).
+    pub(super) in_system: u64,
+    /// Decode replicas running an iteration.
+    pub(super) n_busy: u32,
     /// Transfers started, and their total time in ns.
     pub(super) n_transfers: u64,
     pub(super) transfer_ns: u128,
@@ -63,6 +68,8 @@ impl<T: Item> Disagg<T> {
             in_flight: Vec::new(),
             free: Vec::new(),
             landed: Vec::new(),
+            in_system: 0,
+            n_busy: 0,
             n_transfers: 0,
             transfer_ns: 0,
         }
@@ -124,11 +131,18 @@ impl<E: Executor> World<'_, '_, E> {
         Some(q)
     }
 
-    /// Prefill replica `r` finished an iteration: what it prefilled leaves it for the decode side.
-    pub(super) fn hand_off_prefilled(&mut self, now: SimTime, r: usize) {
+    /// Replica `r` finished an iteration that completed `n_done` requests: a decode replica's
+    /// leave the decode side; what a prefill replica prefilled moves to it.
+    pub(super) fn decode_step_ended(&mut self, now: SimTime, r: usize, n_done: u32) {
+        let d = self.disagg.as_mut().expect("a disaggregated fleet");
+        if self.replicas[r].decode {
+            d.in_system -= u64::from(n_done);
+            return;
+        }
         let mut prefilled = std::mem::take(&mut self.scratch);
         self.executor.take_prefilled(&mut prefilled);
         if !prefilled.is_empty() {
+            d.in_system += prefilled.len() as u64;
             self.router.completed(r, prefilled.len() as u32);
             for seq in prefilled.drain(..) {
                 self.send_kv(now, seq);
@@ -143,6 +157,9 @@ impl<E: Executor> World<'_, '_, E> {
         let d = self.disagg.as_mut().expect("a disaggregated fleet");
         if q == LOBBY {
             d.lobby.push_back(Waiting::Transfer(seq));
+            if !self.scaling.is_empty() {
+                self.on_request_at_zero(now, super::scaling::Side::Decode);
+            }
             return;
         }
         let took = d.link.transfer_time(seq.prompt_tokens());

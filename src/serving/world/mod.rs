@@ -62,10 +62,10 @@ enum Event {
     IntervalEnded,
     /// What the fleet scheduled: an instance ready, noticed or stopped; a zone's market changed.
     Fleet(FleetEvent),
-    /// The autoscaler's next decision is due.
-    AutoscalerTick,
-    /// A schedule window opened or closed.
-    ScheduleChanged,
+    /// The autoscaler's next decision is due (on a side of the fleet: see `scaling.rs`).
+    AutoscalerTick(u32),
+    /// A schedule window opened or closed (for a side of the fleet).
+    ScheduleChanged(u32),
     /// A queue's oldest request may have waited `max_queue_wait`.
     QueueWaitExpired(u32),
     /// A prefilled sequence's KV reached its decode replica (the transfer's slot).
@@ -139,7 +139,8 @@ struct World<'s, 't, E: Executor> {
     max_queue_wait: Option<Duration>,
     fleet: Fleet,
     ready_stats: ReadyStats,
-    scaling: Option<scaling::Scaling>,
+    /// One per side of the fleet an autoscaler drives (none without an autoscaler).
+    scaling: Vec<scaling::Scaling>,
     latency: LatencyStats,
     n_arrived: u64,
     n_completed: u64,
@@ -232,7 +233,7 @@ impl<E: Executor> Model for World<'_, '_, E> {
 
     #[inline]
     fn handle(&mut self, now: SimTime, event: Event) -> Result<(), SimError> {
-        if self.scaling.is_some() {
+        if !self.scaling.is_empty() {
             self.touch_gauges(now);
         }
         match event {
@@ -241,8 +242,8 @@ impl<E: Executor> Model for World<'_, '_, E> {
             Event::QueueWake(q) => self.on_queue_wake(now, q as usize),
             Event::IntervalEnded => self.on_interval_ended(now),
             Event::Fleet(e) => self.on_fleet_event(now, e),
-            Event::AutoscalerTick => self.on_autoscaler_tick(now),
-            Event::ScheduleChanged => self.on_schedule_changed(now),
+            Event::AutoscalerTick(g) => self.on_autoscaler_tick(now, g as usize),
+            Event::ScheduleChanged(g) => self.on_schedule_changed(now, g as usize),
             Event::QueueWaitExpired(q) => self.on_queue_wait_expired(now, q as usize),
             Event::KvLanded(slot) => self.on_kv_landed(now, slot),
             Event::TransfersLanded => self.on_transfers_landed(now),
@@ -299,7 +300,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
             max_queue_wait,
             fleet: Fleet::new(s.fleet.pools.iter().map(PoolTerms::of_pool).collect(), &inputs.market, Settings::of(s)),
             ready_stats: ReadyStats::default(),
-            scaling: scaling::Scaling::new(s),
+            scaling: scaling::Scaling::of(s),
             latency: LatencyStats::new(sv.sla.map(|sla| sla.latency)),
             n_arrived: 0,
             n_completed: 0,
@@ -374,8 +375,8 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         let q = self.route();
         self.queues[q].items.push_back(req); // the newest: the queue stays oldest first
         self.n_queued += 1;
-        if self.fleet.n_target() == 0 && self.scaling.is_some() {
-            self.on_request_at_zero(now);
+        if !self.scaling.is_empty() && (self.disagg.is_some() || self.fleet.n_target() == 0) {
+            self.on_request_at_zero(now, scaling::Side::Prefill);
         }
         if E::GROUPS_ARRIVALS {
             if !self.deferred.contains(&(q as u32)) {
@@ -439,6 +440,11 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         replica.busy_ns = replica.busy_ns.saturating_add(took.as_nanos());
         self.n_busy += 1;
         replica.step_done = Some(self.events.schedule_keyed(now.after(took), Event::StepEnded(r as u32)));
+        if let Some(d) = &mut self.disagg
+            && replica.decode
+        {
+            d.n_busy += 1;
+        }
     }
 
     #[inline]
@@ -458,11 +464,12 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         for &req in &done {
             self.complete(req, now);
         }
-        self.router_of(r).completed(r, done.len() as u32);
+        let n_done = done.len() as u32;
+        self.router_of(r).completed(r, n_done);
         done.clear();
         std::mem::swap(&mut self.scratch, &mut done);
         if self.disagg.is_some() {
-            self.hand_off_prefilled(now, r);
+            self.decode_step_ended(now, r, n_done);
         }
         let replica = &mut self.replicas[r];
         replica.busy = false;

@@ -38,6 +38,9 @@ impl<E: Executor> World<'_, '_, E> {
 
     /// Counts a request dropped (queue full or waited too long).
     pub(super) fn count_drop(&mut self, req: &E::Item) {
+        if self.to_decode(req) {
+            self.disagg.as_mut().expect("a disaggregated fleet").in_system -= 1;
+        }
         self.n_dropped += 1;
         self.n_tokens_dropped += u64::from(req.produced());
         if req.arrived() >= self.warmup {
@@ -90,6 +93,11 @@ impl<E: Executor> World<'_, '_, E> {
         if replica.busy {
             replica.busy = false;
             self.n_busy -= 1;
+            if let Some(d) = &mut self.disagg
+                && replica.decode
+            {
+                d.n_busy -= 1;
+            }
         }
         if let Some(done) = replica.step_done.take() {
             self.events.cancel(done);

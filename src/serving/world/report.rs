@@ -212,7 +212,7 @@ impl<E: Executor> World<'_, '_, E> {
         };
         let stranded = summary.requests.in_flight;
         if stranded > 0 {
-            let why = if self.scaling.is_some() && self.fleet.n_target() == 0 {
+            let why = if !self.scaling.is_empty() && self.fleet.n_target() == 0 {
                 "the autoscaler left the fleet at zero (e.g. the queue stayed at or below its activation threshold)"
             } else {
                 "markets do not change after the horizon, so spot capacity lost then is not replaced"
@@ -332,8 +332,8 @@ impl<E: Executor> World<'_, '_, E> {
                 instances_launched: self.replicas.len() as u64,
                 spot_capacity_hours_lost: self.ready_stats.spot_lost_ns / 3.6e12,
                 time_below_capacity_s: self.ready_stats.below_capacity_ns as f64 / 1e9,
-                scale_ups: self.scaling.as_ref().map_or(0, |sc| sc.n_scale_ups),
-                scale_downs: self.scaling.as_ref().map_or(0, |sc| sc.n_scale_downs),
+                scale_ups: self.scale_counts().0,
+                scale_downs: self.scale_counts().1,
             },
             pools,
             job: None,

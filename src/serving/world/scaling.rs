@@ -8,6 +8,12 @@
 //! lets go of spot instances before on-demand stand-ins, newest first.
 //! New replicas are billed from launch and serve after their instance type's `boot`.
 //!
+//! A disaggregated LLM fleet scales its two sides apart: the autoscaler's spec drives the prefill
+//! pools on what the prefill side holds (requests not yet prefilled, its busy and ready replicas,
+//! its engines' gauges) and, as a second autoscaler of the same spec, the decode pools on what
+//! the decode side holds (sequences transferring, waiting for or on a decode replica). A
+//! schedule's floor applies to each side. Each side is a [`Scaling`] of its own.
+//!
 //! Decisions go on after the horizon while requests are still waiting, so that a fleet scaled
 //! to zero serves what is left; they stop once nothing is waiting, or when no replica is left
 //! and the autoscaler would not start one.
@@ -21,11 +27,25 @@ use crate::fleet::InstanceState;
 use crate::scenario::{LoadSignal, Market, Scenario};
 use crate::serving::executor::Executor;
 
-/// Autoscaling state of a run.
+/// The pools one autoscaler drives together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Side {
+    /// Every pool (a colocated fleet).
+    All,
+    /// The prefill pools of a disaggregated fleet.
+    Prefill,
+    /// Its decode pools.
+    Decode,
+}
+
+/// Autoscaling state of one side of a run.
 pub(super) struct Scaling {
+    side: Side,
     scaler: Option<Box<dyn Autoscaler>>,
     schedule: Schedule,
-    /// Pools with min/max, in file order.
+    /// The pools of its side, in file order.
+    pools: Vec<usize>,
+    /// Of them, those with min/max.
     auto_pools: Vec<usize>,
     /// Σ count of the pools without min/max.
     fixed: u32,
@@ -49,18 +69,39 @@ pub(super) struct Scaling {
 }
 
 impl Scaling {
-    /// Autoscaling for `s`, if it has an autoscaler.
-    pub(super) fn new(s: &Scenario) -> Option<Scaling> {
-        let spec = s.autoscaler.as_ref()?;
+    /// Autoscaling for `s`: none without an autoscaler, one per side of a disaggregated fleet.
+    pub(super) fn of(s: &Scenario) -> Vec<Scaling> {
+        let Some(spec) = s.autoscaler.as_ref() else { return Vec::new() };
+        let sides = match s.serving().and_then(|sv| sv.llm()).and_then(|l| l.disaggregated.as_ref()) {
+            Some(d) => vec![(Side::Prefill, Some(d)), (Side::Decode, Some(d))],
+            None => vec![(Side::All, None)],
+        };
+        sides
+            .into_iter()
+            .map(|(side, d)| {
+                let on_side = |p: usize| d.is_none_or(|d| d.decode[p] == (side == Side::Decode));
+                Scaling::new(s, spec, side, &on_side)
+            })
+            .collect()
+    }
+
+    fn new(
+        s: &Scenario,
+        spec: &crate::scenario::AutoscalerSpec,
+        side: Side,
+        on_side: &dyn Fn(usize) -> bool,
+    ) -> Scaling {
         let pools = &s.fleet.pools;
-        let auto_pools: Vec<usize> = (0..pools.len()).filter(|&p| pools[p].scaling.is_some()).collect();
+        let auto_pools: Vec<usize> = (0..pools.len()).filter(|&p| on_side(p) && pools[p].scaling.is_some()).collect();
         let bounds = |f: fn(&crate::scenario::PoolBounds) -> u32| -> u32 {
             auto_pools.iter().filter_map(|&p| pools[p].scaling.as_ref()).map(f).sum()
         };
-        Some(Scaling {
+        Scaling {
+            side,
+            pools: (0..pools.len()).filter(|&p| on_side(p)).collect(),
             scaler: spec.scaler.as_ref().map(autoscale::build),
             schedule: Schedule::new(spec.schedule.clone(), s.start),
-            fixed: pools.iter().filter(|p| p.scaling.is_none()).map(|p| p.count).sum(),
+            fixed: (0..pools.len()).filter(|&p| on_side(p) && pools[p].scaling.is_none()).map(|p| pools[p].count).sum(),
             auto_min: bounds(|b| b.min),
             auto_max: bounds(|b| b.max),
             auto_pools,
@@ -74,7 +115,7 @@ impl Scaling {
             kv_utilization_area: 0.0,
             n_scale_ups: 0,
             n_scale_downs: 0,
-        })
+        }
     }
 
     /// Fewest and most replicas of the fleet allowed now.
@@ -90,34 +131,68 @@ impl<E: Executor> World<'_, '_, E> {
         self.n_arrived - self.n_completed - self.n_dropped
     }
 
+    /// Requests `side` holds: every one, or those on the prefill or decode side.
+    fn in_system_of(&self, side: Side) -> u64 {
+        let decode = self.disagg.as_ref().map_or(0, |d| d.in_system);
+        match side {
+            Side::All => self.in_system(),
+            Side::Prefill => self.in_system() - decode,
+            Side::Decode => decode,
+        }
+    }
+
+    /// Replicas of `side` running a step, and ready.
+    fn busy_ready_of(&self, sc: &Scaling) -> (u32, u32) {
+        let busy_decode = self.disagg.as_ref().map_or(0, |d| d.n_busy);
+        let ready = |pools: &[usize]| pools.iter().map(|&p| self.fleet.pool(p).n_ready).sum::<u32>();
+        match sc.side {
+            Side::All => (self.n_busy, self.n_ready()),
+            Side::Prefill => (self.n_busy - busy_decode, ready(&sc.pools)),
+            Side::Decode => (busy_decode, ready(&sc.pools)),
+        }
+    }
+
+    /// The fleet's target over the pools of `sc`'s side.
+    fn target_of(&self, sc: &Scaling) -> u32 {
+        match sc.side {
+            Side::All => self.fleet.n_target(),
+            _ => sc.pools.iter().map(|&p| self.fleet.pool(p).target).sum(),
+        }
+    }
+
     /// Brings the autoscaling gauges up to `now`; called before every event.
     #[inline]
     pub(super) fn touch_gauges(&mut self, now: SimTime) {
-        let in_system = self.in_system() as f64;
-        let (busy, ready) = (f64::from(self.n_busy), f64::from(self.n_ready()));
-        let Some(sc) = &self.scaling else { return };
-        let dt = now.since(sc.gauge_t).as_nanos() as f64;
-        if dt <= 0.0 {
-            return;
+        for g in 0..self.scaling.len() {
+            let sc = &self.scaling[g];
+            let dt = now.since(sc.gauge_t).as_nanos() as f64;
+            if dt <= 0.0 {
+                continue;
+            }
+            let in_system = self.in_system_of(sc.side) as f64;
+            let (busy, ready) = self.busy_ready_of(sc);
+            let (running, kv) = if sc.llm_gauges { self.llm_levels(sc) } else { (0, 0.0) };
+            let sc = &mut self.scaling[g];
+            sc.busy_area += f64::from(busy) * dt;
+            sc.ready_area += f64::from(ready) * dt;
+            sc.in_system_area += in_system * dt;
+            if sc.llm_gauges {
+                sc.running_area += running as f64 * dt;
+                sc.kv_utilization_area += kv * dt;
+            }
+            sc.gauge_t = now;
         }
-        let (running, kv) = if sc.llm_gauges { self.llm_levels() } else { (0, 0.0) };
-        let Some(sc) = &mut self.scaling else { return };
-        sc.busy_area += busy * dt;
-        sc.ready_area += ready * dt;
-        sc.in_system_area += in_system * dt;
-        if sc.llm_gauges {
-            sc.running_area += running as f64 * dt;
-            sc.kv_utilization_area += kv * dt;
-        }
-        sc.gauge_t = now;
     }
 
-    /// Sequences running on the serving replicas, and the sum of their KV cache fractions in use
-    /// (booting replicas hold nothing; noticed ones still run).
-    fn llm_levels(&self) -> (u64, f64) {
+    /// Sequences running on `sc`'s serving replicas, and the sum of their KV cache fractions in
+    /// use (booting replicas hold nothing; noticed ones still run).
+    fn llm_levels(&self, sc: &Scaling) -> (u64, f64) {
         let (mut running, mut kv) = (0, 0.0);
         for id in self.fleet.live() {
-            if matches!(self.fleet.instance(id).state, InstanceState::Booting | InstanceState::Stopped) {
+            let inst = self.fleet.instance(id);
+            if matches!(inst.state, InstanceState::Booting | InstanceState::Stopped)
+                || (sc.side != Side::All && !sc.pools.contains(&inst.pool))
+            {
                 continue;
             }
             if let Some(o) = self.executor.occupancy(id.index()) {
@@ -131,40 +206,47 @@ impl<E: Executor> World<'_, '_, E> {
     }
 
     /// Applies the schedule's floor at time 0 to the initial fleet and schedules the first
-    /// decision and schedule change. Call before the fleet starts.
+    /// decisions and schedule changes. Call before the fleet starts.
     pub(super) fn start_scaling(&mut self) {
-        let Some(sc) = &mut self.scaling else { return };
-        sc.floor = sc.schedule.floor(SimTime::ZERO);
-        let first = sc.scaler.as_ref().map(|a| a.next_decision(SimTime::ZERO));
-        let change = sc.schedule.next_change(SimTime::ZERO);
-        let (lo, _) = sc.bounds();
-        let current = sc.fixed + sc.auto_pools.iter().map(|&p| self.fleet.pool(p).target).sum::<u32>();
-        let fixed = sc.fixed;
-        if current < lo {
-            // Not yet running: set the targets; the fleet launches them ready at time 0.
-            let targets = self.spread(lo - fixed);
-            for (p, target) in targets {
-                self.fleet.set_target(p, target);
+        for g in 0..self.scaling.len() {
+            let sc = &mut self.scaling[g];
+            sc.floor = sc.schedule.floor(SimTime::ZERO);
+            let first = sc.scaler.as_ref().map(|a| a.next_decision(SimTime::ZERO));
+            let change = sc.schedule.next_change(SimTime::ZERO);
+            let (lo, _) = sc.bounds();
+            let current = sc.fixed + sc.auto_pools.iter().map(|&p| self.fleet.pool(p).target).sum::<u32>();
+            let fixed = sc.fixed;
+            if current < lo {
+                // Not yet running: set the targets; the fleet launches them ready at time 0.
+                let targets = self.spread(g, lo - fixed);
+                for (p, target) in targets {
+                    self.fleet.set_target(p, target);
+                }
             }
-        }
-        if let Some(t) = first {
-            self.events.schedule(t, Event::AutoscalerTick);
-        }
-        if let Some(t) = change.filter(|&t| t < self.horizon) {
-            self.events.schedule(t, Event::ScheduleChanged);
+            if let Some(t) = first {
+                self.events.schedule(t, Event::AutoscalerTick(g as u32));
+            }
+            if let Some(t) = change.filter(|&t| t < self.horizon) {
+                self.events.schedule(t, Event::ScheduleChanged(g as u32));
+            }
         }
     }
 
-    fn observe(&self, now: SimTime) -> Observation {
-        let Some(sc) = &self.scaling else { return Observation::default() };
+    fn observe(&self, now: SimTime, g: usize) -> Observation {
+        let Some(sc) = self.scaling.get(g) else { return Observation::default() };
         let (min, max) = sc.bounds();
-        let (running, kv_utilization) = if sc.llm_gauges { self.llm_levels() } else { (0, 0.0) };
+        let (running, kv_utilization) = if sc.llm_gauges { self.llm_levels(sc) } else { (0, 0.0) };
+        let (_, ready) = self.busy_ready_of(sc);
+        let booting = match sc.side {
+            Side::All => self.n_booting(),
+            _ => sc.pools.iter().map(|&p| self.fleet.pool(p).n_live - self.fleet.pool(p).n_ready).sum(),
+        };
         Observation {
             now,
             current: sc.fixed + sc.auto_pools.iter().map(|&p| self.fleet.pool(p).target).sum::<u32>(),
-            ready: self.n_ready(),
-            booting: self.n_booting(),
-            in_system: self.in_system(),
+            ready,
+            booting,
+            in_system: self.in_system_of(sc.side),
             busy_area: sc.busy_area,
             ready_area: sc.ready_area,
             in_system_area: sc.in_system_area,
@@ -178,57 +260,68 @@ impl<E: Executor> World<'_, '_, E> {
         }
     }
 
-    pub(super) fn on_autoscaler_tick(&mut self, now: SimTime) {
+    pub(super) fn on_autoscaler_tick(&mut self, now: SimTime, g: usize) {
         if now >= self.horizon && self.in_system() == 0 {
             // The drain is over: a decision now would launch instances after the run ended.
             return;
         }
-        let obs = self.observe(now);
-        let Some(sc) = &mut self.scaling else { return };
-        let Some(scaler) = &mut sc.scaler else { return };
+        let obs = self.observe(now, g);
+        let Some(scaler) = &mut self.scaling[g].scaler else { return };
         let wanted = scaler.decide(&obs);
         let next = scaler.next_decision(now);
-        self.scale_to(now, wanted);
+        self.scale_to(now, g, wanted);
         // Past the horizon, decide only while requests wait and a replica is there or booting,
         // or the fleet is at zero and the autoscaler may still wake it. (Markets are frozen then:
-        // a target that launched nothing now never will.)
-        let live: u32 = (0..self.s.fleet.pools.len()).map(|p| self.fleet.pool(p).n_live).sum();
-        let may_wake = self.fleet.n_target() == 0
-            && self.scaling.as_ref().and_then(|sc| sc.scaler.as_ref()).is_some_and(|a| a.may_wake(&self.observe(now)));
-        if now < self.horizon || (self.in_system() > 0 && (live > 0 || may_wake)) {
-            self.events.schedule(next, Event::AutoscalerTick);
+        // a target that launched nothing now never will.) A side of a disaggregated fleet goes on
+        // while it holds requests itself; a decode side at zero that receives some later is woken
+        // by them (`on_request_at_zero`).
+        let sc = &self.scaling[g];
+        let live: u32 = sc.pools.iter().map(|&p| self.fleet.pool(p).n_live).sum();
+        let may_wake = self.target_of(sc) == 0
+            && sc.bounds().1 > 0
+            && sc.scaler.as_ref().is_some_and(|a| a.may_wake(&self.observe(now, g)));
+        if now < self.horizon || (self.in_system_of(sc.side) > 0 && (live > 0 || may_wake)) {
+            self.events.schedule(next, Event::AutoscalerTick(g as u32));
         }
     }
 
-    pub(super) fn on_schedule_changed(&mut self, now: SimTime) {
-        let Some(sc) = &mut self.scaling else { return };
+    pub(super) fn on_schedule_changed(&mut self, now: SimTime, g: usize) {
+        let sc = &mut self.scaling[g];
         sc.floor = sc.schedule.floor(now);
         let next = sc.schedule.next_change(now).filter(|&t| t < self.horizon);
         let (lo, _) = sc.bounds();
-        let current = self.observe(now).current;
-        let sc = self.scaling.as_ref().expect("checked above");
+        let current = self.observe(now, g).current;
+        let sc = &self.scaling[g];
         if sc.scaler.is_none() {
-            self.scale_to(now, lo); // the schedule alone: follow the floor both ways
+            self.scale_to(now, g, lo); // the schedule alone: follow the floor both ways
         } else if current < lo {
-            self.scale_to(now, lo); // a floor rises at once; the autoscaler brings it down later
+            self.scale_to(now, g, lo); // a floor rises at once; the autoscaler brings it down later
         }
         if let Some(t) = next {
-            self.events.schedule(t, Event::ScheduleChanged);
+            self.events.schedule(t, Event::ScheduleChanged(g as u32));
         }
     }
 
-    /// A request arrived while the fleet asks for no replica.
-    pub(super) fn on_request_at_zero(&mut self, now: SimTime) {
-        let obs = self.observe(now);
-        let Some(scaler) = self.scaling.as_mut().and_then(|sc| sc.scaler.as_mut()) else { return };
-        if let Some(wanted) = scaler.on_request_at_zero(&obs) {
-            self.scale_to(now, wanted);
+    /// A request arrived at `side` (arrivals: the prefill side; prefilled sequences: the decode
+    /// side) while its pools ask for no replica.
+    pub(super) fn on_request_at_zero(&mut self, now: SimTime, side: Side) {
+        for g in 0..self.scaling.len() {
+            let sc = &self.scaling[g];
+            let applies = sc.side == side || sc.side == Side::All;
+            if !applies || self.target_of(sc) != 0 {
+                continue;
+            }
+            let obs = self.observe(now, g);
+            let Some(scaler) = self.scaling[g].scaler.as_mut() else { continue };
+            if let Some(wanted) = scaler.on_request_at_zero(&obs) {
+                self.scale_to(now, g, wanted);
+            }
         }
     }
 
-    /// Sets the fleet's total target to `total`, within the bounds, spread over the pools.
-    fn scale_to(&mut self, now: SimTime, total: u32) {
-        let Some(sc) = &mut self.scaling else { return };
+    /// Sets side `g`'s total target to `total`, within the bounds, spread over its pools.
+    fn scale_to(&mut self, now: SimTime, g: usize, total: u32) {
+        let sc = &mut self.scaling[g];
         let (lo, hi) = sc.bounds();
         let auto_total = total.clamp(lo, hi) - sc.fixed;
         let before: u32 = sc.auto_pools.iter().map(|&p| self.fleet.pool(p).target).sum();
@@ -237,16 +330,16 @@ impl<E: Executor> World<'_, '_, E> {
             std::cmp::Ordering::Less => sc.n_scale_downs += 1,
             std::cmp::Ordering::Equal => return,
         }
-        for (p, target) in self.spread(auto_total) {
+        for (p, target) in self.spread(g, auto_total) {
             if target != self.fleet.pool(p).target {
                 self.set_pool_target(now, p, target);
             }
         }
     }
 
-    /// Where `auto_total` replicas of the autoscaled pools go ([`placement::place`]).
-    fn spread(&self, auto_total: u32) -> Vec<(usize, u32)> {
-        let Some(sc) = &self.scaling else { return Vec::new() };
+    /// Where `auto_total` replicas of side `g`'s autoscaled pools go ([`placement::place`]).
+    fn spread(&self, g: usize, auto_total: u32) -> Vec<(usize, u32)> {
+        let Some(sc) = self.scaling.get(g) else { return Vec::new() };
         let pools = &self.s.fleet.pools;
         let slots: Vec<PoolSlot> = sc
             .auto_pools
@@ -257,5 +350,10 @@ impl<E: Executor> World<'_, '_, E> {
             })
             .collect();
         placement::place(auto_total, &slots).targets
+    }
+
+    /// Decisions that raised and lowered a target, over every side.
+    pub(super) fn scale_counts(&self) -> (u64, u64) {
+        self.scaling.iter().fold((0, 0), |(u, d), sc| (u + sc.n_scale_ups, d + sc.n_scale_downs))
     }
 }
