@@ -87,7 +87,13 @@ pub(super) fn serving(raw: &RawScenario, base_dir: &Path, pools: &mut [PoolSpec]
         return invalid("workload", "missing: a serving scenario needs `workload`, `service` and `fleet`");
     };
     if let Some(raw_llm) = &raw.llm {
-        return llm_serving(raw, raw_llm, workload, base_dir);
+        return llm_serving(raw, raw_llm, workload, base_dir, pools);
+    }
+    if raw.models.is_some() {
+        return invalid(
+            "models",
+            "only an LLM scenario uses models (for llm.model): leave models out or add an llm: section",
+        );
     }
     let Some(service) = &raw.service else {
         return invalid("service", "missing: a serving scenario needs `service.batch_time` (or an `llm:` engine)");
@@ -123,6 +129,7 @@ fn llm_serving(
     raw_llm: &llm::RawLlm,
     workload: &workload::RawWorkload,
     base_dir: &Path,
+    pools: &[PoolSpec],
 ) -> Result<Serving> {
     for (key, present) in [("service", raw.service.is_some()), ("batcher", raw.batcher.is_some())] {
         if present {
@@ -136,7 +143,8 @@ fn llm_serving(
         }
     }
     let pool_llm: Vec<Option<&llm::RawLlm>> = raw_pools.iter().map(|p| p.llm.as_ref()).collect();
-    let spec = llm::llm(raw_llm, &pool_llm)?;
+    let models = llm::models::models_of(raw.models.as_deref().unwrap_or_default())?;
+    let spec = llm::llm(raw_llm, &pool_llm, &llm::LlmContext { pools, models: &models, base_dir })?;
     let arrivals = workload::arrivals(&workload.arrivals, base_dir)?;
     let tokens = tokens::tokens(workload.tokens.as_ref(), base_dir)?;
     llm_lengths(&arrivals, &tokens)?;
