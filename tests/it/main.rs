@@ -16,6 +16,7 @@ mod job_events;
 mod limits;
 mod llm;
 mod llm_cli;
+mod llm_models;
 mod llm_outputs;
 mod queueing;
 mod report;

@@ -19,7 +19,7 @@ use super::PoolSpec;
 use super::error::{Invalid, invalid};
 use super::units::DurationValue;
 use crate::engine::Duration;
-use hpa::{HpaSpec, RawHpa};
+use hpa::{HpaMetric, HpaSpec, RawHpa};
 use kpa::{KpaSpec, RawKpa};
 use queue::{QueueSpec, RawQueue};
 use schedule::{RawScheduleEntry, ScheduleEntry};
@@ -62,6 +62,32 @@ pub enum ScalerSpec {
     Queue(QueueSpec),
     /// Knative's Pod Autoscaler.
     Kpa(KpaSpec),
+}
+
+impl ScalerSpec {
+    /// The same autoscaler deciding in instances that host `replicas` replicas each (an LLM pool
+    /// with tensor parallelism): targets per replica that it compares with a load per *instance*
+    /// (queue length and arrivals per instance, Knative's concurrency) are multiplied by
+    /// `replicas`, so that each replica still sees its target. Utilization and in-flight
+    /// requests are averaged over ready replicas by the world, and need no change.
+    pub fn per_instance(&self, replicas: u32) -> ScalerSpec {
+        let k = f64::from(replicas);
+        let hpa = |h: &HpaSpec| {
+            let metric = match h.metric {
+                HpaMetric::Rps { per_replica } => HpaMetric::Rps { per_replica: per_replica * k },
+                HpaMetric::QueueLength { per_replica } => HpaMetric::QueueLength { per_replica: per_replica * k },
+                m @ (HpaMetric::Utilization { .. } | HpaMetric::InFlight { .. }) => m,
+            };
+            HpaSpec { metric, ..h.clone() }
+        };
+        match self {
+            ScalerSpec::Hpa(h) => ScalerSpec::Hpa(hpa(h)),
+            ScalerSpec::Queue(q) => ScalerSpec::Queue(QueueSpec { hpa: hpa(&q.hpa), ..q.clone() }),
+            ScalerSpec::Kpa(kpa) => {
+                ScalerSpec::Kpa(KpaSpec { target_concurrency: kpa.target_concurrency * k, ..kpa.clone() })
+            }
+        }
+    }
 }
 
 /// Highest `--set`-able windows and periods: a day.

@@ -145,6 +145,19 @@ fn llm_serving(
     let pool_llm: Vec<Option<&llm::RawLlm>> = raw_pools.iter().map(|p| p.llm.as_ref()).collect();
     let models = llm::models::models_of(raw.models.as_deref().unwrap_or_default())?;
     let spec = llm::llm(raw_llm, &pool_llm, &llm::LlmContext { pools, models: &models, base_dir })?;
+    if raw.autoscaler.is_some()
+        && let Some((i, p)) =
+            spec.pools.iter().enumerate().find(|(_, p)| p.replicas_per_instance != spec.pools[0].replicas_per_instance)
+    {
+        return invalid(
+            format!("fleet.pools[{i}].llm.tensor_parallel"),
+            format!(
+                "an autoscaler counts instances that host the same number of replicas: pool {} hosts {} per instance, \
+                 pool {} hosts {}; use one GPU count / tensor_parallel across the pools",
+                pools[i].name, p.replicas_per_instance, pools[0].name, spec.pools[0].replicas_per_instance
+            ),
+        );
+    }
     let arrivals = workload::arrivals(&workload.arrivals, base_dir)?;
     let tokens = tokens::tokens(workload.tokens.as_ref(), base_dir)?;
     llm_lengths(&arrivals, &tokens)?;

@@ -53,7 +53,11 @@ impl Scaling {
             auto_pools.iter().filter_map(|&p| pools[p].scaling.as_ref()).map(f).sum()
         };
         Some(Scaling {
-            scaler: spec.scaler.as_ref().map(autoscale::build),
+            // Per-replica targets over instances of `k` replicas each (the scenario checks that
+            // every pool's instances host as many).
+            scaler: spec.scaler.as_ref().map(|sc| {
+                autoscale::build(&sc.per_instance(super::fleet::replicas_per_instance(s).first().copied().unwrap_or(1)))
+            }),
             schedule: Schedule::new(spec.schedule.clone(), s.start),
             fixed: pools.iter().filter(|p| p.scaling.is_none()).map(|p| p.count).sum(),
             auto_min: bounds(|b| b.min),
@@ -86,7 +90,7 @@ impl<E: Executor> World<'_, '_, E> {
     #[inline]
     pub(super) fn touch_gauges(&mut self, now: SimTime) {
         let in_system = self.in_system() as f64;
-        let (busy, ready) = (f64::from(self.n_busy), f64::from(self.n_ready()));
+        let (busy, ready) = (f64::from(self.n_busy), f64::from(self.n_ready_replicas()));
         if let Some(sc) = &mut self.scaling {
             let dt = now.since(sc.gauge_t).as_nanos() as f64;
             if dt > 0.0 {

@@ -63,7 +63,7 @@ pub(in crate::scenario) fn models_of(raw: &[RawModel]) -> Result<Vec<ModelSpec>>
             return invalid(key("name"), format!("{:?} is given twice", m.name));
         }
         let count = |k: &str, v: f64| -> Result<u64> {
-            if v.is_finite() && v >= 1.0 && v < 1e15 {
+            if (1.0..1e15).contains(&v) {
                 Ok(v.round() as u64)
             } else {
                 invalid(key(k), format!("must be a count of parameters between 1 and 1e15, found {v}"))

@@ -155,9 +155,10 @@ pub(super) fn kv_capacity(
         ..MemoryBudget::default()
     };
     let p = &r.placement;
-    let tokens = p
-        .kv_capacity_tokens(&budget)
-        .map_err(|e| Invalid { key: key.to_string(), message: format!("{e} (instance type {})", instance.name) })?;
+    let tokens = p.kv_capacity_tokens(&budget).map_err(|e| Invalid {
+        key: key.to_string(),
+        message: format!("{e} (instance type {}, {} GPU(s))", instance.name, instance.gpus),
+    })?;
     let sizing = Sizing {
         model: p.model.name.clone(),
         gpu: p.gpu.name.clone(),
