@@ -117,8 +117,8 @@ fn a_70b_model_at_bf16_does_not_fit_one_80_gb_gpu_and_says_what_would() {
     assert!(
         e.contains(
             "llm.model: llama-3-70b at bf16 does not fit on 1 × A100-80GB: weights 131.4 GiB + reserve 2.4 GiB leave \
-             no KV cache in the 72.0 GiB that gpu_memory_utilization 0.9 allows; what would fit: tensor_parallel: 2; \
-             or precision: fp8 or int8 or int4 (instance type a2-ultragpu-1g, 1 GPU(s))"
+             no KV cache in the 72.0 GiB that gpu_memory_utilization 0.9 allows; what would fit: tensor_parallel: 2 \
+             on an instance type with 2 or more GPUs; or precision: fp8 or int8 or int4 (instance type a2-ultragpu-1g, 1 GPU(s))"
         ),
         "{e}"
     );
@@ -186,4 +186,41 @@ fn a_calibrated_step_time_is_fitted_from_a_file_beside_the_scenario() {
         "{}",
         pool.step_time.describe
     );
+}
+
+#[test]
+fn a_sweep_reports_cells_whose_model_does_not_fit_and_runs_the_others() {
+    // Llama-3-70B on one A100 80 GB: fp8 weights (65.7 GiB) fit, bf16 ones (131.4 GiB) do not.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario =
+        crate::common::write(dir.path(), "s.yaml", &model_yaml("a2-ultragpu-1g", "model: llama-3-70b, precision: fp8"));
+    let out = dir.path().join("sweep");
+    let assert = crate::common::fleetsim()
+        .args([
+            "sweep",
+            scenario.to_str().unwrap(),
+            "--set",
+            "llm.precision=fp8,bf16",
+            "--replications",
+            "1",
+            "--no-report",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(
+        stdout.contains(
+            "infeasible, not run: llm.precision=bf16: llm.model: llama-3-70b at bf16 does not fit on 1 × A100-80GB"
+        ),
+        "{stdout}"
+    );
+    let infeasible = std::fs::read_to_string(out.join("infeasible.csv")).unwrap();
+    assert!(
+        infeasible.starts_with("cell,llm.precision,reason\n1,bf16,\"llm.model: llama-3-70b at bf16 does not fit"),
+        "{infeasible}"
+    );
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 2, "a header and the fp8 cell's run: {runs}");
 }

@@ -10,7 +10,9 @@
 //! `gpu_memory_utilization: 0.9`. Without `model` or `tensor_parallel` an instance is one replica,
 //! as before these keys existed: the step time then describes the whole instance.
 
-use crate::llm::catalog::sizing::{MemoryBudget, Placement, kv_bytes_per_token, replicas_per_instance, weights_bytes};
+use crate::llm::catalog::sizing::{
+    MemoryBudget, Placement, SizingError, kv_bytes_per_token, replicas_per_instance, weights_bytes,
+};
 use crate::llm::catalog::{GIB, GpuSpec, ModelSpec, Precision, find_gpu, gpus};
 use crate::metrics::summary::Assumption;
 use crate::scenario::InstanceSpec;
@@ -55,6 +57,21 @@ pub(super) struct Resolved<'m> {
     pub gpu_memory_utilization: f64,
     /// The model's longest context, when its entry gives one.
     pub max_context: Option<u32>,
+}
+
+/// Whether a scenario error under `key` says a placement cannot run — the model does not fit the
+/// GPUs, tensor parallelism does not divide the instance's GPUs or the model's heads, the GPU
+/// lacks the precision — rather than that a value is malformed: a sweep reports such a cell as
+/// infeasible and runs the others.
+pub fn infeasible(key: Option<&str>, message: &str) -> bool {
+    let Some(key) = key else { return false };
+    let last = key.rsplit('.').next().unwrap_or(key);
+    match last {
+        "model" => message.contains(" does not fit on "),
+        "tensor_parallel" => message.starts_with("tensor_parallel ") && message.contains(" does not divide "),
+        "precision" => message.contains(" tensor cores "),
+        _ => false,
+    }
 }
 
 /// The placement `raw` names for a pool on `instance`, or `None` without `llm.model`; keys
@@ -155,9 +172,21 @@ pub(super) fn kv_capacity(
         ..MemoryBudget::default()
     };
     let p = &r.placement;
-    let tokens = p.kv_capacity_tokens(&budget).map_err(|e| Invalid {
-        key: key.to_string(),
-        message: format!("{e} (instance type {}, {} GPU(s))", instance.name, instance.gpus),
+    let tokens = p.kv_capacity_tokens(&budget).map_err(|mut e| {
+        if let SizingError::DoesNotFit(fit) = &mut e {
+            // More tensor parallelism than the instance has GPUs needs another instance type.
+            for fix in &mut fit.fixes {
+                if let Some(tp) = fix.strip_prefix("tensor_parallel: ").and_then(|n| n.parse::<u32>().ok())
+                    && tp > instance.gpus
+                {
+                    *fix = format!("tensor_parallel: {tp} on an instance type with {tp} or more GPUs");
+                }
+            }
+        }
+        Invalid {
+            key: key.to_string(),
+            message: format!("{e} (instance type {}, {} GPU(s))", instance.name, instance.gpus),
+        }
     })?;
     let sizing = Sizing {
         model: p.model.name.clone(),
