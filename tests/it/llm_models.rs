@@ -28,7 +28,12 @@ fn eight_gpus_at_tensor_parallel_2_are_four_replicas_billed_as_one_instance() {
          llm: {{ max_model_len: 4096, kv_cache_tokens: 100000, tensor_parallel: 2, {FITTED} }}\n\
          fleet:\n  pools:\n    - {{ name: a, instance: p4d.24xlarge, count: 1 }}\n"
     );
-    let s = run(&scenario(&yaml)).summary;
+    let sc = scenario(&yaml);
+    let out = run(&sc);
+    let market = fleetsim::fleet::market::MarketData::default();
+    let held = fleetsim::check::invariants::check(&sc, &market, &out);
+    assert_eq!(held.broken, Vec::<String>::new(), "the checker's invariants hold with 4 replicas per instance");
+    let s = out.summary;
     let t = s.token.as_ref().expect("LLM figures");
     assert_eq!(s.requests.completed, 4);
     assert_eq!(ms(t.ttft_s.max), 30.0);
