@@ -148,11 +148,14 @@ fn bounds(s: &Scenario, p: usize) -> (u32, u32) {
 /// Replicas stay within [min, max]: the fleet's target within the pools' bounds; each pool's live
 /// instances at most its maximum (twice it with `ondemand_fallback`, whose stand-ins serve until
 /// the spot replacements are ready); ready ≤ live; and no more live or busy replicas than the
-/// instances the bills say were running then.
+/// instances the bills say were running then host (an LLM pool's instance hosts GPUs /
+/// `tensor_parallel` replicas; bounds count instances, the time series replicas).
 fn replicas(f: &mut Found, s: &Scenario, out: &Outcome) {
     let n = s.fleet.pools.len();
-    let lo: u32 = (0..n).map(|p| bounds(s, p).0).sum();
-    let hi: u32 = (0..n).map(|p| bounds(s, p).1).sum();
+    let llm = s.serving().and_then(|sv| sv.llm());
+    let per = |p: usize| llm.map_or(1, |l| l.pools[p].replicas_per_instance);
+    let lo: u32 = (0..n).map(|p| bounds(s, p).0 * per(p)).sum();
+    let hi: u32 = (0..n).map(|p| bounds(s, p).1 * per(p)).sum();
     let bills = &out.audit.instances;
     for row in &out.timeseries.rows {
         let t = row.time_s;
@@ -164,11 +167,12 @@ fn replicas(f: &mut Found, s: &Scenario, out: &Outcome) {
                 .iter()
                 .filter(|b| p.is_none_or(|p| b.pool == p))
                 .filter(|b| b.launched.as_secs_f64() <= t && b.stopped.as_secs_f64() >= t)
-                .count() as u32
+                .map(|b| per(b.pool))
+                .sum::<u32>()
         };
         for (p, &live) in row.replicas_by_pool.iter().enumerate() {
             let pool = &s.fleet.pools[p];
-            let max = bounds(s, p).1 * if pool.ondemand_fallback { 2 } else { 1 };
+            let max = bounds(s, p).1 * per(p) * if pool.ondemand_fallback { 2 } else { 1 };
             f.check(live <= max, || {
                 format!("replicas: at {t} s pool {} has {live} instances, more than {max}", pool.name)
             });

@@ -56,11 +56,24 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
         })
     };
     let validated = exec::validate_cells(&loaded, &overrides, &plan, in_shard)?;
+    let infeasible = &validated.infeasible;
+    if let Some((cell, why)) = infeasible.first() {
+        let label = plan.cell_label(*cell);
+        if shard.is_some() {
+            bail!(
+                "sweep cell {cell} ({label}) cannot run: {why}; a sharded sweep needs every cell to run: leave it out of the grid"
+            );
+        }
+        if infeasible.len() == plan.cells() {
+            bail!("no cell of the sweep can run; cell {cell} ({label}): {why}");
+        }
+    }
+    let n_infeasible_runs = infeasible.len() as u64 * u64::from(plan.replications);
     let mut manifest = Manifest::with_traces(&loaded, &base_set, &validated.trace_paths)?;
     manifest.sweep = Some(SweepLineage {
         plan: plan.clone(),
         shard,
-        runs: plan.runs_in(shard),
+        runs: plan.runs_in(shard) - n_infeasible_runs,
         objective: objective.clone(),
         subject_to: constraints.iter().map(|a| a.text.clone()).collect(),
         merged_from: Vec::new(),
@@ -96,7 +109,14 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
     let dest = target.as_ref().map_or_else(|| folder.dir.clone(), |t| t.dest().to_path_buf());
     // What the report says of the base scenario (its key parameters and checks).
     output::write_atomic(&folder.dir, "parameters.json", &fleetsim::report::parameters::of(base).to_json())?;
-    let todo = plan.todo(shard, &folder.done());
+    let todo: Vec<_> = plan
+        .todo(shard, &folder.done())
+        .into_iter()
+        .filter(|id| !infeasible.iter().any(|(cell, _)| *cell == id.cell))
+        .collect();
+    if !infeasible.is_empty() {
+        output::write_atomic(&folder.dir, "infeasible.csv", &infeasible_csv(&plan, infeasible)?)?;
+    }
     let cells = exec::attach_markets(&plan, validated.scenarios, &todo)?;
     let threads = threads.min(todo.len().max(1));
 
@@ -107,6 +127,9 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
         plan.replications,
         plan.runs()
     );
+    if !infeasible.is_empty() {
+        let _ = write!(head, "; {} cells cannot run (infeasible.csv)", infeasible.len());
+    }
     if let Some(s) = shard {
         let _ = write!(head, "; shard {s} holds {}", plan.runs_in(shard));
     }
@@ -174,6 +197,9 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome> {
         )?;
     } else {
         say!("{}", render(&lineage, &results, &constraints))?;
+        for (cell, why) in infeasible {
+            sayln!("infeasible, not run: {}: {why}", plan.cell_label(*cell))?;
+        }
     }
     sayln!(
         "{} runs in {wall:.1} s on {threads} threads ({:.1} runs/s); wrote {}",
@@ -211,6 +237,22 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome> {
 
 /// Splits `--set` into plain overrides (one value, normalized: `10m..10m:1m` is `10m`) and grid
 /// axes (a comma list or a range). A key may be given once.
+/// `infeasible.csv`: the cells that cannot run, their axis values and why.
+fn infeasible_csv(plan: &Plan, infeasible: &[(usize, String)]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["cell".to_string()];
+    header.extend(plan.axes.iter().map(|a| a.key.clone()));
+    header.push("reason".into());
+    w.write_record(&header)?;
+    for (cell, why) in infeasible {
+        let mut row = vec![cell.to_string()];
+        row.extend(plan.cell_values(*cell).into_iter().map(|v| v.to_string()));
+        row.push(why.clone());
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| anyhow!("{e}"))
+}
+
 pub(super) fn split_set(set: &[String]) -> Result<(Vec<String>, Vec<Axis>)> {
     let mut plain = Vec::new();
     let mut axes: Vec<Axis> = Vec::new();

@@ -52,7 +52,16 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
         say!("{sweep}")?;
         return Ok(Outcome::Ok);
     }
-    let n_replicas: u32 = s.fleet.pools.iter().map(|p| p.count).sum();
+    let n_instances: u32 = s.fleet.pools.iter().map(|p| p.count).sum();
+    let llm = s.serving().and_then(|sv| sv.llm());
+    let per = |p: usize| llm.map_or(1, |l| l.pools[p].replicas_per_instance);
+    let n_replicas: u32 = s.fleet.pools.iter().enumerate().map(|(i, p)| p.count * per(i)).sum();
+    // An LLM pool's instance may host several replicas (GPUs / tensor_parallel).
+    let fleet = if n_replicas == n_instances {
+        format!("{n_replicas} replica(s)")
+    } else {
+        format!("{n_instances} instance(s) hosting {n_replicas} replica(s)")
+    };
     let scaling = match &s.autoscaler {
         None => String::new(),
         Some(a) => {
@@ -67,13 +76,12 @@ pub fn validate(args: &ValidateArgs) -> Result<Outcome> {
         }
     };
     sayln!(
-        "{}: ok — scenario {:?}, seed {}, horizon {}, {} pool(s), {} replica(s){scaling}",
+        "{}: ok — scenario {:?}, seed {}, horizon {}, {} pool(s), {fleet}{scaling}",
         loaded.path.display(),
         s.name,
         s.seed,
         s.horizon,
         s.fleet.pools.len(),
-        n_replicas
     )?;
     say!("{sweep}")?;
     Ok(Outcome::Ok)

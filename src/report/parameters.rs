@@ -230,6 +230,24 @@ fn llm_parameters(llm: &crate::scenario::serving::llm::LlmSpec, add: &mut impl F
         ),
     );
     add("step time", "llm.step_time", first.step_time.describe.clone());
+    for (i, p) in llm.pools.iter().enumerate() {
+        if let Some(z) = &p.sizing {
+            add(
+                &format!("model of pool {i}"),
+                &format!("fleet.pools[{i}].llm.model"),
+                format!(
+                    "{} at {} (KV {}) on {} × {} per replica, {} replica(s) per instance",
+                    z.model, z.precision, z.kv_precision, z.tensor_parallel, z.gpu, p.replicas_per_instance
+                ),
+            );
+        } else if p.replicas_per_instance > 1 {
+            add(
+                &format!("replicas per instance of pool {i}"),
+                &format!("fleet.pools[{i}].llm.tensor_parallel"),
+                p.replicas_per_instance.to_string(),
+            );
+        }
+    }
     for (i, p) in llm.pools.iter().enumerate().skip(1) {
         if p.config != first.config || p.step_time.describe != first.step_time.describe {
             let c = &p.config;

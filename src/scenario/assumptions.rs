@@ -52,6 +52,9 @@ pub fn assumptions(raw: &RawScenario, s: &Scenario) -> Vec<Assumption> {
     }
     let llm = s.serving().is_some_and(|sv| sv.llm().is_some());
     per_type(&users, types, llm, &mut out);
+    if let Some(spec) = s.serving().and_then(|sv| sv.llm()) {
+        out.extend(spec.assumptions.iter().cloned());
+    }
     scenario_wide(raw, s, users.iter().any(|u| u.launches_later), &mut out);
     out
 }
@@ -59,7 +62,10 @@ pub fn assumptions(raw: &RawScenario, s: &Scenario) -> Vec<Assumption> {
 /// The pools (file order), then the job, with what each depends on.
 fn users<'s>(raw: &RawScenario, s: &'s Scenario, price_defaulted: bool) -> Vec<User<'s>> {
     let mut users = Vec::new();
-    for p in &s.fleet.pools {
+    let llm = s.serving().and_then(|sv| sv.llm());
+    for (i, p) in s.fleet.pools.iter().enumerate() {
+        // A roofline's step times come from the pool's GPU: speed 1.0 is no stand-in for it.
+        let gpu_aware = llm.is_some_and(|l| l.pools[i].step_time.gpu_aware);
         let spot = p.market == Market::Spot;
         users.push(User {
             who: format!("pool {}", p.name),
@@ -69,7 +75,7 @@ fn users<'s>(raw: &RawScenario, s: &'s Scenario, price_defaulted: bool) -> Vec<U
             boots: spot || p.scaling.is_some(),
             on_demand: p.market == Market::OnDemand && raw_price_missing(raw, &p.name)
                 || spot && (p.ondemand_fallback || price_defaulted),
-            speed_matters: p.service.is_none(),
+            speed_matters: p.service.is_none() && !gpu_aware,
         });
     }
     if let Some(job) = s.job() {

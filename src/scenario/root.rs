@@ -67,6 +67,9 @@ pub struct RawScenario {
     /// An LLM engine on every replica (replaces service and batcher).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub llm: Option<super::serving::llm::RawLlm>,
+    /// LLMs added to (or overriding) the built-in model catalog, for `llm.model`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub models: Option<Vec<super::serving::llm::models::RawModel>>,
     /// Pools of instances and instance-type overrides (serving scenarios).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fleet: Option<RawFleet>,
@@ -203,6 +206,7 @@ pub fn validate(raw: &RawScenario, base_dir: &Path) -> Result<Scenario> {
                 ("batcher", raw.batcher.is_some()),
                 ("router", raw.router.is_some()),
                 ("llm", raw.llm.is_some()),
+                ("models", raw.models.is_some()),
                 ("fleet.pools", fleet.as_ref().is_some_and(|f| !f.pools.is_empty())),
                 ("autoscaler", raw.autoscaler.is_some()),
             ] {

@@ -70,24 +70,41 @@ pub struct Validated {
     pub scenarios: Vec<Option<Scenario>>,
     /// Trace files any cell reads, each once, in cell order.
     pub trace_paths: Vec<PathBuf>,
+    /// Cells that cannot run by design (an LLM that does not fit its GPUs, tensor parallelism
+    /// that does not divide them), with why: an answer of the sweep, not a mistake in it.
+    pub infeasible: Vec<(usize, String)>,
+}
+
+/// A cell's validation: a scenario (kept or not) and its traces, or why it cannot run.
+enum Checked {
+    Valid(Box<Option<Scenario>>, Vec<PathBuf>),
+    Infeasible(String),
 }
 
 /// Validates every cell — the base scenario with the cell's overrides after `base` — in parallel,
 /// so a bad value fails before anything runs; keeps the scenarios of the cells `keep` selects.
-/// The error names the first bad cell.
+/// The error names the first bad cell. A cell whose only fault is a placement that cannot run
+/// ([`crate::scenario::serving::llm::sizing::infeasible`]) is set aside as infeasible instead.
 pub fn validate_cells(
     loaded: &crate::scenario::Loaded,
     base: &[Override],
     plan: &Plan,
     keep: impl Fn(usize) -> bool + Sync,
 ) -> anyhow::Result<Validated> {
-    let results: Vec<anyhow::Result<(Option<Scenario>, Vec<PathBuf>)>> = (0..plan.cells())
+    let results: Vec<anyhow::Result<Checked>> = (0..plan.cells())
         .into_par_iter()
         .map(|cell| {
             let overrides: Vec<Override> = base.iter().cloned().chain(plan.cell_overrides(cell)).collect();
-            let scenario = crate::scenario::load_bytes(&loaded.path, loaded.bytes.clone(), &overrides)
-                .map(|l| l.scenario)
-                .with_context(|| format!("sweep cell {cell} ({})", plan.cell_label(cell)))?;
+            let scenario = match crate::scenario::load_bytes(&loaded.path, loaded.bytes.clone(), &overrides) {
+                Ok(l) => l.scenario,
+                Err(e) if crate::scenario::serving::llm::sizing::infeasible(e.key.as_deref(), &e.message) => {
+                    return Ok(Checked::Infeasible(format!("{}: {}", e.key.unwrap_or_default(), e.message)));
+                }
+                Err(e) => {
+                    return Err(anyhow::Error::from(e))
+                        .with_context(|| format!("sweep cell {cell} ({})", plan.cell_label(cell)));
+                }
+            };
             let paths = crate::output::manifest::trace_paths(&scenario);
             // The request trace's header and first row, and the traces token lengths resample,
             // so that a bad trace fails before anything runs.
@@ -95,18 +112,26 @@ pub fn validate_cells(
                 .map_err(anyhow::Error::from)
                 .and_then(|_| crate::trace::lengths::load(&scenario).map_err(anyhow::Error::from))
                 .with_context(|| format!("sweep cell {cell} ({})", plan.cell_label(cell)))?;
-            Ok((keep(cell).then_some(scenario), paths))
+            Ok(Checked::Valid(Box::new(keep(cell).then_some(scenario)), paths))
         })
         .collect();
     let mut scenarios = Vec::with_capacity(results.len());
     let mut trace_paths: Vec<PathBuf> = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
-    for result in results {
-        let (scenario, paths) = result?;
-        scenarios.push(scenario);
-        trace_paths.extend(paths.into_iter().filter(|p| seen.insert(p.clone())));
+    let mut infeasible = Vec::new();
+    for (cell, result) in results.into_iter().enumerate() {
+        match result? {
+            Checked::Valid(scenario, paths) => {
+                scenarios.push(*scenario);
+                trace_paths.extend(paths.into_iter().filter(|p| seen.insert(p.clone())));
+            }
+            Checked::Infeasible(why) => {
+                scenarios.push(None);
+                infeasible.push((cell, why));
+            }
+        }
     }
-    Ok(Validated { scenarios, trace_paths })
+    Ok(Validated { scenarios, trace_paths, infeasible })
 }
 
 /// Reads the spot traces of the cells that will run, once per distinct market; cells with no run

@@ -18,6 +18,7 @@ mod limits;
 mod llm;
 mod llm_cli;
 mod llm_disagg;
+mod llm_models;
 mod llm_outputs;
 mod queueing;
 mod report;

@@ -151,6 +151,9 @@ pub fn compare(dir: &Path, warnings: &mut Vec<String>) -> Result<Report> {
     if let Some(fig) = cost_bars(&means, false) {
         report.chart("cost", fig, CHART_SIZE);
     }
+    if let Some(fig) = per_output_token_bars(&designs, &lines) {
+        report.chart("cost_per_output_token", fig, CHART_SIZE);
+    }
     let series: Vec<(String, Table)> = designs
         .iter()
         .filter_map(|d| {
@@ -225,6 +228,28 @@ impl Lines {
     fn get(&self, design: &str, metric: &str) -> Option<Line> {
         self.rows.iter().find(|(d, m, _)| d == design && m == metric).map(|x| x.2)
     }
+}
+
+/// LLM designs: the mean cost per million output tokens of each, one bar per design (the
+/// measure that compares GPUs and fleet sizes serving the same load).
+fn per_output_token_bars(designs: &[String], lines: &Lines) -> Option<crate::report::chart::Figure> {
+    use crate::report::chart::{Axis, BarChart, Figure};
+    use crate::report::format::Unit;
+    let values: Vec<f64> = designs
+        .iter()
+        .map(|d| lines.get(d, "cost_usd.per_million_output_tokens").map(|l| l.mean))
+        .collect::<Option<Vec<f64>>>()?
+        .into_iter()
+        .map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 })
+        .collect();
+    values.iter().any(|v| *v > 0.0).then(|| {
+        Figure::Bars(BarChart {
+            title: "Cost per million output tokens".into(),
+            y: Axis::new("cost per million output tokens", Unit::Usd),
+            categories: designs.to_vec(),
+            segments: vec![("all markets".into(), values)],
+        })
+    })
 }
 
 fn metric_table(report: &mut Report, designs: &[String], lines: &Lines) {

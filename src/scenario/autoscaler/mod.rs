@@ -19,7 +19,7 @@ use super::PoolSpec;
 use super::error::{Invalid, invalid};
 use super::units::DurationValue;
 use crate::engine::Duration;
-use hpa::{HpaSpec, RawHpa};
+use hpa::{HpaMetric, HpaSpec, RawHpa};
 use kpa::{KpaSpec, RawKpa};
 use queue::{QueueSpec, RawQueue};
 use schedule::{RawScheduleEntry, ScheduleEntry};
@@ -126,6 +126,35 @@ pub(super) fn llm_target(key: &str, signal: LoadSignal, v: f64, llm: bool) -> Re
         return invalid(key, format!("must be above 0 and at most 1 (a fraction of the KV cache), found {v}"));
     }
     positive(key, v)
+}
+
+impl ScalerSpec {
+    /// The same autoscaler deciding in instances that host `replicas` replicas each (an LLM pool
+    /// with tensor parallelism): targets per replica that it compares with a load per *instance*
+    /// (queue length, an LLM gauge summed over the fleet, arrivals per instance, Knative's
+    /// averages) are multiplied by `replicas`, so that each replica still sees its target.
+    /// Utilization, in-flight requests and the HPA's LLM gauges are averaged over ready replicas
+    /// by the world, and need no change.
+    pub fn per_instance(&self, replicas: u32) -> ScalerSpec {
+        let k = f64::from(replicas);
+        let hpa = |h: &HpaSpec| {
+            let metric = match h.metric {
+                HpaMetric::Rps { per_replica } => HpaMetric::Rps { per_replica: per_replica * k },
+                HpaMetric::QueueLength { per_replica, signal } => {
+                    HpaMetric::QueueLength { per_replica: per_replica * k, signal }
+                }
+                m @ (HpaMetric::Utilization { .. } | HpaMetric::InFlight { .. } | HpaMetric::Llm { .. }) => m,
+            };
+            HpaSpec { metric, ..h.clone() }
+        };
+        match self {
+            ScalerSpec::Hpa(h) => ScalerSpec::Hpa(hpa(h)),
+            ScalerSpec::Queue(q) => ScalerSpec::Queue(QueueSpec { hpa: hpa(&q.hpa), ..q.clone() }),
+            ScalerSpec::Kpa(kpa) => {
+                ScalerSpec::Kpa(KpaSpec { target_concurrency: kpa.target_concurrency * k, ..kpa.clone() })
+            }
+        }
+    }
 }
 
 /// Highest `--set`-able windows and periods: a day.

@@ -91,6 +91,12 @@ pub(super) fn serving(raw: &RawScenario, base_dir: &Path, pools: &mut [PoolSpec]
     if let Some(raw_llm) = &raw.llm {
         return llm_serving(raw, raw_llm, workload, base_dir, pools);
     }
+    if raw.models.is_some() {
+        return invalid(
+            "models",
+            "only an LLM scenario uses models (for llm.model): leave models out or add an llm: section",
+        );
+    }
     let Some(service) = &raw.service else {
         return invalid("service", "missing: a serving scenario needs `service.batch_time` (or an `llm:` engine)");
     };
@@ -145,7 +151,21 @@ fn llm_serving(
             "disaggregation is the fleet's: set it in the scenario's `llm:`, naming the pools",
         );
     }
-    let mut spec = llm::llm(raw_llm, &pool_llm)?;
+    let models = llm::models::models_of(raw.models.as_deref().unwrap_or_default())?;
+    let mut spec = llm::llm(raw_llm, &pool_llm, &llm::LlmContext { pools, models: &models, base_dir })?;
+    if raw.autoscaler.is_some()
+        && let Some((i, p)) =
+            spec.pools.iter().enumerate().find(|(_, p)| p.replicas_per_instance != spec.pools[0].replicas_per_instance)
+    {
+        return invalid(
+            format!("fleet.pools[{i}].llm.tensor_parallel"),
+            format!(
+                "an autoscaler counts instances that host the same number of replicas: pool {} hosts {} per instance, \
+                 pool {} hosts {}; use one GPU count / tensor_parallel across the pools",
+                pools[i].name, p.replicas_per_instance, pools[0].name, spec.pools[0].replicas_per_instance
+            ),
+        );
+    }
     if let Some(raw_d) = &raw_llm.disaggregated {
         let names: Vec<&str> = raw_pools.iter().map(|p| p.name.as_str()).collect();
         let d = disaggregated::disaggregation(raw_d, &names)?;

@@ -20,7 +20,6 @@ use std::collections::VecDeque;
 
 use super::{Event, World};
 use crate::engine::SimTime;
-use crate::fleet::InstanceId;
 use crate::scenario::serving::disaggregated::{Disaggregation, KvLink};
 use crate::serving::executor::{Executor, Item};
 use crate::serving::router::{LOBBY, RouterState, queue_of};
@@ -186,7 +185,7 @@ impl<E: Executor> World<'_, '_, E> {
         let (seq, r) = d.in_flight[slot as usize].take().expect("a transfer in flight");
         d.free.push(slot);
         let r = r as usize;
-        if !self.fleet.is_ready(InstanceId(r as u32)) {
+        if !self.fleet.is_ready(self.replicas[r].instance) {
             self.router_of(r).completed(r, 1);
             self.n_retried += 1;
             self.n_queued += 1;

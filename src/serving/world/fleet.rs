@@ -1,11 +1,26 @@
-//! The serving fleet over time: the initial fleet, and the time-weighted readiness counters
-//! (ready replicas, spot capacity lost, time below capacity). The instances, their pools and
-//! zones are [`crate::fleet::Fleet`]'s; how the world drives them is `instances.rs`.
+//! The serving fleet over time: the initial fleet, which replicas each instance hosts, and the
+//! time-weighted readiness counters (ready replicas, spot capacity lost, time below capacity).
+//! The instances, their pools and zones are [`crate::fleet::Fleet`]'s; how the world drives them
+//! is `instances.rs`.
+//!
+//! An instance of pool p hosts `replicas_per_instance[p]` replicas with consecutive indices
+//! (an LLM pool's GPUs / `tensor_parallel`; one elsewhere, when replica r runs on instance r):
+//! launched, readied, noticed, released and stopped together, billed once. Pool counts and
+//! targets are instances; ready, busy and time-weighted replica figures count replicas.
+
+use std::ops::Range;
 
 use super::World;
 use crate::engine::SimTime;
-use crate::scenario::Market;
+use crate::fleet::InstanceId;
+use crate::scenario::{Market, Scenario};
 use crate::serving::executor::Executor;
+
+/// Replicas one instance of each pool hosts.
+pub(super) fn replicas_per_instance(s: &Scenario) -> Vec<u32> {
+    let llm = s.serving().and_then(|sv| sv.llm());
+    (0..s.fleet.pools.len()).map(|p| llm.map_or(1, |l| l.pools[p].replicas_per_instance)).collect()
+}
 
 /// The time-weighted readiness counters.
 #[derive(Default)]
@@ -57,6 +72,24 @@ impl<E: Executor> World<'_, '_, E> {
         self.idle.sort_unstable_by(|a, b| b.cmp(a));
     }
 
+    /// The replicas instance `id` hosts.
+    pub(super) fn replicas_of(&self, id: InstanceId) -> Range<usize> {
+        let first = self.first_replica[id.index()] as usize;
+        first..first + self.replicas_per_instance[self.fleet.instance(id).pool] as usize
+    }
+
+    /// Ready replicas, fleet-wide.
+    pub(super) fn n_ready_replicas(&self) -> u32 {
+        let per = &self.replicas_per_instance;
+        (0..per.len()).map(|p| self.fleet.pool(p).n_ready * per[p]).sum()
+    }
+
+    /// Replicas the pools' targets ask for, fleet-wide.
+    pub(super) fn n_target_replicas(&self) -> u32 {
+        let per = &self.replicas_per_instance;
+        (0..per.len()).map(|p| self.fleet.pool(p).target * per[p]).sum()
+    }
+
     /// The readiness figures the time-weighted metrics integrate.
     pub(super) fn readiness(&self) -> Readiness {
         let f = &self.fleet;
@@ -65,7 +98,7 @@ impl<E: Executor> World<'_, '_, E> {
             .filter(|pool| pool.terms.market == Market::Spot)
             .map(|pool| pool.target.saturating_sub(pool.n_ready_spot))
             .sum();
-        Readiness { n_ready: f.n_ready(), spot_lost: lost, below: f.n_ready() < f.n_target() }
+        Readiness { n_ready: self.n_ready_replicas(), spot_lost: lost, below: f.n_ready() < f.n_target() }
     }
 
     /// Brings time-weighted counters up to `now`; call before any change of readiness. Up to the
@@ -81,7 +114,7 @@ impl<E: Executor> World<'_, '_, E> {
         if now > self.horizon {
             st.post_horizon.push((now, state));
         } else {
-            st.max_ready = st.max_ready.max(self.fleet.n_ready());
+            st.max_ready = st.max_ready.max(state.n_ready);
         }
     }
 

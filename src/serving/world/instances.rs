@@ -1,17 +1,19 @@
-//! How the serving world drives its [`Fleet`](crate::fleet::Fleet): each instance is a replica
-//! with a queue and an executor; the fleet's life-cycle (launch, boot, notice, stop, stand-ins,
-//! replacement, scale-down) is carried out here, with what it means for requests.
+//! How the serving world drives its [`Fleet`](crate::fleet::Fleet): each instance hosts one or
+//! more replicas (`fleet.rs`), each with a queue and an executor; the fleet's life-cycle (launch,
+//! boot, notice, stop, stand-ins, replacement, scale-down) is carried out here, instance by
+//! instance, fanned out to the instance's replicas, with what it means for requests.
 //!
 //! The initial fleet is up at time 0. A spot instance interrupted (by its hazard, an availability
-//! drop, its price passing `max_price`, or its lifetime) gets `notice`: it takes no new batch, and
-//! stops when the notice runs out; a batch still running then goes back to the head of the queue
-//! (under a per-replica router, through the router: see `routing.rs`).
+//! drop, its price passing `max_price`, or its lifetime) gets `notice`: its replicas take no new
+//! batch, and stop when the notice runs out; a batch still running then goes back to the head of
+//! the queue (under a per-replica router, through the router: see `routing.rs`).
 //! Its pool asks for a replacement at once, in the zone the strategy picks among those where spot
 //! is obtainable; replacements serve after `boot`. Markets change only until the horizon: during
-//! the drain after it, the fleet is left as it is.
+//! the drain after it, the fleet is left as it is. A released instance (scale-down, surplus
+//! stand-in) stops once none of its replicas is running a batch.
 //!
 //! Each change of an instance's readiness is accounted (`fleet.rs`) before the fleet records it,
-//! and a replica leaves the world's service (idle stack, router) before the fleet's transition.
+//! and its replicas leave the world's service (idle stack, router) before the fleet's transition.
 
 use super::{Replica, World};
 use crate::engine::SimTime;
@@ -23,78 +25,93 @@ impl<E: Executor> World<'_, '_, E> {
     /// Handles what the fleet scheduled.
     pub(super) fn on_fleet_event(&mut self, now: SimTime, event: FleetEvent) {
         match event {
-            FleetEvent::InstanceReady(id) => self.mark_ready(now, id.index()),
-            FleetEvent::InterruptionNoticed(id) => self.notice(now, id.index()),
-            FleetEvent::InstanceStopped(id) => self.stop_instance(now, id.index()),
+            FleetEvent::InstanceReady(id) => self.mark_ready(now, id),
+            FleetEvent::InterruptionNoticed(id) => self.notice(now, id),
+            FleetEvent::InstanceStopped(id) => self.stop_instance(now, id),
             FleetEvent::ZoneChanged(z) => self.on_zone_changed(now, z),
         }
     }
 
-    /// Launches `l` as replica `r` (its instance's id); ready at once or after boot.
-    fn launch(&mut self, now: SimTime, l: Launch, ready_now: bool) -> usize {
+    /// Launches `l` with its replicas; ready at once or after boot.
+    fn launch(&mut self, now: SimTime, l: Launch, ready_now: bool) {
         let (id, ready) = self.fleet.launch(&mut self.events, now, l, ready_now);
-        let r = id.index();
-        debug_assert_eq!(r, self.replicas.len());
-        let queue_idx = self.add_queue(r);
+        debug_assert_eq!(id.index(), self.first_replica.len());
+        let first = self.replicas.len();
+        self.first_replica.push(first as u32);
         let decode = self.disagg.as_ref().is_some_and(|d| d.decode[l.pool]);
-        self.replicas.push(Replica { queue_idx, busy: false, step_done: None, busy_ns: 0, decode });
         let speed = self.s.fleet.pools[l.pool].instance.speed;
-        self.executor.add_replica(ReplicaRef { index: r, pool: l.pool, speed });
-        if ready {
-            self.mark_ready(now, r);
+        for r in first..first + self.replicas_per_instance[l.pool] as usize {
+            let queue_idx = self.add_queue(r);
+            self.replicas.push(Replica { instance: id, queue_idx, busy: false, step_done: None, busy_ns: 0, decode });
+            self.executor.add_replica(ReplicaRef { index: r, pool: l.pool, speed });
         }
-        r
+        if ready {
+            self.mark_ready(now, id);
+        }
     }
 
-    fn mark_ready(&mut self, now: SimTime, r: usize) {
-        let id = InstanceId(r as u32);
+    fn mark_ready(&mut self, now: SimTime, id: InstanceId) {
         if self.fleet.state(id) != InstanceState::Booting {
             return;
         }
         self.account(now);
         self.fleet.set_ready(id);
+        let replicas = self.replicas_of(id);
         if self.router.is_shared() {
-            self.idle.push(r as u32);
+            self.idle.extend(replicas.clone().map(|r| r as u32));
         } else {
-            self.router_replica_ready(now, r);
+            // Every replica is ready before what waits in the lobby is routed.
+            for r in replicas.start..replicas.end - 1 {
+                self.router.ready(r);
+            }
+            self.router_replica_ready(now, replicas.end - 1);
         }
-        let q = self.replicas[r].queue_idx;
-        self.try_dispatch(now, q);
+        for r in replicas {
+            let q = self.replicas[r].queue_idx;
+            self.try_dispatch(now, q);
+        }
         let inst = self.fleet.instance(id);
         if inst.zone.is_some()
             && let Some(stand_in) = self.fleet.surplus_stand_in(inst.pool)
         {
             // Enough ready spot instances: the newest stand-in goes.
-            self.let_go(now, stand_in.index(), false);
+            self.let_go(now, stand_in, false);
         }
         if now <= self.horizon {
-            self.ready_stats.max_ready = self.ready_stats.max_ready.max(self.fleet.n_ready());
+            self.ready_stats.max_ready = self.ready_stats.max_ready.max(self.n_ready_replicas());
         }
     }
 
-    /// Takes replica `r` out of service before the fleet's transition: no new batches (the idle
-    /// stack forgets it); under a per-replica router, no new requests, and those queued for it are
-    /// routed again.
-    fn leave_ready(&mut self, now: SimTime, r: usize) {
+    /// Takes instance `id`'s replicas out of service before the fleet's transition: no new
+    /// batches (the idle stack forgets them); under a per-replica router, no new requests, and
+    /// those queued for them are routed again (to other instances: all of them leave first).
+    fn leave_ready(&mut self, now: SimTime, id: InstanceId) {
         self.account(now);
-        if !self.fleet.is_ready(InstanceId(r as u32)) {
+        if !self.fleet.is_ready(id) {
             return;
         }
-        if !self.replicas[r].busy {
-            self.idle.retain(|&i| i as usize != r);
+        let replicas = self.replicas_of(id);
+        for r in replicas.clone() {
+            if !self.replicas[r].busy {
+                self.idle.retain(|&i| i as usize != r);
+            }
         }
         if !self.router.is_shared() {
-            self.router_replica_left(now, r);
+            for r in replicas.clone() {
+                self.router.unready(r);
+            }
+            for r in replicas {
+                self.router_replica_left(now, r);
+            }
         }
     }
 
-    /// Tells spot instance `r` it will be reclaimed; its pool asks for a replacement.
-    fn notice(&mut self, now: SimTime, r: usize) {
-        let id = InstanceId(r as u32);
+    /// Tells spot instance `id` it will be reclaimed; its pool asks for a replacement.
+    fn notice(&mut self, now: SimTime, id: InstanceId) {
         if !self.fleet.noticeable(id) {
             return;
         }
-        self.leave_ready(now, r);
+        self.leave_ready(now, id);
         self.fleet.notice(&mut self.events, now, id);
         self.interval.interruptions += 1;
         if now < self.horizon {
@@ -102,16 +119,24 @@ impl<E: Executor> World<'_, '_, E> {
         }
     }
 
-    /// Stops instance `r` now: billing ends, an unfinished batch goes back to the queue.
-    pub(super) fn stop_instance(&mut self, now: SimTime, r: usize) {
-        let id = InstanceId(r as u32);
+    /// Stops instance `id` now: billing ends, its replicas' unfinished batches go back to the queue.
+    pub(super) fn stop_instance(&mut self, now: SimTime, id: InstanceId) {
         match self.fleet.state(id) {
             InstanceState::Stopped => return,
-            InstanceState::Booting | InstanceState::Ready => self.leave_ready(now, r),
+            InstanceState::Booting | InstanceState::Ready => self.leave_ready(now, id),
             InstanceState::Noticed | InstanceState::Releasing => {}
         }
         self.fleet.stop(&mut self.events, now, id);
-        self.requeue_batch(now, r);
+        for r in self.replicas_of(id) {
+            self.requeue_batch(now, r);
+        }
+    }
+
+    /// Stops released instance `id` once none of its replicas runs a batch.
+    pub(super) fn stop_when_idle(&mut self, now: SimTime, id: InstanceId) {
+        if self.replicas_of(id).all(|r| !self.replicas[r].busy) {
+            self.stop_instance(now, id);
+        }
     }
 
     /// Launches what pool `p` needs to reach its target ([`crate::fleet::Fleet::replacement`]).
@@ -124,7 +149,7 @@ impl<E: Executor> World<'_, '_, E> {
     /// A zone's availability or price changed: reclaim what no longer fits, launch what now does.
     fn on_zone_changed(&mut self, now: SimTime, z: ZoneId) {
         for id in self.fleet.reclaims(now, z) {
-            self.notice(now, id.index());
+            self.notice(now, id);
         }
         for p in self.fleet.pools_in_zone(z) {
             self.replenish(now, p, false);
@@ -132,8 +157,8 @@ impl<E: Executor> World<'_, '_, E> {
         self.fleet.schedule_zone_change(&mut self.events, now, z);
     }
 
-    /// Sets pool `p`'s target: launches what is missing (serving after boot), or lets go of the
-    /// surplus, spot instances before on-demand stand-ins, newest first.
+    /// Sets pool `p`'s target (instances): launches what is missing (serving after boot), or lets
+    /// go of the surplus, spot instances before on-demand stand-ins, newest first.
     pub(super) fn set_pool_target(&mut self, now: SimTime, p: usize, target: u32) {
         let old = self.fleet.pool(p).target;
         self.account(now);
@@ -143,26 +168,25 @@ impl<E: Executor> World<'_, '_, E> {
             return;
         }
         for id in self.fleet.surplus(p) {
-            self.let_go(now, id.index(), true);
+            self.let_go(now, id, true);
         }
     }
 
-    /// Lets instance `r` go (a scale-down if `retire`, else a surplus stand-in): a busy one
-    /// finishes its batch first (as a terminating pod drains), the others stop now.
-    fn let_go(&mut self, now: SimTime, r: usize, retire: bool) {
-        self.leave_ready(now, r);
-        self.fleet.release(&mut self.events, InstanceId(r as u32), retire);
-        if !self.replicas[r].busy {
-            self.stop_instance(now, r);
-        }
+    /// Lets instance `id` go (a scale-down if `retire`, else a surplus stand-in): replicas
+    /// running a batch finish it first (as a terminating pod drains); the instance stops when
+    /// none does.
+    fn let_go(&mut self, now: SimTime, id: InstanceId, retire: bool) {
+        self.leave_ready(now, id);
+        self.fleet.release(&mut self.events, id, retire);
+        self.stop_when_idle(now, id);
     }
 
-    /// Replicas launched and still booting, fleet-wide.
+    /// Instances launched and still booting, fleet-wide.
     pub(super) fn n_booting(&self) -> u32 {
         (0..self.s.fleet.pools.len()).map(|p| self.fleet.pool(p).n_live).sum::<u32>() - self.fleet.n_ready()
     }
 
-    /// Ready replicas, fleet-wide.
+    /// Ready instances, fleet-wide (ready replicas: `n_ready_replicas`).
     pub(super) fn n_ready(&self) -> u32 {
         self.fleet.n_ready()
     }

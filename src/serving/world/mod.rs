@@ -88,8 +88,10 @@ impl<T> Default for RequestQueue<T> {
     }
 }
 
-/// What the world keeps for replica `r`, which runs on the fleet's instance `InstanceId(r)`.
+/// What the world keeps for replica `r`, one of the replicas its instance hosts (`fleet.rs`).
 struct Replica {
+    /// The instance it runs on.
+    instance: InstanceId,
     queue_idx: usize,
     /// Running a step of its executor.
     busy: bool,
@@ -128,6 +130,11 @@ struct World<'s, 't, E: Executor> {
     /// ([`Executor::GROUPS_ARRIVALS`]).
     deferred: Vec<u32>,
     replicas: Vec<Replica>,
+    /// Per instance (by index), its first replica; an instance of pool p hosts
+    /// `replicas_per_instance[p]` consecutive replicas.
+    first_replica: Vec<u32>,
+    /// Per pool, the replicas one instance hosts (1 but for LLM pools with tensor parallelism).
+    replicas_per_instance: Vec<u32>,
     idle: Vec<u32>,
     n_busy: u32,
     router: RouterState,
@@ -291,6 +298,8 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
             queues: (0..n_queues).map(|_| RequestQueue::default()).collect(),
             deferred: Vec::new(),
             replicas: Vec::with_capacity(n_target),
+            first_replica: Vec::with_capacity(n_target),
+            replicas_per_instance: fleet::replicas_per_instance(s),
             idle: Vec::new(),
             n_busy: 0,
             router,
@@ -393,7 +402,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         if self.router.is_shared() {
             self.idle.last().map(|&r| r as usize)
         } else {
-            let ready = |r: usize| self.fleet.is_ready(InstanceId(r as u32));
+            let ready = |r: usize| self.fleet.is_ready(self.replicas[r].instance);
             (q != LOBBY && self.replicas.get(q - 1).is_some_and(|rep| !rep.busy) && ready(q - 1)).then(|| q - 1)
         }
     }
@@ -475,16 +484,17 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         replica.busy = false;
         self.n_busy -= 1;
         let q = replica.queue_idx;
-        match self.fleet.state(InstanceId(r as u32)) {
+        match self.fleet.state(self.replicas[r].instance) {
             InstanceState::Ready => {
                 if self.router.is_shared() {
                     self.idle.push(r as u32);
                 }
                 self.try_dispatch(now, q);
             }
-            // A released stand-in stops once its batch is done; a noticed one waits for its stop,
-            // running what its executor still holds (an LLM replica's admitted sequences).
-            InstanceState::Releasing => self.stop_instance(now, r),
+            // A released stand-in stops once its replicas' batches are done; a noticed one waits
+            // for its stop, running what its executor still holds (an LLM replica's admitted
+            // sequences).
+            InstanceState::Releasing => self.stop_when_idle(now, self.replicas[r].instance),
             InstanceState::Noticed if self.executor.holding(r) > 0 => {
                 let mut nothing_new = VecDeque::new();
                 if let Step::Run(took) = self.executor.start(now, r, &mut nothing_new) {

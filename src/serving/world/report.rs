@@ -73,9 +73,10 @@ impl<E: Executor> World<'_, '_, E> {
         let interval = std::mem::take(&mut self.interval);
         let mut by_pool = vec![0u32; self.s.fleet.pools.len()];
         let mut by_market = [0u32; 3];
+        // Replicas: an instance counts as many as it hosts.
         for inst in self.fleet.live().map(|id| self.fleet.instance(id)).filter(|inst| inst.is_live()) {
-            by_pool[inst.pool] += 1;
-            by_market[market_idx(inst.market)] += 1;
+            by_pool[inst.pool] += self.replicas_per_instance[inst.pool];
+            by_market[market_idx(inst.market)] += self.replicas_per_instance[inst.pool];
         }
         // An LLM replica's waiting requests count in the queue too, once.
         let (llm_by_pool, in_queues) = self.occupancy_by_pool();
@@ -85,8 +86,8 @@ impl<E: Executor> World<'_, '_, E> {
             completions: interval.completions,
             queue_len: self.n_queued as u64 + llm_by_pool.iter().map(|o| o.waiting).sum::<u64>() - in_queues,
             busy_replicas: self.n_busy,
-            ready_replicas: self.n_ready(),
-            target_replicas: self.fleet.n_target(),
+            ready_replicas: self.n_ready_replicas(),
+            target_replicas: self.n_target_replicas(),
             replicas_by_pool: by_pool,
             replicas_by_market: by_market,
             interruptions: interval.interruptions,
@@ -110,15 +111,16 @@ impl<E: Executor> World<'_, '_, E> {
             if matches!(inst.state, InstanceState::Booting | InstanceState::Stopped) {
                 continue;
             }
-            let r = id.index();
-            if let Some(mut o) = self.executor.occupancy(r) {
-                let rep = &self.replicas[r];
-                if rep.queue_idx != LOBBY {
-                    let queued = self.queues[rep.queue_idx].items.len() as u64;
-                    o.waiting += queued;
-                    in_queues += queued;
+            for r in self.replicas_of(id) {
+                if let Some(mut o) = self.executor.occupancy(r) {
+                    let rep = &self.replicas[r];
+                    if rep.queue_idx != LOBBY {
+                        let queued = self.queues[rep.queue_idx].items.len() as u64;
+                        o.waiting += queued;
+                        in_queues += queued;
+                    }
+                    by_pool[inst.pool] += o;
                 }
-                by_pool[inst.pool] += o;
             }
         }
         (by_pool, in_queues)
@@ -239,13 +241,17 @@ impl<E: Executor> World<'_, '_, E> {
         let mut launched = vec![0u64; pools.len()];
         let mut run_ns = vec![0f64; pools.len()];
         let mut busy_ns = vec![0f64; pools.len()];
-        for (inst, rep) in self.fleet.instances().iter().zip(&self.replicas) {
+        for inst in self.fleet.instances() {
             let p = inst.pool;
             launched[p] += 1;
             let stop = inst.stopped.unwrap_or(end).min(end);
             run_ns[p] += stop.since(inst.launched).as_nanos() as f64;
-            busy_ns[p] += rep.busy_ns as f64;
         }
+        for rep in &self.replicas {
+            busy_ns[self.fleet.instance(rep.instance).pool] += rep.busy_ns as f64;
+        }
+        // Utilization is per replica: busy replica time over the time the instances' replicas ran.
+        let replica_ns = |i: usize| run_ns[i] * f64::from(self.replicas_per_instance[i]);
         pools
             .iter()
             .enumerate()
@@ -264,7 +270,7 @@ impl<E: Executor> World<'_, '_, E> {
                 instance_hours: run_ns[i] / 3.6e12,
                 billed_hours: bill.billed_s_by_pool[i] / 3_600.0,
                 cost_usd: bill.by_pool[i],
-                utilization: if run_ns[i] > 0.0 { (busy_ns[i] / run_ns[i]).min(1.0) } else { 0.0 },
+                utilization: if run_ns[i] > 0.0 { (busy_ns[i] / replica_ns(i)).min(1.0) } else { 0.0 },
             })
             .collect()
     }
@@ -273,6 +279,8 @@ impl<E: Executor> World<'_, '_, E> {
         let end_s = end.as_secs_f64();
         let pools = self.pool_summaries(end, bill);
         let run_ns: f64 = pools.iter().map(|p| p.instance_hours * 3.6e12).sum();
+        let replica_run_ns: f64 =
+            pools.iter().zip(&self.replicas_per_instance).map(|(p, &k)| p.instance_hours * 3.6e12 * f64::from(k)).sum();
         let busy_ns: f64 = self.replicas.iter().map(|r| r.busy_ns as f64).sum();
         let rps = if end_s > 0.0 { self.n_completed as f64 / end_s } else { 0.0 };
         let per_hour = if end_s > 0.0 { total / (end_s / 3_600.0) } else { 0.0 };
@@ -328,8 +336,8 @@ impl<E: Executor> World<'_, '_, E> {
                 interruptions: self.fleet.n_interruptions(),
                 mean_replicas: if end.0 > 0 { self.ready_stats.replica_ns / end.0 as f64 } else { 0.0 },
                 max_replicas: self.ready_stats.max_ready,
-                utilization: if run_ns > 0.0 { (busy_ns / run_ns).min(1.0) } else { 0.0 },
-                instances_launched: self.replicas.len() as u64,
+                utilization: if run_ns > 0.0 { (busy_ns / replica_run_ns).min(1.0) } else { 0.0 },
+                instances_launched: self.fleet.instances().len() as u64,
                 spot_capacity_hours_lost: self.ready_stats.spot_lost_ns / 3.6e12,
                 time_below_capacity_s: self.ready_stats.below_capacity_ns as f64 / 1e9,
                 scale_ups: self.scale_counts().0,

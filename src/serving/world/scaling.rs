@@ -99,7 +99,11 @@ impl Scaling {
         Scaling {
             side,
             pools: (0..pools.len()).filter(|&p| on_side(p)).collect(),
-            scaler: spec.scaler.as_ref().map(autoscale::build),
+            // Per-replica targets over instances of `k` replicas each (the scenario checks that
+            // every pool's instances host as many).
+            scaler: spec.scaler.as_ref().map(|sc| {
+                autoscale::build(&sc.per_instance(super::fleet::replicas_per_instance(s).first().copied().unwrap_or(1)))
+            }),
             schedule: Schedule::new(spec.schedule.clone(), s.start),
             fixed: (0..pools.len()).filter(|&p| on_side(p) && pools[p].scaling.is_none()).map(|p| pools[p].count).sum(),
             auto_min: bounds(|b| b.min),
@@ -144,9 +148,11 @@ impl<E: Executor> World<'_, '_, E> {
     /// Replicas of `side` running a step, and ready.
     fn busy_ready_of(&self, sc: &Scaling) -> (u32, u32) {
         let busy_decode = self.disagg.as_ref().map_or(0, |d| d.n_busy);
-        let ready = |pools: &[usize]| pools.iter().map(|&p| self.fleet.pool(p).n_ready).sum::<u32>();
+        let ready = |pools: &[usize]| {
+            pools.iter().map(|&p| self.fleet.pool(p).n_ready * self.replicas_per_instance[p]).sum::<u32>()
+        };
         match sc.side {
-            Side::All => (self.n_busy, self.n_ready()),
+            Side::All => (self.n_busy, self.n_ready_replicas()),
             Side::Prefill => (self.n_busy - busy_decode, ready(&sc.pools)),
             Side::Decode => (busy_decode, ready(&sc.pools)),
         }
@@ -195,10 +201,12 @@ impl<E: Executor> World<'_, '_, E> {
             {
                 continue;
             }
-            if let Some(o) = self.executor.occupancy(id.index()) {
-                running += o.running;
-                if o.kv_total_blocks > 0 {
-                    kv += o.kv_used_blocks as f64 / o.kv_total_blocks as f64;
+            for r in self.replicas_of(id) {
+                if let Some(o) = self.executor.occupancy(r) {
+                    running += o.running;
+                    if o.kv_total_blocks > 0 {
+                        kv += o.kv_used_blocks as f64 / o.kv_total_blocks as f64;
+                    }
                 }
             }
         }
@@ -236,10 +244,14 @@ impl<E: Executor> World<'_, '_, E> {
         let Some(sc) = self.scaling.get(g) else { return Observation::default() };
         let (min, max) = sc.bounds();
         let (running, kv_utilization) = if sc.llm_gauges { self.llm_levels(sc) } else { (0, 0.0) };
-        let (_, ready) = self.busy_ready_of(sc);
-        let booting = match sc.side {
-            Side::All => self.n_booting(),
-            _ => sc.pools.iter().map(|&p| self.fleet.pool(p).n_live - self.fleet.pool(p).n_ready).sum(),
+        // Instances, as `current` (the gauges count replicas).
+        let (ready, booting) = match sc.side {
+            Side::All => (self.n_ready(), self.n_booting()),
+            _ => sc
+                .pools
+                .iter()
+                .map(|&p| self.fleet.pool(p))
+                .fold((0, 0), |(r, b), p| (r + p.n_ready, b + p.n_live - p.n_ready)),
         };
         Observation {
             now,
