@@ -5,7 +5,8 @@
 //! interruption notice, stop, stand-ins, pool targets, as they touch replicas), `fleet.rs` starts
 //! it and keeps its time-weighted readiness counters;
 //! `routing.rs` keeps per-replica routers on the ready replicas (the lobby, queues routed again);
-//! `scaling.rs` the autoscaler; `report.rs` turns the state into the summary and time series. The
+//! `steps.rs` starts and ends the executor's steps; `disagg.rs` moves prefilled sequences to decode
+//! replicas (disaggregated LLM fleets); `scaling.rs` the autoscaler; `report.rs` turns the state into the summary and time series. The
 //! world is generic over its [`Executor`]: what a replica does with its queue.
 
 mod disagg;
@@ -15,21 +16,22 @@ mod queues;
 mod report;
 mod routing;
 mod scaling;
+mod steps;
 
 use std::collections::VecDeque;
 
 use rand::RngExt;
 
 use super::arrivals::{ArrivalStream, RequestSource};
-use super::executor::{DynamicBatcher, Executor, Item, LlmExecutor, Step};
-use super::router::{LOBBY, RouterState};
+use super::executor::{DynamicBatcher, Executor, Item, LlmExecutor};
+use super::router::RouterState;
 use super::tokens::LengthTables;
 use crate::engine::rng::{self, Source, Stream};
 use crate::engine::sim::LimitWords;
 use crate::engine::{ActionKey, AfterHorizon, Duration, LimitReached, Model, Sim, SimTime, Simulation};
 use crate::fleet::instances::{PoolTerms, Settings};
 use crate::fleet::market::MarketData;
-use crate::fleet::{Fleet, FleetEvent, InstanceId, InstanceState};
+use crate::fleet::{Fleet, FleetEvent, InstanceId};
 use crate::metrics::LatencyStats;
 use crate::metrics::timeseries::Row;
 use crate::run::{Outcome, SimError};
@@ -394,121 +396,5 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
         } else {
             self.try_dispatch(now, q);
         }
-    }
-
-    /// The idle, ready replica queue `q` would start a step on: the top of the shared queue's
-    /// idle stack, or the queue's own replica (none for the lobby).
-    fn idle_for(&self, q: usize) -> Option<usize> {
-        if self.router.is_shared() {
-            self.idle.last().map(|&r| r as usize)
-        } else {
-            let ready = |r: usize| self.fleet.is_ready(self.replicas[r].instance);
-            (q != LOBBY && self.replicas.get(q - 1).is_some_and(|rep| !rep.busy) && ready(q - 1)).then(|| q - 1)
-        }
-    }
-
-    /// Starts steps on queue `q` while an idle replica exists and its executor has one to start;
-    /// otherwise makes sure the time the executor asked for will wake the queue.
-    #[inline]
-    fn try_dispatch(&mut self, now: SimTime, q: usize) {
-        if self.max_queue_wait.is_some() {
-            self.expire_waiting(now, q);
-        }
-        while let Some(r) = self.idle_for(q) {
-            let queue = &mut self.queues[q];
-            let before = queue.items.len();
-            let step = self.executor.start(now, r, &mut queue.items);
-            self.n_queued -= before - queue.items.len();
-            if E::REJECTS {
-                self.collect_rejected(now, r);
-            }
-            let queue = &mut self.queues[q];
-            match step {
-                Step::Run(took) => {
-                    if self.router.is_shared() {
-                        self.idle.pop();
-                    }
-                    self.begin_step(now, r, took);
-                }
-                Step::WaitUntil(at) => {
-                    if queue.timer_at != Some(at) {
-                        queue.timer_at = Some(at);
-                        self.events.schedule(at, Event::QueueWake(q as u32));
-                    }
-                    return;
-                }
-                Step::Idle => return,
-            }
-        }
-    }
-
-    /// Replica `r` runs a step of length `took`.
-    fn begin_step(&mut self, now: SimTime, r: usize, took: Duration) {
-        let replica = &mut self.replicas[r];
-        replica.busy = true;
-        replica.busy_ns = replica.busy_ns.saturating_add(took.as_nanos());
-        self.n_busy += 1;
-        replica.step_done = Some(self.events.schedule_keyed(now.after(took), Event::StepEnded(r as u32)));
-        if let Some(d) = &mut self.disagg
-            && replica.decode
-        {
-            d.n_busy += 1;
-        }
-    }
-
-    #[inline]
-    fn complete(&mut self, req: E::Item, at: SimTime) {
-        self.n_completed += 1;
-        self.interval.completions += 1;
-        self.last_completion = self.last_completion.max(at);
-        if req.arrived() >= self.warmup {
-            self.latency.record(at.since(req.arrived()));
-        }
-    }
-
-    fn on_step_ended(&mut self, now: SimTime, r: usize) {
-        self.replicas[r].step_done = None;
-        let mut done = std::mem::take(&mut self.scratch);
-        self.executor.finish(now, r, &mut done);
-        for &req in &done {
-            self.complete(req, now);
-        }
-        let n_done = done.len() as u32;
-        self.router_of(r).completed(r, n_done);
-        done.clear();
-        std::mem::swap(&mut self.scratch, &mut done);
-        if self.disagg.is_some() {
-            self.decode_step_ended(now, r, n_done);
-        }
-        let replica = &mut self.replicas[r];
-        replica.busy = false;
-        self.n_busy -= 1;
-        let q = replica.queue_idx;
-        match self.fleet.state(self.replicas[r].instance) {
-            InstanceState::Ready => {
-                if self.router.is_shared() {
-                    self.idle.push(r as u32);
-                }
-                self.try_dispatch(now, q);
-            }
-            // A released stand-in stops once its replicas' batches are done; a noticed one waits
-            // for its stop, running what its executor still holds (an LLM replica's admitted
-            // sequences).
-            InstanceState::Releasing => self.stop_when_idle(now, self.replicas[r].instance),
-            InstanceState::Noticed if self.executor.holding(r) > 0 => {
-                let mut nothing_new = VecDeque::new();
-                if let Step::Run(took) = self.executor.start(now, r, &mut nothing_new) {
-                    self.begin_step(now, r, took);
-                }
-            }
-            InstanceState::Booting | InstanceState::Noticed | InstanceState::Stopped => {}
-        }
-    }
-
-    fn on_queue_wake(&mut self, now: SimTime, q: usize) {
-        if self.queues[q].timer_at == Some(now) {
-            self.queues[q].timer_at = None;
-        }
-        self.try_dispatch(now, q);
     }
 }
