@@ -273,8 +273,9 @@ impl<E: Executor> World<'_, '_, E> {
     }
 
     pub(super) fn on_autoscaler_tick(&mut self, now: SimTime, g: usize) {
-        if now >= self.horizon && self.in_system() == 0 {
-            // The drain is over: a decision now would launch instances after the run ended.
+        if now >= self.horizon && self.in_system_of(self.scaling[g].side) == 0 {
+            // The drain is over (on this side): a decision now would launch instances after the
+            // run ended, or after the last request this side serves.
             return;
         }
         let obs = self.observe(now, g);
