@@ -142,6 +142,8 @@ impl<E: Executor> World<'_, '_, E> {
         self.executor.take_prefilled(&mut prefilled);
         if !prefilled.is_empty() {
             d.in_system += prefilled.len() as u64;
+            // The run lasts at least until a prefill replica's last work, as until a completion.
+            self.last_completion = self.last_completion.max(now);
             self.router.completed(r, prefilled.len() as u32);
             for seq in prefilled.drain(..) {
                 self.send_kv(now, seq);

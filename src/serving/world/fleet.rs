@@ -16,6 +16,12 @@ use crate::fleet::InstanceId;
 use crate::scenario::{Market, Scenario};
 use crate::serving::executor::Executor;
 
+/// The replicas per instance of every pool, when they are all equal.
+pub(super) fn uniform(per: &[u32]) -> Option<u32> {
+    let first = *per.first()?;
+    per.iter().all(|&k| k == first).then_some(first)
+}
+
 /// Replicas one instance of each pool hosts.
 pub(super) fn replicas_per_instance(s: &Scenario) -> Vec<u32> {
     let llm = s.serving().and_then(|sv| sv.llm());
@@ -80,6 +86,9 @@ impl<E: Executor> World<'_, '_, E> {
 
     /// Ready replicas, fleet-wide.
     pub(super) fn n_ready_replicas(&self) -> u32 {
+        if let Some(k) = self.uniform_replicas {
+            return self.fleet.n_ready() * k;
+        }
         let per = &self.replicas_per_instance;
         (0..per.len()).map(|p| self.fleet.pool(p).n_ready * per[p]).sum()
     }

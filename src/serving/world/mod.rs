@@ -137,6 +137,9 @@ struct World<'s, 't, E: Executor> {
     first_replica: Vec<u32>,
     /// Per pool, the replicas one instance hosts (1 but for LLM pools with tensor parallelism).
     replicas_per_instance: Vec<u32>,
+    /// The replicas every pool's instances host, when all host as many (then ready replicas are
+    /// ready instances times it: the gauges' hot path).
+    uniform_replicas: Option<u32>,
     idle: Vec<u32>,
     n_busy: u32,
     router: RouterState,
@@ -302,6 +305,7 @@ impl<'s, 't, E: Executor> World<'s, 't, E> {
             replicas: Vec::with_capacity(n_target),
             first_replica: Vec::with_capacity(n_target),
             replicas_per_instance: fleet::replicas_per_instance(s),
+            uniform_replicas: fleet::uniform(&fleet::replicas_per_instance(s)),
             idle: Vec::new(),
             n_busy: 0,
             router,
