@@ -86,7 +86,7 @@ const GOLDEN_MEAN: &str = "0.012961203";
 /// (interrupted without notice, so running sequences are cut and recomputed elsewhere) under an
 /// HPA, a KV cache of a few requests (preemptions), requests above max_model_len (rejected),
 /// the chunked scheduler with the spot pool's own vllm one, routed by free KV blocks.
-const LLM: &str = "name: det-llm\nseed: 5\nhorizon: 3m\nwarmup: 10s\n\
+pub(super) const LLM: &str = "name: det-llm\nseed: 5\nhorizon: 3m\nwarmup: 10s\n\
     workload:\n  arrivals:\n    poisson: { rate: 6/s }\n\
     \x20 tokens:\n    prompt: { lognormal: { mean: 600, cv: 1.0 } }\n    output: { lognormal: { mean: 120, cv: 1.2 } }\n\
     \x20 sla:\n    ttft: { latency: 500ms, quantile: 0.9 }\n    tpot: { latency: 60ms, quantile: 0.9 }\n\

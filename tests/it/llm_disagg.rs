@@ -140,3 +140,48 @@ fn bad_disaggregations_name_the_key() {
         assert!(err.contains(key) && err.contains(words), "{to}: {err}");
     }
 }
+
+/// The determinism tests' LLM fleet disaggregated: the on-demand pool prefills, the spot pool
+/// (interrupted without notice, under the HPA) decodes, so decode replicas lose their KV and
+/// sequences are recomputed elsewhere, transfers land on replicas that have gone, and each side
+/// scales apart.
+fn disaggregated_det() -> String {
+    let y = super::determinism::LLM.replace(
+        "  kv_cache_tokens: 6000\n",
+        "  kv_cache_tokens: 6000\n  disaggregated: { prefill_pool: od, decode_pool: sp, kv_transfer: { bandwidth: 2GB/s, latency: 5ms, bytes_per_token: 128KiB } }\n",
+    );
+    assert!(y.contains("disaggregated"));
+    y
+}
+
+#[test]
+fn a_disaggregated_run_is_the_same_on_any_thread_and_in_a_sweep() {
+    let y = disaggregated_det();
+    let out = run(&scenario(&y));
+    let (r, f) = (&out.summary.requests, &out.summary.fleet);
+    let t = out.summary.token.as_ref().unwrap();
+    assert!(t.kv.transfers > Some(100) && r.retried > 0 && f.interruptions > 0 && f.scale_ups > 0, "{r:?} {f:?} {t:?}");
+    assert!(r.completed > 300, "{r:?}");
+    let json = |s: Summary| {
+        let mut v = serde_json::to_value(&s).unwrap();
+        v["engine"]["wall_s"] = serde_json::Value::Null;
+        v.to_string()
+    };
+    let alone = json(out.summary);
+    let s = scenario(&y);
+    let on_threads: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..3).map(|_| scope.spawn(|| json(run(&s).summary))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for summary in on_threads {
+        assert_eq!(summary, alone);
+    }
+    use super::sweep::{runs_without_wall, sweep};
+    let dir = tempfile::tempdir().unwrap();
+    let path = super::common::write(dir.path(), "s.yaml", &y);
+    let args = ["--set", "llm.max_num_seqs=8,32", "--replications", "2"];
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    sweep(&path, &[&args[..], &["--threads", "1"]].concat(), &one);
+    sweep(&path, &[&args[..], &["--threads", "2"]].concat(), &two);
+    assert_eq!(runs_without_wall(&one), runs_without_wall(&two));
+}
