@@ -130,12 +130,14 @@ impl<E: Executor> World<'_, '_, E> {
         Some(q)
     }
 
-    /// Replica `r` finished an iteration that completed `n_done` requests: a decode replica's
-    /// leave the decode side; what a prefill replica prefilled moves to it.
+    /// Replica `r` finished an iteration that completed `n_done` requests (before the world marks
+    /// it idle): a decode replica's leave the decode side, and it no longer counts as busy; what a
+    /// prefill replica prefilled moves to the decode side.
     pub(super) fn decode_step_ended(&mut self, now: SimTime, r: usize, n_done: u32) {
         let d = self.disagg.as_mut().expect("a disaggregated fleet");
         if self.replicas[r].decode {
             d.in_system -= u64::from(n_done);
+            d.n_busy -= 1;
             return;
         }
         let mut prefilled = std::mem::take(&mut self.scratch);
